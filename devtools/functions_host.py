@@ -1,0 +1,82 @@
+"""Serves every function of functions/main.py locally, the way Firebase addresses them.
+
+- `/{project}/us-central1/{name}`: each function, where the Firebase client SDKs look after
+  `connectFunctionsEmulator(functions, "127.0.0.1", <port>)`;
+- `/api/...`: the REST function `api`, as the Hosting rewrite `/api/**` → `api` does in production.
+
+Each function gets its own functions-framework app (`create_app`), so requests go through the
+same framework code as in Cloud Functions; this module only mounts them on one port.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import signal
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import functions_framework
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "functions" / "main.py"
+REST_FUNCTION = "api"
+REGION = "us-central1"
+
+
+def function_names(source: Path = SOURCE) -> list[str]:
+    """The names main.py declares with the firebase_functions decorators."""
+    spec = importlib.util.spec_from_file_location("_imagechat_main_probe", source)
+    assert spec is not None and spec.loader is not None
+    sys.path.insert(0, str(source.parent))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return sorted(
+        name for name, value in vars(module).items() if callable(value) and hasattr(value, "__firebase_endpoint__")
+    )
+
+
+def create_host(project_id: str, source: Path = SOURCE) -> Any:
+    mounts: dict[str, Any] = {}
+    for name in function_names(source):
+        app = functions_framework.create_app(target=name, source=str(source))
+        mounts[f"/{project_id}/{REGION}/{name}"] = app
+        if name == REST_FUNCTION:
+            mounts["/api"] = app
+    # The REST function sees `/chat/...` here (mounted at /api) and `/api/chat/...` behind the
+    # real Hosting rewrite; it accepts both.
+    return DispatcherMiddleware(NotFound(), mounts)
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+
+    project_id = os.environ.get("GCLOUD_PROJECT", "demo-imagechat")
+    server = make_server(args.host, args.port, create_host(project_id), threaded=True)
+    server.socket.listen(128)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    print(f"functions listening on http://{args.host}:{args.port}", flush=True)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
