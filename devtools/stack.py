@@ -219,7 +219,7 @@ class Stack:
                 "storage",
                 [py, "-m", "gcp_storage_emulator", "start", "--host", HOST, "--port", str(self.ports.storage),
                  "--in-memory", "--default-bucket", BUCKET],
-                f"{self.storage_host}/storage/v1/b",
+                f"{self.storage_host}/",
             )
         )
         if not self.use_real_gemini:
@@ -316,9 +316,11 @@ class Stack:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Run the Image Chat stack locally.")
     parser.add_argument("--work-dir", default=str(ROOT / ".stack"), help="logs and generated configs")
+    parser.add_argument("--free-ports", action="store_true", help="pick free ports instead of firebase.json's")
     args = parser.parse_args()
 
-    stack = Stack(Ports.from_firebase_json(), Path(args.work_dir))
+    ports = Ports.free() if args.free_ports else Ports.from_firebase_json()
+    stack = Stack(ports, Path(args.work_dir))
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -1,0 +1,39 @@
+# Image Chat — every target installs what it needs first (idempotent, fast when up to date).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := functions/venv
+PY := $(VENV)/bin/python
+export CI ?= true
+
+.PHONY: dev test bench demo lint install clean
+
+dev: install ## run the whole stack locally; prints "API ready at <url>"
+	$(PY) -m devtools.stack
+
+test: install ## run every test against real emulators
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install ## performance benchmarks (never part of `make test`)
+	$(PY) -m pytest benchmarks --benchmark-only $(PYTEST_ARGS)
+
+demo: install ## a scripted three-turn edit against a running `make dev`
+	$(PY) -m devtools.demo
+
+lint: install
+	$(VENV)/bin/ruff check functions devtools tests
+	$(VENV)/bin/mypy
+
+install: $(VENV)/.installed node_modules/.installed
+
+# functions/venv is also what firebase-tools uses for the Python functions.
+$(VENV)/.installed: requirements.txt functions/requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+clean:
+	rm -rf $(VENV) node_modules .stack .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,143 @@
+"""Clients the tests act through: a signed-in user over REST and the callable protocol, and the
+control API of the Gemini emulator. Everything goes over real HTTP to the running stack."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from devtools.stack import Stack
+
+_user_numbers = itertools.count(1)
+FAKE_API_KEY = "fake-api-key"  # the Auth emulator accepts any key
+
+
+@dataclass
+class ApiClient:
+    """One caller of the API: `id_token` is None for the anonymous client."""
+
+    stack: Stack
+    uid: str | None
+    id_token: str | None
+    email: str | None = None
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        merged = dict(headers or {})
+        if self.id_token:
+            merged.setdefault("Authorization", f"Bearer {self.id_token}")
+        return merged
+
+    def rest(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        files: Any = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """A REST call, e.g. `rest("POST", "/api/chat/sessions", json={...})`."""
+        return requests.request(
+            method,
+            f"{self.stack.api_url}{path}",
+            json=json,
+            params=params,
+            files=files,
+            data=data,
+            headers=self._headers(headers),
+            timeout=120,
+        )
+
+    def call(self, name: str, data: Any = None, *, headers: dict[str, str] | None = None) -> requests.Response:
+        """A callable, as the Firebase client SDKs send it: POST {"data": ...}."""
+        return requests.post(
+            self.stack.callable_url(name),
+            json={"data": data},
+            headers=self._headers({"Content-Type": "application/json", **(headers or {})}),
+            timeout=120,
+        )
+
+    def call_result(self, name: str, data: Any = None) -> Any:
+        """The callable's `result`; fails the test with the error body otherwise."""
+        response = self.call(name, data)
+        body = response.json()
+        assert response.status_code == 200 and "result" in body, f"{name} failed: {response.status_code} {body}"
+        return body["result"]
+
+
+class AuthEmulator:
+    """Signs users up on the Firebase Auth emulator and mints real ID tokens."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.base = f"http://{stack.auth_host}"
+
+    def sign_up(self, *, admin: bool = False) -> ApiClient:
+        email = f"user{next(_user_numbers)}@example.com"
+        password = "correct horse battery staple"
+        reply = self._post("/identitytoolkit.googleapis.com/v1/accounts:signUp", {
+            "email": email, "password": password, "returnSecureToken": True})
+        uid = reply["localId"]
+        if admin:
+            self._post(f"/identitytoolkit.googleapis.com/v1/projects/{self.stack.project_id}/accounts:update",
+                       {"localId": uid, "customAttributes": json.dumps({"admin": True})},
+                       headers={"Authorization": "Bearer owner"})
+            # Custom claims appear in tokens minted after they were set: sign in again.
+        signed_in = self._post("/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword", {
+            "email": email, "password": password, "returnSecureToken": True})
+        return ApiClient(self.stack, uid, signed_in["idToken"], email)
+
+    def reset(self) -> None:
+        url = f"{self.base}/emulator/v1/projects/{self.stack.project_id}/accounts"
+        requests.delete(url, timeout=10).raise_for_status()
+
+    def _post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+        response = requests.post(f"{self.base}{path}", params={"key": FAKE_API_KEY}, json=body,
+                                 headers=headers or {}, timeout=10)
+        assert response.status_code == 200, f"auth emulator {path}: {response.status_code} {response.text}"
+        result: dict[str, Any] = response.json()
+        return result
+
+
+class GeminiControl:
+    """The Gemini emulator's control API (/_emulator/...): what tests inspect and inject."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = f"{base_url}/_emulator"
+
+    def reset(self) -> None:
+        requests.post(f"{self.base}/reset", timeout=10).raise_for_status()
+
+    def config(self, **settings: int) -> dict[str, Any]:
+        response = requests.post(f"{self.base}/config", json=settings, timeout=10)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def faults(self, faults: list[dict[str, Any]]) -> None:
+        requests.post(f"{self.base}/faults", json={"faults": faults}, timeout=10).raise_for_status()
+
+    def requests(self) -> list[dict[str, Any]]:
+        response = requests.get(f"{self.base}/requests", timeout=10)
+        response.raise_for_status()
+        result: list[dict[str, Any]] = response.json()["requests"]
+        return result
+
+    def expire_files(self, name: str | None = None) -> None:
+        body = {"name": name} if name else {}
+        requests.post(f"{self.base}/files/expire", json=body, timeout=10).raise_for_status()
+
+
+def reset_firestore(stack: Stack) -> None:
+    url = f"http://{stack.firestore_host}/emulator/v1/projects/{stack.project_id}/databases/(default)/documents"
+    requests.delete(url, timeout=10).raise_for_status()
+
+
+def reset_storage(stack: Stack) -> None:
+    requests.get(f"{stack.storage_host}/wipe", params={"keep-buckets": "true"}, timeout=10).raise_for_status()
