@@ -16,6 +16,7 @@ Services, started in parallel:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -143,10 +144,8 @@ class Service:
         except ProcessLookupError:
             pass
         # Children that outlived their leader (java, node workers) share the group: sweep it.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 class Stack:
@@ -293,7 +292,7 @@ class Stack:
             def wait(service: Service) -> None:
                 try:
                     service.wait_ready(deadline)
-                except BaseException as exc:  # noqa: BLE001 - reported below, all together
+                except BaseException as exc:  # reported below, all together
                     errors.append(exc)
 
             threads = [threading.Thread(target=wait, args=(s,)) for s in self.services]
@@ -329,7 +328,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    gemini = "the real Gemini API (GEMINI_API_KEY)" if stack.use_real_gemini else f"the Gemini emulator at {stack.gemini_url}"
+    gemini = "the real Gemini API (GEMINI_API_KEY)"
+    if not stack.use_real_gemini:
+        gemini = f"the Gemini emulator at {stack.gemini_url}"
     print(f"starting the stack (model: {gemini}); logs in {stack.work_dir}", flush=True)
     try:
         seconds = stack.start()

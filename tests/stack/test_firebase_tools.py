@@ -21,7 +21,8 @@ CLIENT_SCRIPT = textwrap.dedent(
     auth = "http://" + os.environ["FIREBASE_AUTH_EMULATOR_HOST"]
     account = requests.post(auth + "/identitytoolkit.googleapis.com/v1/accounts:signUp",
                             params={"key": "fake-api-key"},
-                            json={"email": "exec@example.com", "password": "secret123", "returnSecureToken": True}).json()
+                            json={"email": "exec@example.com", "password": "secret123",
+                                  "returnSecureToken": True}).json()
     url = sys.argv[1]
     anonymous = requests.post(url, json={"data": {}})
     created = requests.post(url, json={"data": {"title": "From firebase-tools"}},
