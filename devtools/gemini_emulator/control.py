@@ -1,0 +1,183 @@
+"""Emulator state that tests steer: configuration, injected faults and the request log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .files import FileStore
+from .wire import DEFAULT_MESSAGES, RETRY_INFO_TYPE, STATUS_NAMES, ApiError
+
+# What a fault's "on" may name. "generateContent" also matches streamGenerateContent;
+# "upload" is the data transfer on the upload URL, "upload.start" the request that opens it.
+FAULT_KINDS = frozenset(
+    {
+        "generateContent",
+        "streamGenerateContent",
+        "countTokens",
+        "upload",
+        "upload.start",
+        "files.get",
+        "files.delete",
+        "files.list",
+        "models.get",
+        "models.list",
+        "any",
+    }
+)
+REQUEST_LOG_SIZE = 1000
+
+
+@dataclass
+class Config:
+    latencyMs: int = 0  # added to every generateContent / streamGenerateContent / countTokens call
+    fileTtlSeconds: int = 48 * 3600
+    fileProcessingMs: int = 0  # uploaded files stay PROCESSING this long
+
+    def as_json(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class Fault:
+    on: str
+    status: int
+    times: int
+    message: str | None = None
+    status_name: str | None = None
+    retry_delay: str = "1s"
+    mid_stream: bool = False  # streaming only: send one chunk, then the error as an SSE event
+
+    def matches(self, kind: str) -> bool:
+        if self.on == "any" or self.on == kind:
+            return True
+        return self.on == "generateContent" and kind == "streamGenerateContent"
+
+    def error(self) -> ApiError:
+        details = None
+        if self.status == 429:
+            details = [{"@type": RETRY_INFO_TYPE, "retryDelay": self.retry_delay}]
+        return ApiError(
+            self.status,
+            self.message or DEFAULT_MESSAGES.get(self.status, "Injected fault."),
+            self.status_name or STATUS_NAMES.get(self.status, "UNKNOWN"),
+            details,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "on": self.on,
+            "status": self.status,
+            "times": self.times,
+            "message": self.message,
+            "statusName": self.status_name,
+            "retryDelay": self.retry_delay,
+            "midStream": self.mid_stream,
+        }
+
+
+def parse_fault(raw: Any) -> Fault:
+    if not isinstance(raw, dict):
+        raise ValueError("each fault must be an object")
+    on = raw.get("on", "any")
+    if on not in FAULT_KINDS:
+        raise ValueError(f"unknown fault kind {on!r}; expected one of {sorted(FAULT_KINDS)}")
+    status = raw.get("status")
+    if not isinstance(status, int) or not 400 <= status <= 599:
+        raise ValueError("fault status must be an HTTP error code (400-599)")
+    times = raw.get("times", 1)
+    if not isinstance(times, int) or times < 1:
+        raise ValueError("fault times must be a positive integer")
+    message = raw.get("message")
+    if message is not None and not isinstance(message, str):
+        raise ValueError("fault message must be a string")
+    return Fault(
+        on=on,
+        status=status,
+        times=times,
+        message=message,
+        status_name=raw.get("statusName"),
+        retry_delay=str(raw.get("retryDelay", "1s")),
+        mid_stream=bool(raw.get("midStream", False)),
+    )
+
+
+class EmulatorState:
+    """Everything mutable in the emulator, guarded by locks; `reset()` forgets it all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.config = Config()
+        self.files = FileStore()
+        self._faults: list[Fault] = []
+        self._log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
+        self._seq = 0
+
+    def reset(self) -> None:
+        with self._lock:
+            self.config = Config()
+            self._faults.clear()
+            self._log.clear()
+        self.files.reset()
+
+    # -- config ---------------------------------------------------------------------------------
+
+    def update_config(self, changes: dict[str, Any]) -> Config:
+        with self._lock:
+            current = self.config.as_json()
+            for key, value in changes.items():
+                if key not in current:
+                    raise ValueError(f"unknown config key {key!r}; expected one of {sorted(current)}")
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    raise ValueError(f"config {key} must be a non-negative integer")
+                current[key] = value
+            self.config = Config(**current)
+            return self.config
+
+    def get_config(self) -> Config:
+        with self._lock:
+            return self.config
+
+    # -- faults ---------------------------------------------------------------------------------
+
+    def add_faults(self, faults: list[Fault]) -> None:
+        with self._lock:
+            self._faults.extend(faults)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def pending_faults(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def take_fault(self, kind: str) -> Fault | None:
+        """Consume one use of the first fault matching this request kind."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(kind):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    # -- request log ----------------------------------------------------------------------------
+
+    def log_request(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._seq += 1
+            entry = {"seq": self._seq, "time": time.time(), **entry}
+            self._log.append(entry)
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._log)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._log.clear()

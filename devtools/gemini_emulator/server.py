@@ -1,0 +1,340 @@
+"""HTTP layer: routing, the Gemini REST surface, the Files upload protocol and the control API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+from werkzeug.wrappers import Request, Response
+
+from .control import EmulatorState, Fault, parse_fault
+from .generate import Generator, new_response_id, stream_chunks
+from .models import MODELS, get_model
+from .request_body import describe_generate_body
+from .wire import ApiError, normalize_keys
+
+_VERSION = r"(?P<ver>v1|v1beta|v1alpha)"
+_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("POST", re.compile(rf"^/{_VERSION}/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)$"), "model_method"),
+    ("GET", re.compile(rf"^/{_VERSION}/models/(?P<model>[^/:]+)$"), "models.get"),
+    ("GET", re.compile(rf"^/{_VERSION}/models$"), "models.list"),
+    ("POST", re.compile(rf"^/upload(?:/{_VERSION})?/files$"), "upload"),
+    ("GET", re.compile(rf"^/{_VERSION}/files$"), "files.list"),
+    ("GET", re.compile(rf"^/{_VERSION}/files/(?P<file>[A-Za-z0-9-]+)$"), "files.get"),
+    ("DELETE", re.compile(rf"^/{_VERSION}/files/(?P<file>[A-Za-z0-9-]+)$"), "files.delete"),
+]
+_UPLOAD_STATUS = "X-Goog-Upload-Status"
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    response = Response(json.dumps(body), status=status, mimetype="application/json")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _error(error: ApiError, headers: dict[str, str] | None = None) -> Response:
+    return _json(error.body(), error.code, headers)
+
+
+def _body(request: Request) -> dict[str, Any]:
+    raw = request.get_data()
+    if not raw.strip():
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise ApiError(400, "Invalid JSON payload received.", "INVALID_ARGUMENT") from None
+    if not isinstance(parsed, dict):
+        raise ApiError(400, "Invalid JSON payload received. Expected an object.", "INVALID_ARGUMENT")
+    normalized: dict[str, Any] = normalize_keys(parsed)
+    return normalized
+
+
+def _base_url(request: Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+class EmulatorApp:
+    """The WSGI application. One instance holds the whole emulator state."""
+
+    def __init__(self, state: EmulatorState | None = None) -> None:
+        self.state = state or EmulatorState()
+        self.generator = Generator(self.state.files)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        response = self.dispatch(request)
+        return response(environ, start_response)
+
+    # -- dispatch -------------------------------------------------------------------------------
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path.startswith("/_emulator/") or path == "/_emulator":
+            return self.control(request, path.removeprefix("/_emulator").strip("/"))
+        log: dict[str, Any] = {"method": request.method, "path": path, "kind": "unknown"}
+        try:
+            response = self._route(request, log)
+        except ApiError as error:
+            headers = {_UPLOAD_STATUS: "final"} if log.get("kind", "").startswith("upload") else None
+            response = _error(error, headers)
+            log["error"] = error.message
+        log["status"] = response.status_code
+        self.state.log_request(log)
+        return response
+
+    def _route(self, request: Request, log: dict[str, Any]) -> Response:
+        for method, pattern, name in _ROUTES:
+            match = pattern.match(request.path)
+            if match is None:
+                continue
+            if request.method != method:
+                continue
+            params = match.groupdict()
+            if name == "model_method":
+                return self.model_method(request, params["model"], params["method"], log)
+            if name == "upload":
+                return self.upload(request, params.get("ver") or "v1beta", log)
+            log["kind"] = name
+            self._maybe_fault(name)
+            if name == "models.get":
+                log["model"] = params["model"]
+                return _json(get_model(params["model"]).resource())
+            if name == "models.list":
+                return _json({"models": [spec.resource() for spec in MODELS.values()]})
+            if name == "files.get":
+                log["file"] = f"files/{params['file']}"
+                return _json(self.state.files.get(params["file"]).resource(time.time()))
+            if name == "files.delete":
+                log["file"] = f"files/{params['file']}"
+                self.state.files.delete(params["file"])
+                return _json({})
+            if name == "files.list":
+                return self.files_list(request)
+        raise ApiError(404, f"The requested URL {request.path} ({request.method}) was not found.", "NOT_FOUND")
+
+    def _maybe_fault(self, kind: str) -> Fault | None:
+        fault = self.state.take_fault(kind)
+        if fault is not None and not fault.mid_stream:
+            raise fault.error()
+        return fault
+
+    # -- models ---------------------------------------------------------------------------------
+
+    def model_method(self, request: Request, model: str, method: str, log: dict[str, Any]) -> Response:
+        log["kind"] = method
+        log["model"] = model
+        if method not in ("generateContent", "streamGenerateContent", "countTokens"):
+            raise ApiError(404, f"Method {method} is not supported by the emulator.", "NOT_FOUND")
+        body = _body(request)
+        if method != "countTokens":
+            log.update(describe_generate_body(body))
+        latency = self.state.get_config().latencyMs
+        if latency:
+            time.sleep(latency / 1000)
+        fault = self._maybe_fault(method)
+        spec = get_model(model)
+        if method == "countTokens":
+            return _json(self.generator.count_tokens(body))
+        result = self.generator.generate(spec, body)
+        result["modelVersion"] = spec.name
+        result["responseId"] = new_response_id()
+        if method == "generateContent":
+            return _json(result)
+        return self._sse(stream_chunks(result), result, fault)
+
+    @staticmethod
+    def _sse(chunks: list[dict[str, Any]], full: dict[str, Any], fault: Fault | None) -> Response:
+        for chunk in chunks:
+            chunk["modelVersion"] = full["modelVersion"]
+            chunk["responseId"] = full["responseId"]
+        if fault is not None:  # a mid-stream fault: the first chunk, then the error event
+            chunks = [*chunks[:1], fault.error().body()]
+
+        def events() -> Iterator[bytes]:
+            for chunk in chunks:
+                yield f"data: {json.dumps(chunk)}\r\n\r\n".encode()
+
+        return Response(events(), status=200, mimetype="text/event-stream")
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def upload(self, request: Request, version: str, log: dict[str, Any]) -> Response:
+        command = request.headers.get("X-Goog-Upload-Command", "").lower()
+        upload_id = request.args.get("upload_id")
+        if upload_id is None or "start" in command:
+            log["kind"] = "upload.start"
+            return self._upload_start(request, version, log)
+        log["kind"] = "upload"
+        commands = {c.strip() for c in command.split(",") if c.strip()}
+        pending = self.state.files.pending(upload_id)
+        if pending is not None:
+            log["file"] = f"files/{pending.file_id}"
+        self._maybe_fault("upload")
+        if "query" in commands:
+            if pending is None:
+                raise ApiError(404, "No upload session found for this upload id.", "NOT_FOUND")
+            return self._upload_active(len(pending.received))
+        if "cancel" in commands:
+            return _json({}, headers={_UPLOAD_STATUS: "cancelled"})
+        chunk = request.get_data()
+        offset = int(request.headers.get("X-Goog-Upload-Offset", "0") or 0)
+        log["bytes"] = len(chunk)
+        upload = self.state.files.append_chunk(upload_id, offset, chunk)
+        if "finalize" not in commands:
+            return self._upload_active(len(upload.received))
+        config = self.state.get_config()
+        stored = self.state.files.finalize(
+            upload_id, ttl_seconds=config.fileTtlSeconds, processing_ms=config.fileProcessingMs
+        )
+        return _json({"file": stored.resource(time.time())}, headers={_UPLOAD_STATUS: "final"})
+
+    @staticmethod
+    def _upload_active(received: int) -> Response:
+        return _json({}, headers={_UPLOAD_STATUS: "active", "X-Goog-Upload-Size-Received": str(received)})
+
+    def _upload_start(self, request: Request, version: str, log: dict[str, Any]) -> Response:
+        self._maybe_fault("upload.start")
+        body = _body(request)
+        meta = body.get("file") or {}
+        declared = request.headers.get("X-Goog-Upload-Header-Content-Length") or meta.get("sizeBytes")
+        mime_type = request.headers.get("X-Goog-Upload-Header-Content-Type") or meta.get("mimeType")
+        if not mime_type:
+            raise ApiError(400, "Mime type is required for file upload.", "INVALID_ARGUMENT")
+        try:
+            declared_size = int(declared) if declared is not None else None
+        except ValueError:
+            raise ApiError(400, f"Invalid content length {declared!r}.", "INVALID_ARGUMENT") from None
+        base = _base_url(request)
+        pending = self.state.files.start_upload(
+            requested_name=meta.get("name"),
+            display_name=meta.get("displayName"),
+            mime_type=str(mime_type),
+            declared_size=declared_size,
+            base_url=base,
+        )
+        log["file"] = f"files/{pending.file_id}"
+        url = f"{base}/upload/{version}/files?upload_id={quote(pending.upload_id)}&upload_protocol=resumable"
+        return _json(
+            {},
+            headers={
+                "X-Goog-Upload-URL": url,
+                _UPLOAD_STATUS: "active",
+                "X-Goog-Upload-Chunk-Granularity": "8388608",
+                "X-Goog-Upload-Control-URL": url,
+            },
+        )
+
+    def files_list(self, request: Request) -> Response:
+        try:
+            page_size = int(request.args.get("pageSize") or request.args.get("page_size") or 0)
+        except ValueError:
+            raise ApiError(400, "Invalid page size.", "INVALID_ARGUMENT") from None
+        token = request.args.get("pageToken") or request.args.get("page_token")
+        page, next_token = self.state.files.list_page(page_size, token)
+        if not page:
+            return _json({})
+        now = time.time()
+        body: dict[str, Any] = {"files": [f.resource(now) for f in page]}
+        if next_token:
+            body["nextPageToken"] = next_token
+        return _json(body)
+
+    # -- control API ----------------------------------------------------------------------------
+
+    def control(self, request: Request, action: str) -> Response:
+        try:
+            payload = json.loads(request.get_data() or b"{}") if request.method in ("POST", "PUT") else {}
+            if not isinstance(payload, dict):
+                raise ValueError("the body must be a JSON object")
+            return self._control(request.method, action, payload)
+        except ValueError as exc:
+            return _json({"error": {"code": 400, "message": str(exc), "status": "INVALID_ARGUMENT"}}, 400)
+
+    def _control(self, method: str, action: str, payload: dict[str, Any]) -> Response:
+        state = self.state
+        if action == "reset" and method == "POST":
+            state.reset()
+            return _json({})
+        if action == "health":
+            return _json({"ok": True, "models": sorted(MODELS)})
+        if action == "config":
+            if method == "POST":
+                return _json(state.update_config(payload).as_json())
+            return _json(state.get_config().as_json())
+        if action == "faults":
+            if method == "POST":
+                raw = payload.get("faults")
+                if not isinstance(raw, list):
+                    raise ValueError('expected {"faults": [...]}')
+                state.add_faults([parse_fault(item) for item in raw])
+            elif method == "DELETE":
+                state.clear_faults()
+            return _json({"faults": [f.as_json() for f in state.pending_faults()]})
+        if action == "requests":
+            if method == "DELETE":
+                state.clear_requests()
+            return _json({"requests": state.requests()})
+        if action == "files/expire" and method == "POST":
+            name = payload.get("name")
+            if name is not None and not isinstance(name, str):
+                raise ValueError("name must be a string")
+            return _json({"expired": state.files.expire(name)})
+        return _json(
+            {
+                "error": {
+                    "code": 404,
+                    "message": f"no control action {method} /_emulator/{action}",
+                    "status": "NOT_FOUND",
+                }
+            },
+            404,
+        )
+
+
+def create_app(state: EmulatorState | None = None) -> EmulatorApp:
+    return EmulatorApp(state)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class _Server(ThreadedWSGIServer):
+    request_queue_size = 512  # 200 concurrent clients must not be refused
+
+
+def make_server(host: str, port: int, app: EmulatorApp | None = None, *, verbose: bool = False) -> _Server:
+    handler = WSGIRequestHandler if verbose else _QuietHandler
+    if not verbose:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    return _Server(host, port, app or create_app(), handler=handler)
+
+
+def serve(host: str, port: int, *, verbose: bool = False) -> None:
+    """Serve until SIGTERM/SIGINT; print the listening line once connections are accepted."""
+    server = make_server(host, port, verbose=verbose)
+    actual_port = server.socket.getsockname()[1]
+
+    def stop(signum: int, frame: object) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"gemini emulator listening on http://{host}:{actual_port}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        sys.stdout.flush()

@@ -1,0 +1,119 @@
+"""Wire-level helpers: key casing, base64 in both alphabets, Google-style errors, timestamps."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+# HTTP code -> canonical google.rpc status name (the ones the Gemini API answers with).
+STATUS_NAMES: dict[int, str] = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    412: "FAILED_PRECONDITION",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+# Messages the real API uses for injected faults of each kind.
+DEFAULT_MESSAGES: dict[int, str] = {
+    400: "Request contains an invalid argument.",
+    401: "Request had invalid authentication credentials.",
+    403: "The caller does not have permission",
+    404: "Requested entity was not found.",
+    409: "The operation was aborted.",
+    429: "Resource has been exhausted (e.g. check quota).",
+    500: "An internal error has occurred. Please retry or report in "
+    "https://developers.generativeai.google/guide/troubleshooting",
+    502: "The service is currently unavailable.",
+    503: "The model is overloaded. Please try again later.",
+    504: "The request timed out. Please try again.",
+}
+
+RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
+
+
+class ApiError(Exception):
+    """An error answered in Google's `{"error": {...}}` form."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str | None = None,
+        status: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message if message is not None else DEFAULT_MESSAGES.get(code, "Error.")
+        self.status = status or STATUS_NAMES.get(code, "UNKNOWN")
+        if details is None and code == 429:
+            details = [{"@type": RETRY_INFO_TYPE, "retryDelay": "1s"}]
+        self.details = details
+        super().__init__(f"{self.code} {self.status}: {self.message}")
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "status": self.status}
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+
+def invalid_argument(message: str) -> ApiError:
+    return ApiError(400, message, "INVALID_ARGUMENT")
+
+
+_SNAKE = re.compile(r"_([a-z0-9])")
+
+# Objects whose keys are user data, not API field names: never rename inside them.
+_OPAQUE_KEYS = frozenset({"args", "response", "responseSchema", "responseJsonSchema", "parameters", "labels"})
+
+
+def snake_to_camel(key: str) -> str:
+    return _SNAKE.sub(lambda m: m.group(1).upper(), key)
+
+
+def normalize_keys(value: Any) -> Any:
+    """Return a copy with every snake_case key turned into camelCase (the API accepts both)."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            camel = snake_to_camel(key) if isinstance(key, str) else key
+            out[camel] = item if camel in _OPAQUE_KEYS else normalize_keys(item)
+        return out
+    if isinstance(value, list):
+        return [normalize_keys(item) for item in value]
+    return value
+
+
+def b64decode_any(data: str, field: str = "data") -> bytes:
+    """Decode standard or URL-safe base64, padded or not. Raises a 400 ApiError when invalid."""
+    text = re.sub(r"\s+", "", data)
+    text = text.replace("-", "+").replace("_", "/")
+    text += "=" * (-len(text) % 4)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        shown = data if len(data) <= 40 else data[:40] + "..."
+        raise invalid_argument(
+            f"Invalid value at '{field}' (TYPE_BYTES), Base64 decoding failed for \"{shown}\""
+        ) from None
+
+
+def b64encode(data: bytes) -> str:
+    """Standard alphabet with padding, as the real API answers."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def rfc3339(moment: float) -> str:
+    """A Unix timestamp in the API's format: `2025-01-01T12:00:00.123456Z`."""
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
