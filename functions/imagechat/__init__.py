@@ -1,0 +1,1 @@
+"""Image Chat: the conversational image-editing backend (see docs/api.md)."""

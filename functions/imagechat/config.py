@@ -1,0 +1,141 @@
+"""Settings for the chat backend, read once from the environment.
+
+Every limit, allowlist and TTL lives here so that a rule is written in one place.
+In production the Gemini key comes from the `GEMINI_API_KEY` secret (declared in
+main.py), which Cloud Functions exposes as an environment variable too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from firebase_functions import params
+
+# Declared here, not in main.py: functions-framework executes main.py once per function, and
+# a parameter may be declared only once per process. Cloud Functions exposes it as an env var.
+GEMINI_API_KEY = params.SecretParam("GEMINI_API_KEY")
+
+DEFAULT_MODEL = "gemini-2.5-flash-image"
+MODELS: tuple[str, ...] = (
+    "gemini-2.5-flash-image",
+    "gemini-3-pro-image-preview",
+    "gemini-3.1-flash-image-preview",
+)
+# 2.5 Flash Image renders at 1K only; the 3.x models also take 2K and 4K.
+IMAGE_SIZES_BY_MODEL: dict[str, tuple[str, ...]] = {
+    "gemini-2.5-flash-image": ("1K",),
+    "gemini-3-pro-image-preview": ("1K", "2K", "4K"),
+    "gemini-3.1-flash-image-preview": ("1K", "2K", "4K"),
+}
+ASPECT_RATIOS: tuple[str, ...] = (
+    "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
+)
+DEFAULT_ASPECT_RATIO = "1:1"
+DEFAULT_IMAGE_SIZE = "1K"
+
+# Accepted input formats (Pillow format name → MIME type).
+INPUT_FORMATS: dict[str, str] = {
+    "PNG": "image/png",
+    "JPEG": "image/jpeg",
+    "WEBP": "image/webp",
+}
+
+MAX_IMAGES_PER_MESSAGE = 14
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 50_000_000
+MAX_TEXT_CHARS = 8000
+MAX_TITLE_CHARS = 200
+MAX_SYSTEM_PROMPT_CHARS = 8000
+MAX_REQUEST_ID_CHARS = 128
+DEFAULT_LIST_LIMIT = 20
+MAX_LIST_LIMIT = 100
+THUMBNAIL_MAX_PX = 256
+
+# Storage layout. Temporary uploads of a user live under their own prefix; a message may
+# only reference objects under the caller's own prefixes.
+UPLOADS_PREFIX = "uploads"
+CHAT_IMAGES_PREFIX = "chat-images"
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _bucket_from_env() -> str:
+    raw = os.environ.get("FIREBASE_CONFIG", "")
+    if raw.startswith("{"):
+        bucket = json.loads(raw).get("storageBucket")
+        if bucket:
+            return str(bucket)
+    return os.environ.get("STORAGE_BUCKET", "demo-imagechat.appspot.com")
+
+
+def _project_from_env() -> str:
+    raw = os.environ.get("FIREBASE_CONFIG", "")
+    if raw.startswith("{"):
+        project = json.loads(raw).get("projectId")
+        if project:
+            return str(project)
+    return os.environ.get("GCLOUD_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT") or "demo-imagechat"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; everything that differs between local and production."""
+
+    project_id: str
+    bucket: str
+    gemini_api_key: str
+    gemini_base_url: str | None
+    storage_emulator_host: str | None
+    uses_emulators: bool
+    # The Files API keeps uploads 48 h; a cache entry is trusted until this margin before expiry.
+    files_safety_margin_s: float = 2 * 3600.0
+    lease_ttl_s: float = 300.0
+    history_window_exchanges: int = 20
+    retry_attempts: int = 3
+    retry_initial_delay_s: float = 1.0
+    retry_max_delay_s: float = 10.0
+    request_timeout_ms: int = 120_000
+    models: tuple[str, ...] = field(default=MODELS)
+
+    @property
+    def running_locally(self) -> bool:
+        return self.uses_emulators
+
+
+def load_settings() -> Settings:
+    """Reads the environment; a fresh object each call (tests may change the env)."""
+    base_url = os.environ.get("GOOGLE_GEMINI_BASE_URL") or None
+    api_key = os.environ.get("GEMINI_API_KEY") or ("emulator" if base_url else "")
+    local = bool(os.environ.get("FIRESTORE_EMULATOR_HOST"))
+    return Settings(
+        project_id=_project_from_env(),
+        bucket=_bucket_from_env(),
+        gemini_api_key=api_key,
+        gemini_base_url=base_url,
+        storage_emulator_host=os.environ.get("STORAGE_EMULATOR_HOST") or None,
+        uses_emulators=local,
+        files_safety_margin_s=_env_float("IMAGECHAT_FILES_SAFETY_MARGIN_S", 2 * 3600.0),
+        lease_ttl_s=_env_float("IMAGECHAT_LEASE_TTL_S", 300.0),
+        history_window_exchanges=_env_int("IMAGECHAT_HISTORY_WINDOW", 20),
+        retry_attempts=_env_int("IMAGECHAT_GEMINI_RETRY_ATTEMPTS", 3),
+        # Against a local emulator, retry quickly so a failing test does not wait seconds.
+        retry_initial_delay_s=_env_float("IMAGECHAT_GEMINI_RETRY_DELAY_S", 0.05 if base_url else 1.0),
+        retry_max_delay_s=_env_float("IMAGECHAT_GEMINI_RETRY_MAX_DELAY_S", 0.2 if base_url else 10.0),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process-wide settings (read once per instance)."""
+    return load_settings()

@@ -1,0 +1,47 @@
+"""The composition root: builds the stores, storage and model gateway once per process.
+
+Services receive a `Deps` and never construct clients themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from firebase_admin import firestore, storage
+
+from imagechat.config import Settings, settings
+from imagechat.firebase_app import ensure_app
+from imagechat.gemini.gateway import ImageModelGateway
+from imagechat.images.storage import ImageStorage
+from imagechat.images.urls import UrlStyle
+from imagechat.store.files_cache import FilesCacheStore
+from imagechat.store.leases import LeaseStore
+from imagechat.store.session_store import SessionStore
+from imagechat.store.turn_store import TurnStore
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    sessions: SessionStore
+    turns: TurnStore
+    leases: LeaseStore
+    images: ImageStorage
+    model: ImageModelGateway
+
+
+@lru_cache(maxsize=1)
+def deps() -> Deps:
+    app = ensure_app()
+    conf = settings()
+    db = firestore.client(app)
+    images = ImageStorage(storage.bucket(conf.bucket, app=app), UrlStyle(conf.bucket, conf.storage_emulator_host))
+    return Deps(
+        settings=conf,
+        sessions=SessionStore(db),
+        turns=TurnStore(db),
+        leases=LeaseStore(db),
+        images=images,
+        model=ImageModelGateway(conf, FilesCacheStore(db), images.read),
+    )

@@ -1,0 +1,134 @@
+"""The one error hierarchy of the backend.
+
+Services raise `ImageChatError` (or a subclass); the web adapters turn it into an HTTP
+status or an `HttpsError` using the single table `ERROR_TABLE` below. Messages are meant
+for people: the adapters pass them through unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from firebase_functions.https_fn import FunctionsErrorCode
+
+
+class ErrorCode(StrEnum):
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    FAILED_PRECONDITION = "FAILED_PRECONDITION"
+    SESSION_BUSY = "SESSION_BUSY"
+    STILL_RUNNING = "STILL_RUNNING"
+    NOT_FOUND = "NOT_FOUND"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
+    UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
+@dataclass(frozen=True)
+class WireError:
+    """How one error code appears on each transport."""
+
+    http_status: int
+    rest_status: str  # the `error.status` string of a REST error body
+    callable_code: FunctionsErrorCode
+
+
+ERROR_TABLE: dict[ErrorCode, WireError] = {
+    ErrorCode.INVALID_ARGUMENT: WireError(400, "INVALID_ARGUMENT", FunctionsErrorCode.INVALID_ARGUMENT),
+    ErrorCode.FAILED_PRECONDITION: WireError(400, "FAILED_PRECONDITION", FunctionsErrorCode.FAILED_PRECONDITION),
+    # A second send while a turn runs: 409 for REST, failed-precondition for callables (issue 4).
+    ErrorCode.SESSION_BUSY: WireError(409, "FAILED_PRECONDITION", FunctionsErrorCode.FAILED_PRECONDITION),
+    # A retry of a request id whose first attempt is still running.
+    ErrorCode.STILL_RUNNING: WireError(409, "ABORTED", FunctionsErrorCode.ABORTED),
+    ErrorCode.NOT_FOUND: WireError(404, "NOT_FOUND", FunctionsErrorCode.NOT_FOUND),
+    ErrorCode.PERMISSION_DENIED: WireError(403, "PERMISSION_DENIED", FunctionsErrorCode.PERMISSION_DENIED),
+    ErrorCode.UNAUTHENTICATED: WireError(401, "UNAUTHENTICATED", FunctionsErrorCode.UNAUTHENTICATED),
+    ErrorCode.RESOURCE_EXHAUSTED: WireError(429, "RESOURCE_EXHAUSTED", FunctionsErrorCode.RESOURCE_EXHAUSTED),
+    ErrorCode.UNAVAILABLE: WireError(503, "UNAVAILABLE", FunctionsErrorCode.UNAVAILABLE),
+    ErrorCode.INTERNAL: WireError(500, "INTERNAL", FunctionsErrorCode.INTERNAL),
+}
+
+
+class ImageChatError(Exception):
+    """An error with a canonical code and a message a person can act on."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, code: ErrorCode | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    @property
+    def wire(self) -> WireError:
+        return ERROR_TABLE[self.code]
+
+    def as_dict(self) -> dict[str, str]:
+        """The `{code, message}` stored on failed turns and idempotency records."""
+        return {"code": self.code.value, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> ImageChatError:
+        return cls(data.get("message", "Unknown error."), ErrorCode(data.get("code", "INTERNAL")))
+
+
+class InvalidArgument(ImageChatError):
+    code = ErrorCode.INVALID_ARGUMENT
+
+
+class FailedPrecondition(ImageChatError):
+    code = ErrorCode.FAILED_PRECONDITION
+
+
+class SessionBusy(ImageChatError):
+    code = ErrorCode.SESSION_BUSY
+
+    def __init__(self, message: str = "This session is busy with another message.") -> None:
+        super().__init__(message)
+
+
+class StillRunning(ImageChatError):
+    code = ErrorCode.STILL_RUNNING
+
+    def __init__(
+        self, message: str = "This message is still being processed. Retry later for its result."
+    ) -> None:
+        super().__init__(message)
+
+
+class NotFound(ImageChatError):
+    code = ErrorCode.NOT_FOUND
+
+
+class PermissionDenied(ImageChatError):
+    code = ErrorCode.PERMISSION_DENIED
+
+
+class Unauthenticated(ImageChatError):
+    code = ErrorCode.UNAUTHENTICATED
+
+    def __init__(self, message: str = "Sign in to use this API.") -> None:
+        super().__init__(message)
+
+
+class ResourceExhausted(ImageChatError):
+    code = ErrorCode.RESOURCE_EXHAUSTED
+
+
+class Unavailable(ImageChatError):
+    code = ErrorCode.UNAVAILABLE
+
+
+class Internal(ImageChatError):
+    code = ErrorCode.INTERNAL
+
+
+# Wording shared by several layers (seed 002's table where it applies).
+SESSION_NOT_FOUND = "Chat session not found."
+EDIT_PROMPT_REQUIRED = "Edit prompt is required."
+GENERATION_FAILED = "Image generation failed. Please try again."
+QUOTA_EXHAUSTED = "The image model is over its request quota right now. Please wait a minute and try again."
+LIBRARY_UNAVAILABLE = "Image library is not available yet: attach the image as an upload instead."

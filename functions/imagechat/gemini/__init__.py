@@ -1,0 +1,2 @@
+"""The model gateway: the google-genai client, response parsing, the Files API cache.
+Only this package talks to Gemini."""

@@ -1,0 +1,27 @@
+"""The google-genai client, configured from settings (base URL, key, retries)."""
+
+from __future__ import annotations
+
+from google import genai
+from google.genai import types
+
+from imagechat.config import Settings
+from imagechat.errors import Unavailable
+
+
+def make_client(settings: Settings) -> genai.Client:
+    if not settings.gemini_api_key:
+        raise Unavailable("Image generation is not configured (GEMINI_API_KEY is missing).")
+    retry = types.HttpRetryOptions(
+        attempts=settings.retry_attempts,
+        initial_delay=settings.retry_initial_delay_s,
+        max_delay=settings.retry_max_delay_s,
+        # Quota and transient server errors only; a 4xx other than 429 will not improve.
+        http_status_codes=[408, 429, 500, 502, 503, 504],
+    )
+    options = types.HttpOptions(
+        base_url=settings.gemini_base_url,
+        retry_options=retry,
+        timeout=settings.request_timeout_ms,
+    )
+    return genai.Client(api_key=settings.gemini_api_key, http_options=options)

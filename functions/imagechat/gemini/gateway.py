@@ -1,0 +1,105 @@
+"""One model call: build the contents, send through a chat, map the errors.
+
+A 403 from Gemini means a cached file vanished or expired early: the gateway forgets the
+files this call used, rebuilds the contents (uploading again) and retries once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+from google import genai
+from google.genai import errors, types
+
+from imagechat import config
+from imagechat.config import Settings
+from imagechat.errors import (
+    GENERATION_FAILED,
+    QUOTA_EXHAUSTED,
+    ImageChatError,
+    Internal,
+    ResourceExhausted,
+    Unavailable,
+)
+from imagechat.gemini.client import make_client
+from imagechat.gemini.files import FilesApiCache
+from imagechat.gemini.parsing import ModelReply, parse_response
+from imagechat.store.files_cache import FilesCacheStore
+
+# Builds (history, new message parts) using the cache to turn images into fileData parts.
+ContentsBuilder = Callable[[FilesApiCache], tuple[list[types.Content], list[types.Part]]]
+
+
+@dataclass(frozen=True)
+class ChatOptions:
+    model: str
+    aspect_ratio: str
+    image_size: str
+    image_only: bool
+    system_prompt: str = ""
+
+
+def generation_config(options: ChatOptions) -> types.GenerateContentConfig:
+    sizes = config.IMAGE_SIZES_BY_MODEL.get(options.model, ("1K",))
+    return types.GenerateContentConfig(
+        response_modalities=["IMAGE"] if options.image_only else ["TEXT", "IMAGE"],
+        image_config=types.ImageConfig(
+            aspect_ratio=options.aspect_ratio,
+            # 2.5 Flash Image has one size and rejects the field; send it only where it means something.
+            image_size=options.image_size if len(sizes) > 1 else None,
+        ),
+        system_instruction=options.system_prompt or None,
+    )
+
+
+class ImageModelGateway:
+    def __init__(self, settings: Settings, files_store: FilesCacheStore, read_bytes: Callable[[str], bytes]) -> None:
+        self._settings = settings
+        self._files_store = files_store
+        self._read_bytes = read_bytes
+        self._client: genai.Client | None = None
+
+    def _genai(self) -> genai.Client:
+        if self._client is None:
+            self._client = make_client(self._settings)
+        return self._client
+
+    def send(self, build: ContentsBuilder, options: ChatOptions) -> ModelReply:
+        client = self._genai()
+        files = FilesApiCache(client, self._files_store, self._read_bytes, self._settings.files_safety_margin_s)
+        timings = {"historyMs": 0.0, "modelMs": 0.0}
+        for attempt in (1, 2):
+            started = time.perf_counter()
+            history, message = build(files)
+            timings["historyMs"] += (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            try:
+                turns: list[types.ContentOrDict] = list(history)
+                parts: list[types.PartUnionDict] = list(message)
+                chat = client.chats.create(model=options.model, history=turns, config=generation_config(options))
+                response = chat.send_message(parts)
+            except errors.APIError as exc:
+                if exc.code == 403 and attempt == 1:
+                    files.forget_used()
+                    continue
+                raise map_api_error(exc) from exc
+            except (httpx.HTTPError, OSError) as exc:
+                raise Unavailable(GENERATION_FAILED) from exc
+            finally:
+                timings["modelMs"] += (time.perf_counter() - started) * 1000
+            reply = parse_response(response, options.image_only)
+            reply.timings_ms = {**timings, "uploads": float(files.uploads)}
+            return reply
+        raise Internal(GENERATION_FAILED)  # unreachable: the second attempt returns or raises
+
+
+def map_api_error(exc: errors.APIError) -> ImageChatError:
+    if exc.code == 429:
+        return ResourceExhausted(QUOTA_EXHAUSTED)
+    if exc.code is not None and exc.code >= 500:
+        return Unavailable(GENERATION_FAILED)
+    # 4xx from Gemini is our request's fault or the model's, not the user's: say so plainly.
+    return Internal(GENERATION_FAILED)

@@ -1,0 +1,109 @@
+"""GenerateContentResponse → what a turn keeps: images, text, outcome, usage, and the
+model Content to replay later (signatures kept, image bytes replaced by references)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.genai import types
+
+# Finish reasons that mean "the model refused or could not make the image".
+REFUSALS: dict[str, str] = {
+    "IMAGE_SAFETY": "The model declined to create this image for safety reasons. Try a different instruction.",
+    "IMAGE_PROHIBITED_CONTENT": "The model declined to create this image because it may show prohibited content.",
+    "IMAGE_RECITATION": "The model declined because the image would be too close to existing material.",
+    "IMAGE_OTHER": "The model could not create this image. Try rephrasing the instruction.",
+    "NO_IMAGE": "The model did not produce an image for this instruction. Try describing the edit more concretely.",
+    "SAFETY": "The model stopped for safety reasons. Try a different instruction.",
+    "PROHIBITED_CONTENT": "The model stopped because the request may involve prohibited content.",
+    "BLOCKLIST": "The model stopped because the request contains blocked terms.",
+    "SPII": "The model stopped because the request may involve sensitive personal information.",
+    "RECITATION": "The model stopped because the answer would recite existing material.",
+}
+
+
+@dataclass(frozen=True)
+class OutputImage:
+    data: bytes
+    mime_type: str
+
+
+@dataclass
+class ModelReply:
+    """One model answer, parsed."""
+
+    text: str = ""
+    images: list[OutputImage] = field(default_factory=list)
+    finish_reason: str | None = None
+    blocked_reason: str | None = None  # set when the turn is a refusal
+    blocked_message: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    # Stored model content: [{"part": <Part JSON without image bytes>, "image": <index>|None}]
+    content: list[dict[str, Any]] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def blocked(self) -> bool:
+        return self.blocked_reason is not None
+
+
+def _enum_name(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
+
+
+def usage_of(response: types.GenerateContentResponse) -> dict[str, int]:
+    meta = response.usage_metadata
+    if meta is None:
+        return {"promptTokens": 0, "outputTokens": 0, "totalTokens": 0}
+    output = (meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)
+    prompt = meta.prompt_token_count or 0
+    return {"promptTokens": prompt, "outputTokens": output, "totalTokens": meta.total_token_count or prompt + output}
+
+
+def stored_content(parts: list[types.Part]) -> tuple[list[dict[str, Any]], list[OutputImage], str]:
+    """Splits model parts into replayable JSON (no bytes), output images and text."""
+    content: list[dict[str, Any]] = []
+    images: list[OutputImage] = []
+    texts: list[str] = []
+    for part in parts:
+        if part.thought:
+            continue  # thoughts carry no signature and are not needed to continue
+        if part.inline_data is not None and part.inline_data.data:
+            images.append(OutputImage(part.inline_data.data, part.inline_data.mime_type or "image/png"))
+            stripped = part.model_copy(update={"inline_data": None})
+            content.append({"part": stripped.to_json_dict(), "image": len(images) - 1})
+            continue
+        if part.text:
+            texts.append(part.text)
+        content.append({"part": part.to_json_dict(), "image": None})
+    return content, images, "".join(texts).strip()
+
+
+def parse_response(response: types.GenerateContentResponse, image_only: bool) -> ModelReply:
+    usage = usage_of(response)
+    feedback = response.prompt_feedback
+    if not response.candidates:
+        reason = _enum_name(feedback.block_reason if feedback else None) or "BLOCKED"
+        return ModelReply(
+            finish_reason=reason,
+            blocked_reason=reason,
+            blocked_message=f"The request was blocked by the model's safety filters ({reason}). "
+            "Try rephrasing the instruction.",
+            usage=usage,
+        )
+    candidate = response.candidates[0]
+    finish = _enum_name(candidate.finish_reason)
+    parts = list(candidate.content.parts or []) if candidate.content else []
+    content, images, text = stored_content(parts)
+    reply = ModelReply(text=text, images=images, finish_reason=finish, usage=usage, content=content)
+    if images:
+        return reply
+    if finish in REFUSALS:
+        reply.blocked_reason, reply.blocked_message = finish, REFUSALS[finish]
+    elif image_only or not text:
+        reply.blocked_reason = finish or "NO_IMAGE"
+        reply.blocked_message = REFUSALS["NO_IMAGE"]
+    return reply

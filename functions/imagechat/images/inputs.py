@@ -1,0 +1,76 @@
+"""Images a user puts into a message: temp uploads and references to earlier images.
+
+Each referenced object must lie under the caller's own prefixes; its bytes are checked
+with Pillow and copied into the session's folder, so the session owns its inputs
+(deleting the session removes them; cleaning temp uploads never breaks history).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from imagechat import config
+from imagechat.errors import LIBRARY_UNAVAILABLE, FailedPrecondition, InvalidArgument
+from imagechat.images.storage import ImageStorage
+from imagechat.images.urls import LIBRARY_SCHEME, owned_by, session_prefix, storage_path_of
+from imagechat.images.validation import EXTENSIONS, ImageInfo, inspect_image
+
+
+@dataclass(frozen=True)
+class InputImage:
+    """A resolved reference, validated but not yet copied."""
+
+    source_path: str
+    data: bytes
+    info: ImageInfo
+
+
+def check_library_refs(image_ids: list[str], ref_urls: list[str]) -> None:
+    if image_ids or any(ref.startswith(LIBRARY_SCHEME) for ref in ref_urls):
+        raise FailedPrecondition(LIBRARY_UNAVAILABLE)
+
+
+def resolve_references(storage: ImageStorage, uid: str, ref_urls: list[str]) -> list[InputImage]:
+    """Validates every reference, in order, before anything is written."""
+    images = []
+    for i, ref in enumerate(ref_urls):
+        field = f"refUrls[{i}]"
+        path = storage_path_of(storage.url_style, ref)
+        if path is None:
+            raise InvalidArgument(
+                f"{field}: {ref} is not an image stored by this app; upload it first "
+                "(POST /api/upload/temp). The server does not fetch other URLs."
+            )
+        if not owned_by(path, uid):
+            raise InvalidArgument(f"{field}: {ref} is not one of your images.")
+        if storage.describe(path) is None:
+            raise InvalidArgument(f"{field}: {ref} does not exist (temporary uploads expire; upload it again).")
+        data = storage.read(path)
+        images.append(InputImage(path, data, inspect_image(data, what=field)))
+    return images
+
+
+def store_inputs(
+    storage: ImageStorage, uid: str, session_id: str, turn_id: str, images: list[InputImage]
+) -> list[dict[str, Any]]:
+    """Copies the inputs into the session folder; returns the user turn's attachments."""
+    attachments = []
+    for i, image in enumerate(images):
+        ext = EXTENSIONS[image.info.mime_type]
+        path = f"{session_prefix(uid, session_id)}inputs/{turn_id}-{i}.{ext}"
+        stored = storage.save(path, image.data, image.info.mime_type)
+        uploads = f"{config.UPLOADS_PREFIX}/{uid}/"
+        attachments.append(
+            {
+                "source": "upload" if image.source_path.startswith(uploads) else "output",
+                "sourcePath": image.source_path,
+                "storagePath": stored.path,
+                "url": stored.public_url,
+                "mimeType": image.info.mime_type,
+                "sha256": stored.sha256,
+                "width": image.info.width,
+                "height": image.info.height,
+            }
+        )
+    return attachments

@@ -1,0 +1,66 @@
+"""The bucket, as the rest of the backend needs it."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from google.cloud.storage import Bucket
+
+from imagechat.images.urls import UrlStyle, download_url
+
+TOKEN_KEY = "firebaseStorageDownloadTokens"
+SHA256_KEY = "sha256"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    path: str
+    public_url: str
+    mime_type: str
+    size: int
+    sha256: str | None
+
+
+class ImageStorage:
+    def __init__(self, bucket: Bucket, style: UrlStyle) -> None:
+        self._bucket = bucket
+        self._style = style
+
+    @property
+    def url_style(self) -> UrlStyle:
+        return self._style
+
+    def save(self, path: str, data: bytes, mime_type: str) -> StoredObject:
+        """Uploads with a download token (never make_public) and the bytes' SHA-256."""
+        token = str(uuid.uuid4())
+        digest = hashlib.sha256(data).hexdigest()
+        blob = self._bucket.blob(path)
+        blob.metadata = {TOKEN_KEY: token, SHA256_KEY: digest}
+        blob.upload_from_string(data, content_type=mime_type)
+        return StoredObject(path, download_url(self._style, path, token), mime_type, len(data), digest)
+
+    def describe(self, path: str) -> StoredObject | None:
+        blob = self._bucket.get_blob(path)
+        if blob is None:
+            return None
+        meta = blob.metadata or {}
+        token = str(meta.get(TOKEN_KEY, "")).split(",")[0]
+        return StoredObject(
+            path,
+            download_url(self._style, path, token),
+            blob.content_type or "application/octet-stream",
+            int(blob.size or 0),
+            meta.get(SHA256_KEY),
+        )
+
+    def read(self, path: str) -> bytes:
+        data: bytes = self._bucket.blob(path).download_as_bytes()
+        return data
+
+    def delete_prefix(self, prefix: str) -> int:
+        blobs = list(self._bucket.list_blobs(prefix=prefix))
+        for blob in blobs:
+            blob.delete()
+        return len(blobs)

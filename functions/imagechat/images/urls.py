@@ -1,0 +1,75 @@
+"""Download URLs for stored objects, and the reverse: which of the project's objects a
+client-supplied reference names. The server never fetches a URL it did not issue."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit
+
+from imagechat import config
+
+FIREBASE_HOST = "firebasestorage.googleapis.com"
+LIBRARY_SCHEME = "library://"
+
+
+@dataclass(frozen=True)
+class UrlStyle:
+    bucket: str
+    emulator_host: str | None  # e.g. http://127.0.0.1:9023 when running locally
+
+
+def download_url(style: UrlStyle, path: str, token: str) -> str:
+    """Firebase download-token URL; locally a URL the storage emulator serves."""
+    quoted = quote(path, safe="")
+    if style.emulator_host:
+        host = style.emulator_host.rstrip("/")
+        if not host.startswith("http"):
+            host = f"http://{host}"
+        return f"{host}/download/storage/v1/b/{style.bucket}/o/{quoted}?alt=media&token={token}"
+    return f"https://{FIREBASE_HOST}/v0/b/{style.bucket}/o/{quoted}?alt=media&token={token}"
+
+
+_OBJECT_IN_PATH = re.compile(r"^(?:/download/storage/v1|/storage/v1|/v0)/b/(?P<bucket>[^/]+)/o/(?P<object>.+)$")
+
+
+def storage_path_of(style: UrlStyle, reference: str) -> str | None:
+    """The object path a reference names in this project's bucket, else None.
+
+    Accepted: a bare object path, gs://bucket/path, Firebase download URLs, the storage
+    emulator's download URLs and storage.googleapis.com/bucket/path.
+    """
+    ref = reference.strip()
+    if ref.startswith("gs://"):
+        bucket, _, path = ref[5:].partition("/")
+        return path if bucket == style.bucket and path else None
+    if "://" not in ref:
+        return ref.lstrip("/") or None
+    parts = urlsplit(ref)
+    if parts.scheme not in ("http", "https"):
+        return None
+    match = _OBJECT_IN_PATH.match(parts.path)
+    if match and match.group("bucket") == style.bucket:
+        trusted = parts.netloc == FIREBASE_HOST or parts.netloc == "storage.googleapis.com"
+        if style.emulator_host:
+            trusted = trusted or parts.netloc == urlsplit(_with_scheme(style.emulator_host)).netloc
+        return unquote(match.group("object")) if trusted else None
+    if parts.netloc == "storage.googleapis.com":
+        bucket, _, path = parts.path.lstrip("/").partition("/")
+        return unquote(path) if bucket == style.bucket and path else None
+    return None
+
+
+def _with_scheme(host: str) -> str:
+    return host if "://" in host else f"http://{host}"
+
+
+def owned_by(path: str, uid: str) -> bool:
+    """Whether a path lies under one of the user's own prefixes (uploads or outputs)."""
+    if ".." in path.split("/"):
+        return False
+    return path.startswith(f"{config.UPLOADS_PREFIX}/{uid}/") or path.startswith(f"{config.CHAT_IMAGES_PREFIX}/{uid}/")
+
+
+def session_prefix(uid: str, session_id: str) -> str:
+    return f"{config.CHAT_IMAGES_PREFIX}/{uid}/{session_id}/"

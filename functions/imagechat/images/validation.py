@@ -1,0 +1,67 @@
+"""Pillow checks on image bytes, and thumbnails."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from imagechat import config
+from imagechat.errors import InvalidArgument
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    mime_type: str
+    width: int
+    height: int
+
+
+def inspect_image(data: bytes, what: str = "The file") -> ImageInfo:
+    """Accepts PNG, JPEG or WebP within the size limits; anything else is a clear 400."""
+    if not data:
+        raise InvalidArgument(f"{what} is empty.")
+    if len(data) > config.MAX_UPLOAD_BYTES:
+        limit_mb = config.MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise InvalidArgument(f"{what} is too large ({len(data)} bytes); the limit is {limit_mb} MB.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                fmt = (img.format or "").upper()
+                width, height = img.size
+                img.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidArgument(f"{what} is not an image we can read (use PNG, JPEG or WebP).") from None
+    except Exception:
+        raise InvalidArgument(f"{what} is a damaged or truncated image.") from None
+    if fmt not in config.INPUT_FORMATS:
+        raise InvalidArgument(f"{what} is a {fmt or 'unknown'} image; use PNG, JPEG or WebP.")
+    if width * height > config.MAX_IMAGE_PIXELS:
+        raise InvalidArgument(f"{what} is {width}x{height} pixels; the limit is {config.MAX_IMAGE_PIXELS} pixels.")
+    return ImageInfo(config.INPUT_FORMATS[fmt], width, height)
+
+
+def as_png(data: bytes) -> bytes:
+    """Model outputs are stored as PNG; PNG bytes pass through untouched (metadata kept)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return data
+    with Image.open(io.BytesIO(data)) as img:
+        out = io.BytesIO()
+        img.save(out, format="PNG")
+        return out.getvalue()
+
+
+def thumbnail(data: bytes) -> tuple[bytes, int, int]:
+    """A small WebP preview (longest side THUMBNAIL_MAX_PX)."""
+    with Image.open(io.BytesIO(data)) as img:
+        img.thumbnail((config.THUMBNAIL_MAX_PX, config.THUMBNAIL_MAX_PX))
+        rgb = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB")
+        out = io.BytesIO()
+        rgb.save(out, format="WEBP", quality=80)
+        return out.getvalue(), rgb.width, rgb.height
+
+
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}

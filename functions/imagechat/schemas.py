@@ -1,0 +1,236 @@
+"""Request and response payloads, shared by the REST and callable adapters.
+
+Field names are camelCase on the wire (the web app's contract); Python uses snake_case.
+Unknown request fields are ignored so that older clients keep working. A validation
+error becomes INVALID_ARGUMENT with a message naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from imagechat import config
+from imagechat.errors import InvalidArgument
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+def _check_aspect_ratio(value: str | None) -> str | None:
+    if value is not None and value not in config.ASPECT_RATIOS:
+        raise ValueError(f"must be one of {', '.join(config.ASPECT_RATIOS)} (got {value!r})")
+    return value
+
+
+# ---------------------------------------------------------------- requests
+
+
+class CreateSessionRequest(_Schema):
+    title: str | None = Field(
+        default=None, max_length=config.MAX_TITLE_CHARS, description="Display name; default 'New chat'."
+    )
+    aspect_ratio: str | None = Field(default=None, description="Default aspect ratio of outputs, e.g. '1:1' or '16:9'.")
+    system_prompt: str | None = Field(
+        default=None, max_length=config.MAX_SYSTEM_PROMPT_CHARS, description="Instructions sent with every turn."
+    )
+    model: str | None = Field(default=None, description=f"Image model; one of {', '.join(config.MODELS)}.")
+    image_size: str | None = Field(
+        default=None, description="Output size: '1K', '2K' or '4K' (2K/4K on 3.x models only)."
+    )
+
+    _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str | None) -> str | None:
+        if value is not None and value not in config.MODELS:
+            raise ValueError(f"must be one of {', '.join(config.MODELS)} (got {value!r})")
+        return value
+
+
+class ListSessionsRequest(_Schema):
+    limit: int = Field(default=config.DEFAULT_LIST_LIMIT, ge=1, le=config.MAX_LIST_LIMIT, description="Page size.")
+    cursor: str | None = Field(default=None, description="`nextCursor` of the previous page.")
+
+
+class UpdateSessionRequest(_Schema):
+    title: str | None = Field(default=None, max_length=config.MAX_TITLE_CHARS, description="New display name.")
+    aspect_ratio: str | None = Field(default=None, description="New default aspect ratio.")
+    system_prompt: str | None = Field(
+        default=None, max_length=config.MAX_SYSTEM_PROMPT_CHARS, description="New instructions."
+    )
+
+    _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
+
+
+class SendMessageRequest(_Schema):
+    text: str = Field(default="", max_length=config.MAX_TEXT_CHARS, description="The instruction for this turn.")
+    image_ids: list[str] = Field(
+        default_factory=list, description="Library image ids (not available yet: rejected with a clear message)."
+    )
+    ref_urls: list[str] = Field(
+        default_factory=list,
+        description="Images for this turn, in order: temp-upload URLs or storage paths under the caller's "
+        "own prefixes, or download URLs of the caller's earlier outputs. Other URLs are refused.",
+    )
+    image_only: bool = Field(default=False, description="Ask for an image without accompanying text.")
+    aspect_ratio: str | None = Field(default=None, description="Aspect ratio for this turn; default the session's.")
+    request_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=config.MAX_REQUEST_ID_CHARS,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Client-generated idempotency key; a retry with the same id returns the first result.",
+    )
+
+    _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
+
+    @field_validator("ref_urls")
+    @classmethod
+    def _not_too_many(cls, value: list[str]) -> list[str]:
+        if len(value) > config.MAX_IMAGES_PER_MESSAGE:
+            raise ValueError(f"at most {config.MAX_IMAGES_PER_MESSAGE} images per message")
+        return value
+
+
+class UploadTempRequest(_Schema):
+    """Callable form of the temp upload: the file travels base64-encoded in the payload."""
+
+    data: str = Field(..., min_length=1, description="The image bytes, base64-encoded.")
+    mime_type: str | None = Field(default=None, description="Declared MIME type (the bytes decide).")
+    file_name: str | None = Field(default=None, max_length=200, description="Original file name, informative only.")
+
+
+# ---------------------------------------------------------------- responses
+
+
+class Usage(_Schema):
+    prompt_tokens: int = Field(default=0, description="Input tokens (text and images).")
+    output_tokens: int = Field(default=0, description="Generated tokens (text and images).")
+    total_tokens: int = Field(default=0, description="All tokens billed for the call(s).")
+
+
+class Thumbnail(_Schema):
+    storage_path: str = Field(..., description="Object path of the WebP thumbnail.")
+    public_url: str = Field(..., description="Download URL of the thumbnail.")
+    width: int
+    height: int
+
+
+class ImageView(_Schema):
+    storage_path: str = Field(..., description="Object path in the project's bucket.")
+    public_url: str = Field(..., description="Download-token URL (a storage-emulator URL locally).")
+    mime_type: str = Field(..., description="e.g. image/png.")
+    width: int
+    height: int
+    thumbnail: Thumbnail | None = Field(default=None, description="Small WebP preview.")
+
+
+class AttachmentView(_Schema):
+    source: Literal["upload", "output"] = Field(..., description="Temp upload, or an earlier output.")
+    url: str = Field(..., description="Download URL of the session's copy of the image.")
+    storage_path: str = Field(..., description="The session's copy, under chat-images/{uid}/{sessionId}/inputs/.")
+    source_path: str = Field(..., description="The object the client referenced.")
+    mime_type: str
+    sha256: str = Field(..., description="Hex SHA-256 of the bytes (the Files API cache key).")
+    width: int
+    height: int
+
+
+class TurnError(_Schema):
+    code: str = Field(..., description="Canonical error code, e.g. UNAVAILABLE, or BLOCKED for refusals.")
+    message: str = Field(..., description="What went wrong, for people.")
+
+
+class TurnView(_Schema):
+    id: str
+    index: int = Field(..., description="Position in the session; order by it.")
+    role: Literal["user", "model"]
+    text: str = ""
+    status: Literal["pending", "complete", "failed", "blocked"]
+    attachments: list[AttachmentView] = Field(default_factory=list, description="User turns: input images.")
+    images: list[ImageView] = Field(default_factory=list, description="Model turns: output images.")
+    error: TurnError | None = None
+    finish_reason: str | None = Field(default=None, description="Gemini finishReason or blockReason.")
+    usage: Usage | None = None
+    created_at: datetime | None = None
+
+
+class SessionView(_Schema):
+    id: str
+    title: str
+    aspect_ratio: str
+    image_size: str
+    model: str
+    system_prompt: str = ""
+    created_at: datetime | None = None
+    last_active: datetime | None = None
+    turn_count: int = Field(default=0, description="Number of turn documents (user and model).")
+    last_image: ImageView | None = Field(default=None, description="The newest output image.")
+    usage: Usage = Field(default_factory=Usage, description="Token totals over all turns.")
+
+
+class CreateSessionResponse(_Schema):
+    id: str
+    session: SessionView
+
+
+class ListSessionsResponse(_Schema):
+    sessions: list[SessionView]
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next page; null at the end.")
+
+
+class GetSessionResponse(_Schema):
+    session: SessionView
+    turns: list[TurnView]
+
+
+class UpdateSessionResponse(_Schema):
+    session: SessionView
+
+
+class SendMessageResponse(_Schema):
+    turn: TurnView = Field(..., description="The model turn (status complete, or blocked with the reason as text).")
+
+
+class UploadTempResponse(_Schema):
+    public_url: str
+    storage_path: str
+
+
+# ---------------------------------------------------------------- helpers
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
+
+
+def parse(model: type[RequestT], data: Any) -> RequestT:
+    """Validates a payload; any problem becomes INVALID_ARGUMENT naming the field."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidArgument("The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidArgument(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors():
+        path = ""
+        for part in err["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        message = str(err["msg"]).removeprefix("Value error, ")
+        problems.append(f"{path}: {message}" if path else message)
+    return "Invalid request: " + "; ".join(problems) + "."
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """JSON-ready dict with camelCase keys."""
+    return model.model_dump(by_alias=True, mode="json")

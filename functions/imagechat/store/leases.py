@@ -1,0 +1,104 @@
+"""Turn claims: one turn at a time per session, and idempotent retries.
+
+A claim is taken in one Firestore transaction on the session document. It
+- replays the recorded outcome when the request id was seen before,
+- refuses when another unexpired lease holds the session,
+- otherwise writes a lease with an expiry (so a crashed instance cannot lock a session
+  forever), reserves two turn indexes, and records the request id as running.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from google.cloud import firestore
+
+from imagechat.errors import ImageChatError, NotFound, SessionBusy, StillRunning
+from imagechat.store import paths
+from imagechat.store.session_store import now
+
+
+@dataclass(frozen=True)
+class TurnClaim:
+    """What a send-message run owns while it holds the lease."""
+
+    lease_id: str
+    user_turn_id: str
+    model_turn_id: str
+    user_index: int
+    model_index: int
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The recorded response of an earlier attempt with the same request id."""
+
+    response: dict[str, Any]
+
+
+def _replay_or_raise(record: dict[str, Any]) -> Replay:
+    state = record.get("state")
+    if state == "complete":
+        return Replay(response=record["response"])
+    if state == "failed":
+        raise ImageChatError.from_dict(record.get("error") or {})
+    raise StillRunning()
+
+
+class LeaseStore:
+    def __init__(self, db: firestore.Client) -> None:
+        self._db = db
+
+    def claim(self, uid: str, session_id: str, request_id: str | None, ttl_s: float) -> TurnClaim | Replay:
+        session_ref = paths.session(self._db, uid, session_id)
+        request_ref = paths.requests(self._db, uid, session_id).document(request_id) if request_id else None
+        turns = paths.turns(self._db, uid, session_id)
+        user_turn_id, model_turn_id = turns.document().id, turns.document().id
+
+        @firestore.transactional
+        def attempt(tx: firestore.Transaction) -> TurnClaim | Replay:
+            snap = session_ref.get(transaction=tx)
+            if not snap.exists:
+                raise NotFound("Chat session not found.")
+            if request_ref is not None:
+                record = request_ref.get(transaction=tx)
+                if record.exists:
+                    return _replay_or_raise(record.to_dict() or {})
+            session = snap.to_dict() or {}
+            stamp = now()
+            lease = session.get("lease")
+            if lease and lease.get("expiresAt") and lease["expiresAt"] > stamp:
+                raise SessionBusy()
+            first = int(session.get("nextIndex", 0))
+            claim = TurnClaim(
+                lease_id=uuid.uuid4().hex,
+                user_turn_id=user_turn_id,
+                model_turn_id=model_turn_id,
+                user_index=first,
+                model_index=first + 1,
+                request_id=request_id,
+            )
+            tx.update(
+                session_ref,
+                {
+                    "lease": {
+                        "id": claim.lease_id,
+                        "userTurnId": user_turn_id,
+                        "expiresAt": stamp + timedelta(seconds=ttl_s),
+                    },
+                    "nextIndex": first + 2,
+                },
+            )
+            if request_ref is not None:
+                tx.set(
+                    request_ref,
+                    {"state": "running", "userTurnId": user_turn_id, "modelTurnId": model_turn_id, "createdAt": stamp},
+                )
+            return claim
+
+        result: TurnClaim | Replay = attempt(self._db.transaction())
+        return result

@@ -1,0 +1,26 @@
+"""Document paths, in one place."""
+
+from __future__ import annotations
+
+from google.cloud.firestore import Client, CollectionReference, DocumentReference
+
+
+def sessions(db: Client, uid: str) -> CollectionReference:
+    return db.collection("users").document(uid).collection("chatSessions")
+
+
+def session(db: Client, uid: str, session_id: str) -> DocumentReference:
+    return sessions(db, uid).document(session_id)
+
+
+def turns(db: Client, uid: str, session_id: str) -> CollectionReference:
+    return session(db, uid, session_id).collection("turns")
+
+
+def requests(db: Client, uid: str, session_id: str) -> CollectionReference:
+    """Idempotency records, one per client request id."""
+    return session(db, uid, session_id).collection("requests")
+
+
+def gemini_file(db: Client, sha256: str) -> DocumentReference:
+    return db.collection("geminiFiles").document(sha256)

@@ -1,0 +1,77 @@
+"""Chat session documents: users/{uid}/chatSessions/{sessionId}."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from google.cloud import firestore
+
+from imagechat.store import paths
+
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_DELETE_PAGE = 300
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def valid_session_id(session_id: str) -> bool:
+    return bool(_SESSION_ID.match(session_id))
+
+
+class SessionStore:
+    def __init__(self, db: firestore.Client) -> None:
+        self._db = db
+
+    def create(self, uid: str, fields: dict[str, Any]) -> dict[str, Any]:
+        ref = paths.sessions(self._db, uid).document()
+        stamp = now()
+        doc = {
+            **fields,
+            "createdAt": stamp,
+            "lastActive": stamp,
+            "turnCount": 0,
+            "nextIndex": 0,
+            "lastImage": None,
+            "usage": {"promptTokens": 0, "outputTokens": 0, "totalTokens": 0},
+        }
+        ref.set(doc)
+        return {"id": ref.id, **doc}
+
+    def get(self, uid: str, session_id: str) -> dict[str, Any] | None:
+        if not valid_session_id(session_id):
+            return None
+        snap = paths.session(self._db, uid, session_id).get()
+        return {"id": snap.id, **(snap.to_dict() or {})} if snap.exists else None
+
+    def list(self, uid: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest `lastActive` first; the cursor is the id of the last session of a page."""
+        query = paths.sessions(self._db, uid).order_by("lastActive", direction=firestore.Query.DESCENDING)
+        if cursor:
+            after = paths.session(self._db, uid, cursor).get() if valid_session_id(cursor) else None
+            if after is None or not after.exists:
+                return [], None
+            query = query.start_after(after)
+        snaps = list(query.limit(limit + 1).stream())
+        page = [{"id": s.id, **(s.to_dict() or {})} for s in snaps[:limit]]
+        next_cursor = page[-1]["id"] if len(snaps) > limit else None
+        return page, next_cursor
+
+    def update(self, uid: str, session_id: str, fields: dict[str, Any]) -> None:
+        paths.session(self._db, uid, session_id).update({**fields, "lastActive": now()})
+
+    def delete_tree(self, uid: str, session_id: str) -> None:
+        """Deletes the turns, the idempotency records, then the session document."""
+        for collection in (paths.turns(self._db, uid, session_id), paths.requests(self._db, uid, session_id)):
+            while True:
+                snaps = list(collection.limit(_DELETE_PAGE).stream())
+                if not snaps:
+                    break
+                batch = self._db.batch()
+                for snap in snaps:
+                    batch.delete(snap.reference)
+                batch.commit()
+        paths.session(self._db, uid, session_id).delete()

@@ -1,0 +1,143 @@
+"""The send-message pipeline.
+
+validate → resolve images → claim (idempotency + lease, one transaction) → copy inputs and
+write the pending user turn → history → model call → save outputs → ONE batch commit
+(model turn, user turn status, session counters/usage, lease release, request record).
+
+A refusal makes the exchange `blocked` (the model turn carries the reason); an error makes
+the user turn `failed`. Either way the input is kept and the lease released, so the
+session stays usable.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from firebase_functions import logger
+from google.genai import types
+
+from imagechat import history
+from imagechat.deps import Deps
+from imagechat.errors import EDIT_PROMPT_REQUIRED, GENERATION_FAILED, ImageChatError, Internal, InvalidArgument
+from imagechat.gemini.files import FilesApiCache
+from imagechat.gemini.gateway import ChatOptions
+from imagechat.gemini.parsing import ModelReply
+from imagechat.images.inputs import check_library_refs, resolve_references, store_inputs
+from imagechat.images.outputs import save_output
+from imagechat.schemas import SendMessageRequest, SendMessageResponse, TurnView, dump
+from imagechat.sessions import load_session
+from imagechat.store.leases import Replay, TurnClaim
+from imagechat.store.session_store import now
+from imagechat.store.turn_store import ExchangeOutcome
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
+
+
+def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest) -> SendMessageResponse:
+    started = time.perf_counter()
+    session = load_session(deps, uid, session_id)
+    text = req.text.strip()
+    if not text and not req.ref_urls and not req.image_ids:
+        raise InvalidArgument(EDIT_PROMPT_REQUIRED)
+    check_library_refs(req.image_ids, req.ref_urls)
+    inputs = resolve_references(deps.images, uid, req.ref_urls)
+
+    claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s)
+    if isinstance(claim, Replay):
+        return SendMessageResponse.model_validate(claim.response)
+
+    user_turn_written = False
+    try:
+        attachments = store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs)
+        deps.turns.write_user_turn(
+            uid, session_id, claim, {"text": text, "attachments": attachments, "requestId": req.request_id}
+        )
+        user_turn_written = True
+        earlier = [t for t in deps.turns.list(uid, session_id) if t["index"] < claim.user_index]
+        window = deps.settings.history_window_exchanges
+
+        def contents(files: FilesApiCache) -> tuple[list[types.Content], list[types.Part]]:
+            return history.build_history(earlier, files, window), history.user_parts(attachments, text, files)
+
+        options = ChatOptions(
+            model=session["model"],
+            aspect_ratio=req.aspect_ratio or session["aspectRatio"],
+            image_size=session["imageSize"],
+            image_only=req.image_only,
+            system_prompt=session.get("systemPrompt") or "",
+        )
+        reply = deps.model.send(contents, options)
+        storage_started = time.perf_counter()
+        outcome = _outcome(deps, uid, session_id, claim, reply)
+        storage_ms = _ms(storage_started)
+        deps.turns.commit_exchange(uid, session_id, claim, outcome)
+    except ImageChatError as exc:
+        _record_failure(deps, uid, session_id, claim, exc, user_turn_written)
+        raise
+    except Exception as exc:  # an unexpected bug must still free the session
+        logger.error("send message crashed", sessionId=session_id, error=repr(exc))
+        failure = Internal(GENERATION_FAILED)
+        _record_failure(deps, uid, session_id, claim, failure, user_turn_written)
+        raise failure from exc
+
+    logger.info(
+        "turn finished",
+        uid=uid,
+        sessionId=session_id,
+        turnId=claim.model_turn_id,
+        status=outcome.model_turn["status"],
+        model=options.model,
+        images=len(reply.images),
+        filesUploaded=int(reply.timings_ms.get("uploads", 0)),
+        historyMs=round(reply.timings_ms.get("historyMs", 0.0), 1),
+        modelMs=round(reply.timings_ms.get("modelMs", 0.0), 1),
+        storageMs=storage_ms,
+        totalMs=_ms(started),
+        usage=reply.usage,
+    )
+    return SendMessageResponse.model_validate(outcome.response)
+
+
+def _outcome(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: ModelReply) -> ExchangeOutcome:
+    """Stores the output images and shapes the documents of the finished exchange."""
+    model_turn: dict[str, Any] = {
+        "finishReason": reply.finish_reason,
+        "usage": reply.usage,
+    }
+    if reply.blocked:
+        model_turn.update(
+            text=reply.blocked_message,
+            images=[],
+            content=[],
+            status="blocked",
+            error={"code": "BLOCKED", "message": reply.blocked_message or ""},
+        )
+    else:
+        images = [
+            save_output(deps.images, uid, session_id, claim.model_turn_id, i, image.data)
+            for i, image in enumerate(reply.images)
+        ]
+        model_turn.update(text=reply.text, images=images, content=reply.content, status="complete")
+    view = TurnView.model_validate(
+        {**model_turn, "id": claim.model_turn_id, "index": claim.model_index, "role": "model", "createdAt": now()}
+    )
+    return ExchangeOutcome(
+        user_status="blocked" if reply.blocked else "complete",
+        model_turn=model_turn,
+        response=dump(SendMessageResponse(turn=view)),
+        usage=reply.usage,
+        last_image=model_turn["images"][0] if model_turn["images"] else None,
+    )
+
+
+def _record_failure(
+    deps: Deps, uid: str, session_id: str, claim: TurnClaim, exc: ImageChatError, user_turn_written: bool
+) -> None:
+    logger.warn("turn failed", uid=uid, sessionId=session_id, code=exc.code.value, message=exc.message)
+    try:
+        deps.turns.commit_failure(uid, session_id, claim, exc.as_dict(), user_turn_written)
+    except Exception as commit_error:  # the lease expires on its own; keep the original error
+        logger.error("could not record a failed turn", sessionId=session_id, error=repr(commit_error))

@@ -1,0 +1,100 @@
+"""Callable (Firebase callable protocol) handlers for the mobile apps.
+
+Each takes the same payload as its REST twin, plus `sessionId` where REST has it in the
+path and an optional `userId` (admins only). Errors become HttpsError with the code from
+errors.ERROR_TABLE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from firebase_functions import https_fn, logger
+from pydantic import BaseModel
+
+from imagechat import sessions, turns, uploads
+from imagechat.auth import acting_for, caller_from_claims
+from imagechat.deps import Deps, deps
+from imagechat.errors import ImageChatError, InvalidArgument, Unauthenticated
+from imagechat.schemas import (
+    CreateSessionRequest,
+    ListSessionsRequest,
+    SendMessageRequest,
+    UpdateSessionRequest,
+    UploadTempRequest,
+    dump,
+    parse,
+)
+
+Request = https_fn.CallableRequest[Any]
+UseCase = Callable[[Deps, str, dict[str, Any]], BaseModel | dict[str, Any] | None]
+
+
+def run(request: Request, use_case: UseCase) -> Any:
+    """Authenticates, resolves whom the call acts for, runs the use case, maps errors."""
+    try:
+        if request.auth is None:
+            raise Unauthenticated()
+        caller = caller_from_claims(request.auth.token)
+        data = request.data if request.data is not None else {}
+        if not isinstance(data, dict):
+            raise InvalidArgument("The payload must be an object.")
+        uid = acting_for(caller, data.get("userId"))
+        result = use_case(deps(), uid, data)
+        return dump(result) if isinstance(result, BaseModel) else result
+    except ImageChatError as exc:
+        raise https_fn.HttpsError(exc.wire.callable_code, exc.message) from exc
+    except https_fn.HttpsError:
+        raise
+    except Exception as exc:
+        logger.error("unhandled callable error", error=repr(exc))
+        raise https_fn.HttpsError(
+            https_fn.FunctionsErrorCode.INTERNAL, "Something went wrong on our side. Please try again."
+        ) from exc
+
+
+def session_id(data: dict[str, Any]) -> str:
+    value = data.get("sessionId")
+    if not isinstance(value, str) or not value:
+        raise InvalidArgument("sessionId: required.")
+    return value
+
+
+def create_session(request: Request) -> Any:
+    return run(request, lambda d, uid, data: sessions.create_session(d, uid, parse(CreateSessionRequest, data)))
+
+
+def list_sessions(request: Request) -> Any:
+    return run(request, lambda d, uid, data: sessions.list_sessions(d, uid, parse(ListSessionsRequest, data)))
+
+
+def get_session(request: Request) -> Any:
+    return run(request, lambda d, uid, data: sessions.get_session(d, uid, session_id(data)))
+
+
+def update_session(request: Request) -> Any:
+    return run(
+        request,
+        lambda d, uid, data: sessions.update_session(d, uid, session_id(data), parse(UpdateSessionRequest, data)),
+    )
+
+
+def _delete(d: Deps, uid: str, data: dict[str, Any]) -> dict[str, Any]:
+    sid = session_id(data)
+    sessions.delete_session(d, uid, sid)
+    return {"id": sid, "deleted": True}
+
+
+def delete_session(request: Request) -> Any:
+    return run(request, _delete)
+
+
+def send_message(request: Request) -> Any:
+    return run(
+        request, lambda d, uid, data: turns.send_message(d, uid, session_id(data), parse(SendMessageRequest, data))
+    )
+
+
+def upload_temp_image(request: Request) -> Any:
+    return run(request, lambda d, uid, data: uploads.upload_temp_base64(d, uid, parse(UploadTempRequest, data)))

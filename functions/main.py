@@ -1,0 +1,62 @@
+"""Cloud Functions declarations. Each function hands off to imagechat.web.
+
+- `api`: the REST API for the web app (Hosting rewrites /api/** to it).
+- One callable per use case for the mobile apps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from firebase_functions import https_fn, options
+
+from imagechat.config import GEMINI_API_KEY
+from imagechat.firebase_app import ensure_app
+from imagechat.web import callables, rest
+
+# The callable protocol verifies ID tokens with the default app: make sure it exists.
+ensure_app()
+
+_CORS = options.CorsOptions(cors_origins="*", cors_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
+# A turn calls the model and writes images: give it room (memory for Pillow, time for retries).
+_MODEL_CALL = {"secrets": [GEMINI_API_KEY], "timeout_sec": 300, "memory": options.MemoryOption.GB_1}
+
+
+@https_fn.on_request(cors=_CORS, **_MODEL_CALL)  # type: ignore[arg-type]
+def api(req: https_fn.Request) -> https_fn.Response:
+    return rest.handle(req)
+
+
+@https_fn.on_call()
+def createSession(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.create_session(req)
+
+
+@https_fn.on_call()
+def listSessions(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.list_sessions(req)
+
+
+@https_fn.on_call()
+def getSession(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.get_session(req)
+
+
+@https_fn.on_call()
+def updateSession(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.update_session(req)
+
+
+@https_fn.on_call()
+def deleteSession(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.delete_session(req)
+
+
+@https_fn.on_call(**_MODEL_CALL)  # type: ignore[arg-type]
+def sendMessage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.send_message(req)
+
+
+@https_fn.on_call(memory=options.MemoryOption.MB_512)
+def uploadTempImage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.upload_temp_image(req)
