@@ -11,15 +11,17 @@ same framework code as in Cloud Functions; this module only mounts them on one p
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import signal
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import flask
 import functions_framework
+from functions_framework import execution_id
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
@@ -30,25 +32,29 @@ REST_FUNCTION = "api"
 REGION = "us-central1"
 
 
-def function_names(source: Path = SOURCE) -> list[str]:
-    """The names main.py declares with the firebase_functions decorators."""
-    spec = importlib.util.spec_from_file_location("_imagechat_main_probe", source)
-    assert spec is not None and spec.loader is not None
-    sys.path.insert(0, str(source.parent))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def function_names(module: ModuleType) -> list[str]:
+    """The names a module declares with the firebase_functions decorators."""
     return sorted(
         name for name, value in vars(module).items() if callable(value) and hasattr(value, "__firebase_endpoint__")
     )
 
 
+def _function_app(name: str, function: Any) -> flask.Flask:
+    """A functions-framework HTTP app for an already loaded function (what create_app builds)."""
+    app = flask.Flask(name)
+    functions_framework._configure_app(app, function, "http")
+    app.wsgi_app = execution_id.WsgiMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
 def create_host(project_id: str, source: Path = SOURCE) -> Any:
-    mounts: dict[str, Any] = {}
-    for name in function_names(source):
-        app = functions_framework.create_app(target=name, source=str(source))
+    # create_app executes main.py; it must run once only (firebase_functions params are global).
+    rest_app = functions_framework.create_app(target=REST_FUNCTION, source=str(source))
+    module = sys.modules[source.stem]
+    mounts: dict[str, Any] = {"/api": rest_app}
+    for name in function_names(module):
+        app = rest_app if name == REST_FUNCTION else _function_app(name, getattr(module, name))
         mounts[f"/{project_id}/{REGION}/{name}"] = app
-        if name == REST_FUNCTION:
-            mounts["/api"] = app
     # The REST function sees `/chat/...` here (mounted at /api) and `/api/chat/...` behind the
     # real Hosting rewrite; it accepts both.
     return DispatcherMiddleware(NotFound(), mounts)
