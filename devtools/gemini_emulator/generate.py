@@ -9,6 +9,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,27 +52,47 @@ def signature_valid_for(signature: bytes, image_bytes: bytes) -> bool:
     return signature in DUMMY_SIGNATURES or hmac.compare_digest(signature, image_signature(image_bytes))
 
 
+_Rendered = tuple[bytes, list[str], list[str]]  # PNG bytes, operations applied, provenance chain
+
+
 class _PngCache:
-    """Same request → same bytes, and repeated requests cost nothing (bounded LRU)."""
+    """Same request → same bytes, and repeated requests cost nothing (bounded LRU, single-flight:
+    concurrent identical requests render once)."""
 
     def __init__(self, size: int = 64) -> None:
         self._size = size
         self._lock = threading.Lock()
-        self._items: OrderedDict[str, tuple[bytes, list[str], list[str]]] = OrderedDict()
+        self._items: OrderedDict[str, _Rendered] = OrderedDict()
+        self._inflight: dict[str, threading.Lock] = {}
 
-    def get(self, key: str) -> tuple[bytes, list[str], list[str]] | None:
+    def _get(self, key: str) -> _Rendered | None:
         with self._lock:
             item = self._items.get(key)
             if item is not None:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: str, value: tuple[bytes, list[str], list[str]]) -> None:
+    def get_or_render(self, key: str, render: Callable[[], _Rendered]) -> _Rendered:
+        cached = self._get(key)
+        if cached is not None:
+            return cached
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            key_lock = self._inflight.setdefault(key, threading.Lock())
+        with key_lock:
+            cached = self._get(key)
+            if cached is not None:
+                return cached
+            try:
+                value = render()
+            finally:
+                with self._lock:
+                    self._inflight.pop(key, None)
+            with self._lock:
+                self._items[key] = value
+                self._items.move_to_end(key)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+            return value
 
 
 _CACHE = _PngCache()
@@ -297,32 +318,10 @@ class Generator:
     # -- pixels ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _render(
-        prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str
-    ) -> tuple[bytes, list[str], list[str]]:
+    def _render(prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str) -> _Rendered:
         source_key = hashlib.sha256(source).hexdigest() if source is not None else "-"
         key = hashlib.sha256(json.dumps([prompt, source_key, aspect_ratio, image_size]).encode("utf-8")).hexdigest()
-        cached = _CACHE.get(key)
-        if cached is not None:
-            return cached
-        if source is None:
-            size = output_size(aspect_ratio or "1:1", image_size)
-            image, chain = imaging.generate(prompt, size)
-            ops: list[str] = []
-        else:
-            try:
-                edited = imaging.edit(source, prompt)
-            except ValueError:
-                raise invalid_argument(
-                    "Unable to process input image. Please retry or report in "
-                    "https://developers.generativeai.google/guide/troubleshooting"
-                ) from None
-            ratio = aspect_ratio or nearest_aspect_ratio(*edited.image.size)
-            image = imaging.fit(edited.image, output_size(ratio, image_size))
-            ops, chain = edited.ops, edited.chain
-        result = (imaging.encode_png(image, chain), ops, chain)
-        _CACHE.put(key, result)
-        return result
+        return _CACHE.get_or_render(key, lambda: _render_uncached(prompt, source, aspect_ratio, image_size))
 
     @staticmethod
     def _describe(ops: list[str], chain: list[str], edited: bool, made_image: bool) -> str:
@@ -331,6 +330,22 @@ class Generator:
         if edited:
             return "Applied: " + ", ".join(ops) + "."
         return f"Generated a new image ({chain[0]})."
+
+
+def _render_uncached(prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str) -> _Rendered:
+    if source is None:
+        image, chain = imaging.generate(prompt, output_size(aspect_ratio or "1:1", image_size))
+        return imaging.encode_png(image, chain), [], chain
+    try:
+        edited = imaging.edit(source, prompt)
+    except ValueError:
+        raise invalid_argument(
+            "Unable to process input image. Please retry or report in "
+            "https://developers.generativeai.google/guide/troubleshooting"
+        ) from None
+    ratio = aspect_ratio or nearest_aspect_ratio(*edited.image.size)
+    image = imaging.fit(edited.image, output_size(ratio, image_size))
+    return imaging.encode_png(image, edited.chain), edited.ops, edited.chain
 
 
 def new_response_id() -> str:

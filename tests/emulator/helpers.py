@@ -1,0 +1,153 @@
+"""Helpers shared by the emulator tests."""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from google.genai import types
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 20
+LISTENING_PREFIX = "gemini emulator listening on "
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class EmulatorProcess:
+    """A `python -m devtools.gemini_emulator` child process, started and waited for."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "devtools.gemini_emulator", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_listening(self, timeout: float = START_TIMEOUT_S) -> str:
+        """The first output line, which must be the listening line; fails (never skips) otherwise."""
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            self.stop()
+            pytest.fail(f"the Gemini emulator printed nothing within {timeout} s")
+        if not line.startswith(LISTENING_PREFIX):
+            self.stop()
+            rest = []
+            while not self.lines.empty():
+                rest.append(self.lines.get())
+            pytest.fail(f"unexpected emulator output: {line!r} {rest!r}")
+        return line
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        return self.proc.returncode
+
+
+class Control:
+    """The emulator's /_emulator/ API."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = f"{base_url}/_emulator"
+
+    def reset(self) -> None:
+        requests.post(f"{self.base}/reset", timeout=10).raise_for_status()
+
+    def config(self, **settings: int) -> dict[str, Any]:
+        response = requests.post(f"{self.base}/config", json=settings, timeout=10)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def faults(self, *faults: dict[str, Any]) -> list[dict[str, Any]]:
+        response = requests.post(f"{self.base}/faults", json={"faults": list(faults)}, timeout=10)
+        response.raise_for_status()
+        pending: list[dict[str, Any]] = response.json()["faults"]
+        return pending
+
+    def requests(self, kind: str | None = None) -> list[dict[str, Any]]:
+        response = requests.get(f"{self.base}/requests", timeout=10)
+        response.raise_for_status()
+        entries: list[dict[str, Any]] = response.json()["requests"]
+        return [e for e in entries if kind is None or e["kind"] == kind]
+
+    def expire_files(self, name: str | None = None) -> int:
+        response = requests.post(f"{self.base}/files/expire", json={"name": name} if name else {}, timeout=10)
+        response.raise_for_status()
+        expired: int = response.json()["expired"]
+        return expired
+
+
+def png_bytes(size: tuple[int, int] = (64, 64), colour: tuple[int, int, int] = (120, 120, 120)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def pattern_png(size: tuple[int, int] = (96, 64)) -> bytes:
+    """A picture whose halves and quarters differ, to tell flips and rotations apart."""
+    image = Image.new("RGB", size, (200, 60, 40))
+    w, h = size
+    image.paste((40, 160, 220), (w // 2, 0, w, h))  # right half blue-ish
+    image.paste((30, 200, 60), (0, 0, w // 4, h // 4))  # green top-left corner
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def image_parts(response: types.GenerateContentResponse) -> list[types.Part]:
+    assert response.candidates, response
+    content = response.candidates[0].content
+    assert content is not None and content.parts, response
+    return [p for p in content.parts if p.inline_data is not None]
+
+
+def output_png(response: types.GenerateContentResponse) -> bytes:
+    parts = image_parts(response)
+    assert len(parts) == 1, parts
+    data = parts[0].inline_data.data if parts[0].inline_data else None
+    assert data is not None
+    return data
+
+
+def open_image(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def image_config(**kwargs: Any) -> types.GenerateContentConfig:
+    return types.GenerateContentConfig(image_config=types.ImageConfig(**kwargs))
