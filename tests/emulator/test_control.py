@@ -1,0 +1,136 @@
+"""The control API, the request log, concurrency, and the process itself."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from google import genai
+from google.genai import types
+
+from devtools.gemini_emulator import read_provenance
+from tests.emulator.helpers import LISTENING_PREFIX, Control, EmulatorProcess, free_port, output_png, png_bytes
+
+
+def test_config_defaults_partial_update_and_reset(control: Control) -> None:
+    defaults = requests.get(f"{control.base}/config", timeout=10).json()
+    assert defaults == {"latencyMs": 0, "fileTtlSeconds": 172800, "fileProcessingMs": 0}
+    assert control.config(latencyMs=5) == {**defaults, "latencyMs": 5}
+    assert control.config(fileTtlSeconds=60)["latencyMs"] == 5
+    bad = requests.post(f"{control.base}/config", json={"latencyMs": -1}, timeout=10)
+    assert bad.status_code == 400
+    unknown = requests.post(f"{control.base}/config", json={"speed": 1}, timeout=10)
+    assert unknown.status_code == 400
+    control.reset()
+    assert requests.get(f"{control.base}/config", timeout=10).json() == defaults
+
+
+def test_latency_delays_model_calls(client: genai.Client, control: Control) -> None:
+    control.config(latencyMs=300)
+    started = time.monotonic()
+    client.models.generate_content(model="gemini-2.5-flash", contents="hello there")
+    assert time.monotonic() - started >= 0.3
+
+
+def test_reset_forgets_files_faults_and_log(client: genai.Client, control: Control) -> None:
+    uploaded = client.files.upload(file=io.BytesIO(png_bytes()), config={"mime_type": "image/png"})
+    control.faults({"on": "files.get", "status": 500, "times": 5})
+    assert control.requests()
+    control.reset()
+    assert control.requests() == []
+    assert requests.get(f"{control.base}/faults", timeout=10).json() == {"faults": []}
+    assert list(client.files.list()) == []
+    assert uploaded.name
+
+
+def test_request_log_describes_every_part(client: genai.Client, control: Control) -> None:
+    source = png_bytes((32, 32))
+    uploaded = client.files.upload(file=io.BytesIO(source), config={"mime_type": "image/png"})
+    assert uploaded.uri
+    chat = client.chats.create(model="gemini-3.1-flash-image-preview")
+    first = chat.send_message(
+        [types.Part.from_uri(file_uri=uploaded.uri, mime_type="image/png"), types.Part(text="warmer")]
+    )
+    first_png = output_png(first)
+    chat.send_message(
+        [types.Part.from_bytes(data=source, mime_type="image/png"), "grayscale"],
+        config=types.GenerateContentConfig(
+            response_modalities=["IMAGE"], image_config=types.ImageConfig(aspect_ratio="4:3", image_size="2K")
+        ),
+    )
+    log = control.requests()
+    assert [e["kind"] for e in log] == ["upload.start", "upload", "generateContent", "generateContent"]
+    entry = log[-1]
+    assert entry["method"] == "POST"
+    assert entry["path"] == "/v1/models/gemini-3.1-flash-image-preview:generateContent"
+    assert entry["model"] == "gemini-3.1-flash-image-preview"
+    assert entry["status"] == 200
+    assert entry["contentCount"] == 3
+    assert entry["responseModalities"] == ["IMAGE"]
+    assert (entry["aspectRatio"], entry["imageSize"]) == ("4:3", "2K")
+    user_1, model_1, user_2 = entry["contents"]
+    assert user_1 == {
+        "role": "user",
+        "parts": [
+            {"kind": "fileData", "hasSignature": False, "fileUri": uploaded.uri, "mimeType": "image/png"},
+            {"kind": "text", "hasSignature": False, "textLength": 6},
+        ],
+    }
+    assert model_1["role"] == "model"
+    text_part, image_part = model_1["parts"]
+    assert text_part["kind"] == "text" and text_part["hasSignature"] is True
+    assert image_part["kind"] == "inlineData" and image_part["hasSignature"] is True
+    assert image_part["bytes"] == len(first_png)
+    assert image_part["sha256"] == hashlib.sha256(first_png).hexdigest()
+    assert image_part["provenance"] == read_provenance(first_png)
+    assert user_2["parts"][0]["bytes"] == len(source)
+    assert user_2["parts"][1] == {"kind": "text", "hasSignature": False, "textLength": 9}
+
+
+def test_request_log_records_errors_and_files_calls(client: genai.Client, control: Control) -> None:
+    requests.get(f"{control.base.removesuffix('/_emulator')}/v1beta/files/unknownfile", timeout=10)
+    entry = control.requests()[-1]
+    assert entry["kind"] == "files.get"
+    assert entry["status"] == 403
+    assert entry["file"] == "files/unknownfile"
+    assert "may not exist" in entry["error"]
+
+
+def test_request_log_is_bounded(emulator_url: str, control: Control) -> None:
+    with requests.Session() as session:
+        for _ in range(1005):
+            session.get(f"{emulator_url}/v1/models", timeout=10)
+    log = control.requests()
+    assert len(log) == 1000
+    assert log[-1]["seq"] - log[0]["seq"] == 999
+
+
+def test_200_concurrent_calls_with_1s_latency_overlap(emulator_url: str, control: Control) -> None:
+    control.config(latencyMs=1000)
+    url = f"{emulator_url}/v1beta/models/gemini-2.5-flash-image:generateContent"
+    body = {"contents": [{"role": "user", "parts": [{"text": "a crowd of people"}]}]}
+
+    def call(_: int) -> int:
+        return requests.post(url, json=body, timeout=30).status_code
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(200) as pool:
+        statuses = list(pool.map(call, range(200)))
+    elapsed = time.monotonic() - started
+    assert statuses == [200] * 200
+    assert elapsed < 5, f"200 concurrent calls took {elapsed:.1f} s"
+    print(f"200 concurrent generateContent calls with latencyMs=1000: {elapsed:.2f} s")
+
+
+def test_process_prints_the_exact_line_and_exits_0_on_sigterm_and_sigint() -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        process = EmulatorProcess(free_port())
+        line = process.wait_listening()
+        assert line == f"{LISTENING_PREFIX}http://127.0.0.1:{process.port}"
+        assert requests.get(f"http://127.0.0.1:{process.port}/_emulator/health", timeout=10).json()["ok"] is True
+        process.proc.send_signal(sig)
+        assert process.proc.wait(timeout=10) == 0
