@@ -46,6 +46,7 @@ class FilesApiCache:
         self._read_bytes = read_bytes
         self._margin = timedelta(seconds=safety_margin_s)
         self._resolved: dict[str, CachedFile] = {}
+        self._uploaded_now: set[str] = set()
         self.uploads = 0
 
     def image_part(self, ref: ImageRef, thought_signature: bytes | None = None) -> types.Part:
@@ -56,11 +57,13 @@ class FilesApiCache:
             thought_signature=thought_signature,
         )
 
-    def forget_used(self) -> None:
-        """Drops every entry this call used; the next resolution uploads again."""
+    def forget_cached(self) -> None:
+        """Drops the entries this call took from the cache (not those it just uploaded);
+        the next resolution uploads them again."""
         for sha256 in list(self._resolved):
-            self._store.forget(sha256)
-        self._resolved.clear()
+            if sha256 not in self._uploaded_now:
+                self._store.forget(sha256)
+                del self._resolved[sha256]
 
     def _resolve(self, ref: ImageRef) -> CachedFile:
         if ref.sha256 in self._resolved:
@@ -69,6 +72,7 @@ class FilesApiCache:
         if entry is None or entry.expires_at - self._margin <= datetime.now(UTC):
             entry = self._upload(ref)
             self._store.put(entry)
+            self._uploaded_now.add(ref.sha256)
         self._resolved[ref.sha256] = entry
         return entry
 

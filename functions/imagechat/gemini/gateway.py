@@ -83,7 +83,7 @@ class ImageModelGateway:
                 response = chat.send_message(parts)
             except errors.APIError as exc:
                 if exc.code == 403 and attempt == 1:
-                    files.forget_used()
+                    files.forget_cached()
                     continue
                 raise map_api_error(exc) from exc
             except (httpx.HTTPError, OSError) as exc:

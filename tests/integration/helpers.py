@@ -1,0 +1,57 @@
+"""Small helpers shared by the integration tests (images, uploads, reading outputs)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import requests
+from PIL import Image
+
+from devtools.gemini_emulator import read_provenance
+from tests.support.clients import ApiClient
+
+
+def png_bytes(color: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def new_session(client: ApiClient, **fields: Any) -> str:
+    response = client.rest("POST", "/api/chat/sessions", json=fields)
+    assert response.status_code == 200, response.text
+    session_id: str = response.json()["id"]
+    return session_id
+
+
+def upload(client: ApiClient, data: bytes | None = None, name: str = "photo.png") -> dict[str, str]:
+    response = client.rest("POST", "/api/upload/temp", files={"file": (name, data or png_bytes(), "image/png")})
+    assert response.status_code == 200, response.text
+    body: dict[str, str] = response.json()
+    return body
+
+
+def send(client: ApiClient, session_id: str, text: str, **fields: Any) -> dict[str, Any]:
+    response = client.rest("POST", f"/api/chat/sessions/{session_id}/message", json={"text": text, **fields})
+    assert response.status_code == 200, response.text
+    turn: dict[str, Any] = response.json()["turn"]
+    return turn
+
+
+def fetch(url: str) -> bytes:
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content
+
+
+def provenance_of(image: dict[str, Any]) -> list[str]:
+    return read_provenance(fetch(image["publicUrl"]))
+
+
+def model_calls(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in log if r.get("kind") == "generateContent"]
+
+
+def uploads_in(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in log if r.get("kind") == "upload.start"]
