@@ -20,7 +20,7 @@ from .control import EmulatorState, Fault, parse_fault
 from .generate import Generator, new_response_id, stream_chunks
 from .models import MODELS, get_model
 from .request_body import describe_generate_body
-from .wire import ApiError, normalize_keys
+from .wire import ApiError, has_snake_keys, normalize_keys
 
 _VERSION = r"(?P<ver>v1|v1beta|v1alpha)"
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -46,7 +46,7 @@ def _error(error: ApiError, headers: dict[str, str] | None = None) -> Response:
     return _json(error.body(), error.code, headers)
 
 
-def _body(request: Request) -> dict[str, Any]:
+def _raw_body(request: Request) -> dict[str, Any]:
     raw = request.get_data()
     if not raw.strip():
         return {}
@@ -56,7 +56,11 @@ def _body(request: Request) -> dict[str, Any]:
         raise ApiError(400, "Invalid JSON payload received.", "INVALID_ARGUMENT") from None
     if not isinstance(parsed, dict):
         raise ApiError(400, "Invalid JSON payload received. Expected an object.", "INVALID_ARGUMENT")
-    normalized: dict[str, Any] = normalize_keys(parsed)
+    return parsed
+
+
+def _body(request: Request) -> dict[str, Any]:
+    normalized: dict[str, Any] = normalize_keys(_raw_body(request))
     return normalized
 
 
@@ -136,7 +140,9 @@ class EmulatorApp:
         log["model"] = model
         if method not in ("generateContent", "streamGenerateContent", "countTokens"):
             raise ApiError(404, f"Method {method} is not supported by the emulator.", "NOT_FOUND")
-        body = _body(request)
+        raw = _raw_body(request)
+        body: dict[str, Any] = normalize_keys(raw)
+        log["snakeCaseKeys"] = has_snake_keys(raw)
         if method != "countTokens":
             log.update(describe_generate_body(body))
         latency = self.state.get_config().latencyMs
@@ -205,7 +211,9 @@ class EmulatorApp:
 
     def _upload_start(self, request: Request, version: str, log: dict[str, Any]) -> Response:
         self._maybe_fault("upload.start")
-        body = _body(request)
+        raw = _raw_body(request)
+        log["snakeCaseKeys"] = has_snake_keys(raw)
+        body: dict[str, Any] = normalize_keys(raw)
         meta = body.get("file") or {}
         declared = request.headers.get("X-Goog-Upload-Header-Content-Length") or meta.get("sizeBytes")
         mime_type = request.headers.get("X-Goog-Upload-Header-Content-Type") or meta.get("mimeType")

@@ -95,6 +95,19 @@ def normalize_keys(value: Any) -> Any:
     return value
 
 
+def has_snake_keys(value: Any) -> bool:
+    """Whether any API field name in the body is snake_case (what newer SDKs send in places)."""
+    if isinstance(value, dict):
+        return any(
+            (isinstance(key, str) and "_" in key.strip("_"))
+            or (key not in _OPAQUE_KEYS and has_snake_keys(item))
+            for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return any(has_snake_keys(item) for item in value)
+    return False
+
+
 def b64decode_any(data: str, field: str = "data") -> bytes:
     """Decode standard or URL-safe base64, padded or not. Raises a 400 ApiError when invalid."""
     text = re.sub(r"\s+", "", data)

@@ -72,6 +72,7 @@ def test_request_log_describes_every_part(client: genai.Client, control: Control
     assert entry["contentCount"] == 3
     assert entry["responseModalities"] == ["IMAGE"]
     assert (entry["aspectRatio"], entry["imageSize"]) == ("4:3", "2K")
+    assert entry["snakeCaseKeys"] is True  # SDK 3.x sends inlineData {"mime_type": ...}: normalised
     user_1, model_1, user_2 = entry["contents"]
     assert user_1 == {
         "role": "user",
