@@ -1,0 +1,96 @@
+"""One turn at a time per session, and idempotent retries with a client request id."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import requests
+from google.cloud import firestore
+
+from tests.integration.helpers import model_calls, new_session, send
+from tests.support.clients import ApiClient, GeminiControl
+
+
+def _turns(db: firestore.Client, uid: str, session_id: str) -> list[dict[str, Any]]:
+    ref = db.collection("users").document(uid).collection("chatSessions").document(session_id)
+    return [s.to_dict() for s in ref.collection("turns").stream()]
+
+
+def _send_in_background(client: ApiClient, session_id: str, body: dict[str, Any]) -> tuple[threading.Thread, list]:
+    result: list[requests.Response] = []
+    thread = threading.Thread(
+        target=lambda: result.append(client.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body))
+    )
+    thread.start()
+    return thread, result
+
+
+def _wait_for_pending_turn(db: firestore.Client, uid: str, session_id: str) -> None:
+    """Waits (bounded) until the first send holds the lease and has written its user turn."""
+    deadline = time.monotonic() + 30
+    while not any(t["status"] == "pending" for t in _turns(db, uid, session_id)):
+        assert time.monotonic() < deadline, "the first send never started"
+        time.sleep(0.05)
+
+
+def test_second_send_while_one_runs_is_409(user: ApiClient, gemini: GeminiControl,
+                                           firestore_db: firestore.Client) -> None:
+    session_id = new_session(user)
+    gemini.config(latencyMs=1500)
+    thread, result = _send_in_background(user, session_id, {"text": "Draw a fox"})
+    _wait_for_pending_turn(firestore_db, user.uid, session_id)
+
+    busy = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json={"text": "make it warmer"})
+    assert busy.status_code == 409
+    assert busy.json()["error"]["message"] == "This session is busy with another message."
+    busy_callable = user.call("sendMessage", {"sessionId": session_id, "text": "make it warmer"})
+    assert busy_callable.json()["error"]["status"] == "FAILED_PRECONDITION"
+    assert busy_callable.json()["error"]["message"] == "This session is busy with another message."
+
+    thread.join()
+    assert result[0].status_code == 200, result[0].text
+    gemini.config(latencyMs=0)
+    assert send(user, session_id, "make it warmer")["status"] == "complete"
+    assert len(model_calls(gemini.requests())) == 2
+
+
+def test_request_id_retry_returns_the_first_result(user: ApiClient, gemini: GeminiControl) -> None:
+    session_id = new_session(user)
+    first = send(user, session_id, "Draw a fox", requestId="req-1")
+    again = send(user, session_id, "Draw a fox", requestId="req-1")
+    assert again == first
+    by_callable = user.call_result("sendMessage", {"sessionId": session_id, "text": "Draw a fox",
+                                                   "requestId": "req-1"})
+    assert by_callable["turn"] == first
+    assert len(model_calls(gemini.requests())) == 1
+    assert len(user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"]) == 2
+
+
+def test_request_id_retry_while_running_says_so(user: ApiClient, gemini: GeminiControl,
+                                                firestore_db: firestore.Client) -> None:
+    session_id = new_session(user)
+    gemini.config(latencyMs=1500)
+    thread, result = _send_in_background(user, session_id, {"text": "Draw a fox", "requestId": "req-2"})
+    _wait_for_pending_turn(firestore_db, user.uid, session_id)
+    running = user.rest("POST", f"/api/chat/sessions/{session_id}/message",
+                        json={"text": "Draw a fox", "requestId": "req-2"})
+    assert running.status_code == 409
+    assert running.json()["error"]["status"] == "ABORTED"
+    assert "still being processed" in running.json()["error"]["message"]
+    thread.join()
+    assert send(user, session_id, "Draw a fox", requestId="req-2") == result[0].json()["turn"]
+    assert len(model_calls(gemini.requests())) == 1
+
+
+def test_request_id_retry_after_a_failure_repeats_the_failure(user: ApiClient, gemini: GeminiControl) -> None:
+    session_id = new_session(user)
+    gemini.faults([{"on": "generateContent", "status": 500, "times": 10}])
+    body = {"text": "Draw a fox", "requestId": "req-3"}
+    first = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
+    calls = len(model_calls(gemini.requests()))
+    again = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
+    assert first.status_code == again.status_code == 503
+    assert again.json() == first.json()
+    assert len(model_calls(gemini.requests())) == calls

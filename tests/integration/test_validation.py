@@ -1,0 +1,103 @@
+"""Bad input is a 400 that names what was wrong (REST) or invalid-argument (callables)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from tests.integration.helpers import new_session, png_bytes
+from tests.support.clients import ApiClient
+
+
+def _message(client: ApiClient, session_id: str, body: dict[str, Any]) -> dict[str, str]:
+    response = client.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
+    assert response.status_code == 400, response.text
+    error: dict[str, str] = response.json()["error"]
+    return error
+
+
+def test_empty_message_needs_a_prompt(user: ApiClient) -> None:
+    error = _message(user, new_session(user), {"text": "   "})
+    assert error == {"status": "INVALID_ARGUMENT", "message": "Edit prompt is required."}
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"text": "x", "aspectRatio": "7:5"}, "aspectRatio"),
+        ({"text": "x", "refUrls": "not-a-list"}, "refUrls"),
+        ({"text": "x", "imageOnly": "sometimes"}, "imageOnly"),
+        ({"text": "x", "requestId": "has spaces"}, "requestId"),
+        ({"text": "x" * 9000}, "text"),
+        ({"text": "x", "refUrls": ["https://example.com/cat.png"]}, "https://example.com/cat.png"),
+        ({"text": "x", "refUrls": ["uploads/nobody/missing.png"]}, "refUrls[0]"),
+    ],
+)
+def test_bad_message_fields_are_named(user: ApiClient, body: dict[str, Any], words: str) -> None:
+    error = _message(user, new_session(user), body)
+    assert error["status"] == "INVALID_ARGUMENT" and words in error["message"], error
+
+
+def test_own_missing_upload_is_named(user: ApiClient) -> None:
+    error = _message(user, new_session(user), {"text": "x", "refUrls": [f"uploads/{user.uid}/gone.png"]})
+    assert "refUrls[0]" in error["message"] and "does not exist" in error["message"]
+
+
+def test_library_images_are_refused_clearly(user: ApiClient) -> None:
+    session_id = new_session(user)
+    for body in ({"text": "x", "imageIds": ["abc"]}, {"text": "x", "refUrls": ["library://abc"]}):
+        error = _message(user, session_id, body)
+        assert error["status"] == "FAILED_PRECONDITION" and "library is not available" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"model": "gpt-image"}, "model"),
+        ({"aspectRatio": "2:1"}, "aspectRatio"),
+        ({"imageSize": "4K"}, "imageSize"),
+        ({"title": "t" * 500}, "title"),
+    ],
+)
+def test_bad_session_fields_are_named(user: ApiClient, body: dict[str, Any], words: str) -> None:
+    response = user.rest("POST", "/api/chat/sessions", json=body)
+    assert response.status_code == 400
+    assert words in response.json()["error"]["message"]
+    callable_reply = user.call("createSession", body)
+    assert callable_reply.status_code == 400
+    assert callable_reply.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_bad_list_limit_and_body(user: ApiClient) -> None:
+    response = user.rest("GET", "/api/chat/sessions", params={"limit": 0})
+    assert response.status_code == 400 and "limit" in response.json()["error"]["message"]
+    response = user.rest("POST", "/api/chat/sessions", data="{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "JSON" in response.json()["error"]["message"]
+
+
+def test_uploads_must_be_images(user: ApiClient) -> None:
+    response = user.rest("POST", "/api/upload/temp", files={"file": ("notes.txt", b"hello", "text/plain")})
+    assert response.status_code == 400
+    assert "not an image" in response.json()["error"]["message"]
+    response = user.rest("POST", "/api/upload/temp", files={"other": ("a.png", png_bytes(), "image/png")})
+    assert response.status_code == 400 and "file" in response.json()["error"]["message"]
+    gif = _gif()
+    response = user.rest("POST", "/api/upload/temp", files={"file": ("a.gif", gif, "image/gif")})
+    assert response.status_code == 400 and "GIF" in response.json()["error"]["message"]
+    too_big = b"\x89PNG\r\n\x1a\n" + b"\0" * (10 * 1024 * 1024)
+    response = user.rest("POST", "/api/upload/temp", files={"file": ("big.png", too_big, "image/png")})
+    assert response.status_code == 400 and "too large" in response.json()["error"]["message"]
+
+
+def _gif() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="GIF")
+    return out.getvalue()
+
+
+def test_unknown_route_and_method(user: ApiClient) -> None:
+    assert user.rest("GET", "/api/nothing-here").status_code == 404
+    assert user.rest("PUT", "/api/chat/sessions").status_code == 405
