@@ -157,7 +157,14 @@ class EmulatorApp:
         result["responseId"] = new_response_id()
         if method == "generateContent":
             return _json(result)
-        return self._sse(stream_chunks(result), result, fault)
+        chunks = stream_chunks(result)
+        if request.args.get("alt") != "sse":  # without alt=sse the API answers one JSON array
+            if fault is not None:
+                raise fault.error()
+            for chunk in chunks:
+                chunk.update(modelVersion=result["modelVersion"], responseId=result["responseId"])
+            return _json(chunks)
+        return self._sse(chunks, result, fault)
 
     @staticmethod
     def _sse(chunks: list[dict[str, Any]], full: dict[str, Any], fault: Fault | None) -> Response:

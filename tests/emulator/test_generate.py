@@ -286,6 +286,14 @@ def test_streaming_wire_format(emulator_url: str) -> None:
     events = [e for e in response.text.split("\r\n\r\n") if e]
     assert len(events) == 2
     assert all(e.startswith("data: {") for e in events)
+    array = requests.post(
+        f"{emulator_url}/v1beta/models/gemini-2.5-flash-image:streamGenerateContent",
+        json={"contents": [{"role": "user", "parts": [{"text": "a dog"}]}]},
+        timeout=30,
+    ).json()
+    assert [json.loads(e.removeprefix("data: ")) | {"responseId": None} for e in events] == [
+        c | {"responseId": None} for c in array
+    ]
 
 
 def test_raw_snake_case_and_url_safe_base64_are_accepted(emulator_url: str) -> None:
@@ -325,3 +333,14 @@ def test_empty_contents_is_400(emulator_url: str) -> None:
     )
     assert response.status_code == 400
     assert set(response.json()["error"]) >= {"code", "message", "status"}
+
+
+def test_3x_models_take_at_most_14_input_images(client: genai.Client) -> None:
+    images: list[types.PartUnion] = [
+        types.Part.from_bytes(data=png_bytes((8, 8), (i, i, i)), mime_type="image/png") for i in range(15)
+    ]
+    with pytest.raises(errors.ClientError) as caught:
+        client.models.generate_content(model="gemini-3-pro-image-preview", contents=[*images, "blend"])
+    assert caught.value.code == 400
+    response = client.models.generate_content(model="gemini-3-pro-image-preview", contents=[*images[1:], "blend"])
+    assert read_provenance(output_png(response))[-1] == "restyle"
