@@ -1,0 +1,94 @@
+"""Turns → Contents: exchanges, windowing, signatures and image rehydration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.genai import types
+
+from imagechat.gemini.files import ImageRef
+from imagechat.gemini.parsing import stored_content
+from imagechat.history import build_history, complete_exchanges, user_parts
+
+
+class FileUris:
+    """Turns an image reference into a fileData part, as the Files API cache does."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def image_part(self, ref: ImageRef, thought_signature: bytes | None = None) -> types.Part:
+        self.seen.append(ref.sha256)
+        return types.Part(
+            file_data=types.FileData(file_uri=f"files/{ref.sha256}", mime_type=ref.mime_type),
+            thought_signature=thought_signature,
+        )
+
+
+def _user(index: int, text: str, status: str = "complete", images: int = 0) -> dict[str, Any]:
+    attachments = [{"sha256": f"in{index}-{i}", "storagePath": f"p/{index}/{i}", "mimeType": "image/png"}
+                   for i in range(images)]
+    return {"id": f"u{index}", "index": index, "role": "user", "text": text, "status": status,
+            "attachments": attachments}
+
+
+def _model(index: int, status: str = "complete", signature: bytes | None = None) -> dict[str, Any]:
+    parts = [
+        types.Part(text=f"done {index}", thought_signature=signature),
+        types.Part(thought=True, text="thinking"),
+        types.Part(inline_data=types.Blob(data=b"\x89PNG...", mime_type="image/png"), thought_signature=signature),
+    ]
+    content, images, text = stored_content(parts)
+    assert len(images) == 1 and text == f"done {index}"
+    stored_images = [{"sha256": f"out{index}", "storagePath": f"o/{index}.png", "mimeType": "image/png"}]
+    return {"id": f"m{index}", "index": index, "role": "model", "text": text, "status": status,
+            "content": content, "images": stored_images}
+
+
+def test_only_complete_exchanges_count() -> None:
+    turns = [
+        _user(0, "a"), _model(1),
+        _user(2, "b", status="failed"),
+        _user(4, "c", status="blocked"), _model(5, status="blocked"),
+        _user(6, "d"), _model(7),
+        _user(8, "e", status="pending"),
+    ]
+    assert [(u["id"], m["id"]) for u, m in complete_exchanges(turns)] == [("u0", "m1"), ("u6", "m7")]
+
+
+def test_model_content_comes_back_with_signatures_on_file_parts() -> None:
+    files = FileUris()
+    history = build_history([_user(0, "draw", images=1), _model(1, signature=b"sig-1")], files, window=10)
+    assert [c.role for c in history] == ["user", "model"]
+    user, model = history
+    assert user.parts is not None and model.parts is not None
+    assert user.parts[0].file_data is not None and user.parts[1].text == "draw"
+    assert [p.text for p in model.parts if p.text] == ["done 1"]  # the thought part is not replayed
+    image = model.parts[-1]
+    assert image.file_data is not None and image.file_data.file_uri == "files/out1"
+    assert image.thought_signature == b"sig-1" and model.parts[0].thought_signature == b"sig-1"
+    assert image.inline_data is None
+
+
+def test_stored_content_holds_no_image_bytes() -> None:
+    content, _, _ = stored_content([types.Part(inline_data=types.Blob(data=b"x" * 1000, mime_type="image/png"),
+                                               thought_signature=b"s")])
+    assert content == [{"part": {"thought_signature": "cw=="}, "image": 0}]
+
+
+def test_window_keeps_the_newest_exchanges() -> None:
+    turns = []
+    for n in range(5):
+        turns += [_user(2 * n, f"t{n}"), _model(2 * n + 1)]
+    history = build_history(turns, FileUris(), window=2)
+    texts = [c.parts[0].text for c in history if c.role == "user" and c.parts]
+    assert texts == ["t3", "t4"]
+    assert build_history(turns, FileUris(), window=0) == []
+
+
+def test_user_parts_keep_image_order_then_text() -> None:
+    files = FileUris()
+    attachments = [{"sha256": s, "storagePath": s, "mimeType": "image/jpeg"} for s in ("b", "a", "c")]
+    parts = user_parts(attachments, "merge", files)
+    assert files.seen == ["b", "a", "c"] and parts[-1].text == "merge"
+    assert user_parts([], "", files) == []
