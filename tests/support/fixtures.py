@@ -1,0 +1,100 @@
+"""The shared fixtures of tests and benchmarks: the whole local stack, started once per session.
+
+A test that asks for `stack` (directly or through `user`, `firestore_db`, ...) gets real
+emulators and the real functions over HTTP; state is reset before each such test. If the stack
+cannot start, those tests error out: they never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import firestore, storage
+
+from devtools.stack import Ports, Stack
+from tests.support.clients import (
+    ApiClient,
+    AuthEmulator,
+    GeminiControl,
+    reset_firestore,
+    reset_storage,
+)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    work_dir = Path(tempfile.mkdtemp(prefix="imagechat-stack-"))
+    # Tests always use the offline Gemini emulator, whatever the developer's environment says.
+    the_stack = Stack(Ports.free(), work_dir, use_real_gemini=False)
+    seconds = the_stack.start()
+    print(f"\nstack up in {seconds:.1f} s (logs in {work_dir})")
+    saved = dict(os.environ)
+    os.environ.update(the_stack.env)  # so that clients made in this process reach the emulators
+    try:
+        yield the_stack
+    finally:
+        the_stack.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def reset_stack_state(request: pytest.FixtureRequest) -> None:
+    """Each test that uses the stack starts from empty emulators."""
+    if "stack" not in request.fixturenames:
+        return
+    the_stack: Stack = request.getfixturevalue("stack")
+    reset_firestore(the_stack)
+    AuthEmulator(the_stack).reset()
+    reset_storage(the_stack)
+    GeminiControl(the_stack.gemini_url).reset()
+
+
+@pytest.fixture
+def make_user(stack: Stack) -> Callable[..., ApiClient]:
+    """A factory: `make_user()` signs up a fresh user, `make_user(admin=True)` an admin."""
+    auth = AuthEmulator(stack)
+    return lambda admin=False: auth.sign_up(admin=admin)
+
+
+@pytest.fixture
+def user(make_user: Callable[..., ApiClient]) -> ApiClient:
+    return make_user()
+
+
+@pytest.fixture
+def other_user(make_user: Callable[..., ApiClient]) -> ApiClient:
+    return make_user()
+
+
+@pytest.fixture
+def admin(make_user: Callable[..., ApiClient]) -> ApiClient:
+    return make_user(admin=True)
+
+
+@pytest.fixture
+def anon(stack: Stack) -> ApiClient:
+    return ApiClient(stack, uid=None, id_token=None)
+
+
+@pytest.fixture
+def firestore_db(stack: Stack) -> firestore.Client:
+    """A Firestore client on the emulator, for assertions on what the functions stored."""
+    return firestore.Client(project=stack.project_id, credentials=AnonymousCredentials())
+
+
+@pytest.fixture
+def bucket(stack: Stack) -> storage.Bucket:
+    """The project's bucket on the storage emulator, for assertions on stored objects."""
+    client = storage.Client(project=stack.project_id, credentials=AnonymousCredentials())
+    return client.bucket(stack.bucket)
+
+
+@pytest.fixture
+def gemini(stack: Stack) -> GeminiControl:
+    return GeminiControl(stack.gemini_url)
