@@ -121,6 +121,7 @@ class EmulatorState:
             self.config = Config()
             self._faults.clear()
             self._log.clear()
+            self._seq = 0
         self.files.reset()
 
     # -- config ---------------------------------------------------------------------------------
