@@ -52,6 +52,8 @@ class Fault:
     mid_stream: bool = False  # streaming only: send one chunk, then the error as an SSE event
 
     def matches(self, kind: str) -> bool:
+        if self.mid_stream and kind != "streamGenerateContent":
+            return False  # a mid-stream fault waits for a streaming call
         if self.on == "any" or self.on == kind:
             return True
         return self.on == "generateContent" and kind == "streamGenerateContent"

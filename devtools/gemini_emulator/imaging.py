@@ -21,8 +21,6 @@ PROVENANCE_KEY = "imagechat-provenance"
 RESTYLE = "restyle"  # recorded when the prompt names no known operation: the pixels stay as they are
 PNG_COMPRESS_LEVEL = 3
 
-Image.MAX_IMAGE_PIXELS = 64_000_000  # 4K outputs are 16 Mpx; refuse absurd inputs instead of warning
-
 
 def sha12(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:12]

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -89,7 +90,12 @@ class EmulatorApp:
         log: dict[str, Any] = {"method": request.method, "path": path, "kind": "unknown"}
         try:
             response = self._route(request, log)
-        except ApiError as error:
+        except Exception as exc:
+            if isinstance(exc, ApiError):
+                error = exc
+            else:  # a bug in the emulator: answer like the real API's INTERNAL, keep the traceback
+                traceback.print_exc(file=sys.stderr)
+                error = ApiError(500)
             headers = {_UPLOAD_STATUS: "final"} if log.get("kind", "").startswith("upload") else None
             response = _error(error, headers)
             log["error"] = error.message

@@ -138,6 +138,7 @@ def test_stream_fault_before_and_mid_stream(client: genai.Client, control: Contr
     with pytest.raises(errors.ServerError):
         list(client.models.generate_content_stream(model="gemini-3-pro-image-preview", contents="a cat"))
     control.faults({"on": "generateContent", "status": 500, "times": 1, "midStream": True})
+    assert output_png(generate(client))  # a mid-stream fault waits for a streaming call
     received = []
     with pytest.raises(errors.APIError) as caught:
         for chunk in client.models.generate_content_stream(model="gemini-3-pro-image-preview", contents="a cat"):
