@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -94,3 +95,38 @@ def test_request_id_retry_after_a_failure_repeats_the_failure(user: ApiClient, g
     assert first.status_code == again.status_code == 503
     assert again.json() == first.json()
     assert len(model_calls(gemini.requests())) == calls
+
+
+def _session_ref(db: firestore.Client, uid: str, session_id: str) -> firestore.DocumentReference:
+    return db.collection("users").document(uid).collection("chatSessions").document(session_id)
+
+
+def test_an_expired_lease_frees_the_session_and_fails_the_stuck_turn(
+    user: ApiClient, firestore_db: firestore.Client
+) -> None:
+    # What a crashed instance leaves behind: a pending user turn, a running request, a lease.
+    session_id = new_session(user)
+    ref = _session_ref(firestore_db, user.uid, session_id)
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    ref.collection("turns").document("stuck").set({"role": "user", "index": 0, "text": "Draw a fox",
+                                                   "status": "pending", "attachments": []})
+    ref.collection("requests").document("req-crashed").set({"state": "running", "userTurnId": "stuck"})
+    ref.update({"nextIndex": 2, "lease": {"id": "old", "userTurnId": "stuck", "requestId": "req-crashed",
+                                          "expiresAt": past}})
+
+    turn = send(user, session_id, "Draw a fox")
+    assert turn["status"] == "complete" and turn["index"] == 3
+    turns = user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"]
+    assert (turns[0]["id"], turns[0]["status"]) == ("stuck", "failed")
+    assert "interrupted" in turns[0]["error"]["message"]
+    retry = user.rest("POST", f"/api/chat/sessions/{session_id}/message",
+                      json={"text": "Draw a fox", "requestId": "req-crashed"})
+    assert retry.status_code == 503 and "interrupted" in retry.json()["error"]["message"]
+
+
+def test_an_unexpired_lease_is_respected(user: ApiClient, firestore_db: firestore.Client) -> None:
+    session_id = new_session(user)
+    future = datetime.now(UTC) + timedelta(minutes=5)
+    _session_ref(firestore_db, user.uid, session_id).update({"lease": {"id": "x", "expiresAt": future}})
+    busy = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json={"text": "Draw a fox"})
+    assert busy.status_code == 409

@@ -16,7 +16,7 @@ from typing import Any
 
 from google.cloud import firestore
 
-from imagechat.errors import ImageChatError, NotFound, SessionBusy, StillRunning
+from imagechat.errors import SESSION_NOT_FOUND, ImageChatError, NotFound, SessionBusy, StillRunning
 from imagechat.store import paths
 from imagechat.store.session_store import now
 
@@ -31,6 +31,13 @@ class TurnClaim:
     user_index: int
     model_index: int
     request_id: str | None
+
+
+# Stored on a turn whose run died (crash, timeout) and whose lease expired.
+INTERRUPTED = {
+    "code": "UNAVAILABLE",
+    "message": "This message was interrupted before it finished. Please send it again.",
+}
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class LeaseStore:
         def attempt(tx: firestore.Transaction) -> TurnClaim | Replay:
             snap = session_ref.get(transaction=tx)
             if not snap.exists:
-                raise NotFound("Chat session not found.")
+                raise NotFound(SESSION_NOT_FOUND)
             if request_ref is not None:
                 record = request_ref.get(transaction=tx)
                 if record.exists:
@@ -73,6 +80,7 @@ class LeaseStore:
             lease = session.get("lease")
             if lease and lease.get("expiresAt") and lease["expiresAt"] > stamp:
                 raise SessionBusy()
+            stale_turn = self._stale_pending_turn(tx, uid, session_id, lease)
             first = int(session.get("nextIndex", 0))
             claim = TurnClaim(
                 lease_id=uuid.uuid4().hex,
@@ -88,11 +96,18 @@ class LeaseStore:
                     "lease": {
                         "id": claim.lease_id,
                         "userTurnId": user_turn_id,
+                        "requestId": request_id,
                         "expiresAt": stamp + timedelta(seconds=ttl_s),
                     },
                     "nextIndex": first + 2,
+                    **({"turnCount": firestore.Increment(1)} if stale_turn else {}),
                 },
             )
+            if stale_turn is not None:
+                tx.update(stale_turn, {"status": "failed", "error": INTERRUPTED})
+                if lease and lease.get("requestId"):
+                    stale_request = paths.requests(self._db, uid, session_id).document(lease["requestId"])
+                    tx.set(stale_request, {"state": "failed", "error": INTERRUPTED}, merge=True)
             if request_ref is not None:
                 tx.set(
                     request_ref,
@@ -102,3 +117,13 @@ class LeaseStore:
 
         result: TurnClaim | Replay = attempt(self._db.transaction())
         return result
+
+    def _stale_pending_turn(
+        self, tx: firestore.Transaction, uid: str, session_id: str, lease: dict[str, Any] | None
+    ) -> firestore.DocumentReference | None:
+        """The user turn an expired lease left `pending`, so that it can be marked failed."""
+        if not lease or not lease.get("userTurnId"):
+            return None
+        ref = paths.turns(self._db, uid, session_id).document(lease["userTurnId"])
+        snap = ref.get(transaction=tx)
+        return ref if snap.exists and (snap.to_dict() or {}).get("status") == "pending" else None
