@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from google.genai import types
 from PIL import Image
 
@@ -75,40 +74,6 @@ class EmulatorProcess:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         return self.proc.returncode
-
-
-class Control:
-    """The emulator's /_emulator/ API."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base = f"{base_url}/_emulator"
-
-    def reset(self) -> None:
-        requests.post(f"{self.base}/reset", timeout=10).raise_for_status()
-
-    def config(self, **settings: int) -> dict[str, Any]:
-        response = requests.post(f"{self.base}/config", json=settings, timeout=10)
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        return result
-
-    def faults(self, *faults: dict[str, Any]) -> list[dict[str, Any]]:
-        response = requests.post(f"{self.base}/faults", json={"faults": list(faults)}, timeout=10)
-        response.raise_for_status()
-        pending: list[dict[str, Any]] = response.json()["faults"]
-        return pending
-
-    def requests(self, kind: str | None = None) -> list[dict[str, Any]]:
-        response = requests.get(f"{self.base}/requests", timeout=10)
-        response.raise_for_status()
-        entries: list[dict[str, Any]] = response.json()["requests"]
-        return [e for e in entries if kind is None or e["kind"] == kind]
-
-    def expire_files(self, name: str | None = None) -> int:
-        response = requests.post(f"{self.base}/files/expire", json={"name": name} if name else {}, timeout=10)
-        response.raise_for_status()
-        expired: int = response.json()["expired"]
-        return expired
 
 
 def png_bytes(size: tuple[int, int] = (64, 64), colour: tuple[int, int, int] = (120, 120, 120)) -> bytes:

@@ -13,7 +13,8 @@ from google import genai
 from google.genai import types
 
 from devtools.gemini_emulator import read_provenance
-from tests.emulator.helpers import LISTENING_PREFIX, Control, EmulatorProcess, free_port, output_png, png_bytes
+from tests.emulator.helpers import LISTENING_PREFIX, EmulatorProcess, free_port, output_png, png_bytes
+from tests.support.clients import GeminiControl as Control
 
 
 def test_config_defaults_partial_update_and_reset(control: Control) -> None:

@@ -9,7 +9,8 @@ import requests
 from google import genai
 from google.genai import errors, types
 
-from tests.emulator.helpers import Control, output_png, png_bytes
+from tests.emulator.helpers import output_png, png_bytes
+from tests.support.clients import GeminiControl as Control
 
 MODEL = "gemini-2.5-flash-image"
 

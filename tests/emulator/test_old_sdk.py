@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from devtools.gemini_emulator import read_provenance
-from tests.emulator.helpers import Control, open_image
+from tests.emulator.helpers import open_image
+from tests.support.clients import GeminiControl as Control
 
 OLD_VERSION = "1.20.0"
 STABLE_VENV = Path("/tmp/imagechat-genai1-venv")

@@ -9,7 +9,8 @@ from google import genai
 from google.genai import errors, types
 
 from devtools.gemini_emulator import read_provenance
-from tests.emulator.helpers import Control, output_png, png_bytes
+from tests.emulator.helpers import output_png, png_bytes
+from tests.support.clients import GeminiControl as Control
 
 PRO = "gemini-3-pro-image-preview"
 

@@ -87,7 +87,7 @@ def test_request_id_retry_while_running_says_so(user: ApiClient, gemini: GeminiC
 
 def test_request_id_retry_after_a_failure_repeats_the_failure(user: ApiClient, gemini: GeminiControl) -> None:
     session_id = new_session(user)
-    gemini.faults([{"on": "generateContent", "status": 500, "times": 10}])
+    gemini.faults({"on": "generateContent", "status": 500, "times": 10})
     body = {"text": "Draw a fox", "requestId": "req-3"}
     first = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
     calls = len(model_calls(gemini.requests()))

@@ -40,7 +40,7 @@ def test_refusal_blocks_the_turn_and_the_session_goes_on(
 def test_server_error_fails_the_turn_and_keeps_the_input(user: ApiClient, gemini: GeminiControl) -> None:
     session_id = new_session(user)
     photo = upload(user)
-    gemini.faults([{"on": "generateContent", "status": 503, "times": 10}])
+    gemini.faults({"on": "generateContent", "status": 503, "times": 10})
     response = user.rest("POST", f"/api/chat/sessions/{session_id}/message",
                          json={"text": "make it warmer", "refUrls": [photo["publicUrl"]]})
     assert response.status_code == 503
@@ -62,7 +62,7 @@ def test_server_error_fails_the_turn_and_keeps_the_input(user: ApiClient, gemini
 
 def test_quota_exhaustion_is_a_429_with_a_clear_message(user: ApiClient, gemini: GeminiControl) -> None:
     session_id = new_session(user)
-    gemini.faults([{"on": "generateContent", "status": 429, "times": 10}])
+    gemini.faults({"on": "generateContent", "status": 429, "times": 10})
     response = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json={"text": "Draw a dog"})
     assert response.status_code == 429
     error = response.json()["error"]
@@ -75,6 +75,6 @@ def test_quota_exhaustion_is_a_429_with_a_clear_message(user: ApiClient, gemini:
 
 def test_a_transient_error_is_retried_by_the_sdk(user: ApiClient, gemini: GeminiControl) -> None:
     session_id = new_session(user)
-    gemini.faults([{"on": "generateContent", "status": 503, "times": 1}])
+    gemini.faults({"on": "generateContent", "status": 503, "times": 1})
     assert send(user, session_id, "Draw a bird")["status"] == "complete"
     assert [c["status"] for c in model_calls(gemini.requests())] == [503, 200]

@@ -120,18 +120,26 @@ class GeminiControl:
         result: dict[str, Any] = response.json()
         return result
 
-    def faults(self, faults: list[dict[str, Any]]) -> None:
-        requests.post(f"{self.base}/faults", json={"faults": faults}, timeout=10).raise_for_status()
+    def faults(self, *faults: dict[str, Any]) -> list[dict[str, Any]]:
+        """Arms faults (each `{"on", "status", "times", ...}`); returns every pending fault."""
+        response = requests.post(f"{self.base}/faults", json={"faults": list(faults)}, timeout=10)
+        response.raise_for_status()
+        pending: list[dict[str, Any]] = response.json()["faults"]
+        return pending
 
-    def requests(self) -> list[dict[str, Any]]:
+    def requests(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """The request log, oldest first; only entries of `kind` when given."""
         response = requests.get(f"{self.base}/requests", timeout=10)
         response.raise_for_status()
-        result: list[dict[str, Any]] = response.json()["requests"]
-        return result
+        entries: list[dict[str, Any]] = response.json()["requests"]
+        return [e for e in entries if kind is None or e["kind"] == kind]
 
-    def expire_files(self, name: str | None = None) -> None:
-        body = {"name": name} if name else {}
-        requests.post(f"{self.base}/files/expire", json=body, timeout=10).raise_for_status()
+    def expire_files(self, name: str | None = None) -> int:
+        """Expires one uploaded file now (all when `name` is None); returns how many."""
+        response = requests.post(f"{self.base}/files/expire", json={"name": name} if name else {}, timeout=10)
+        response.raise_for_status()
+        expired: int = response.json()["expired"]
+        return expired
 
 
 def reset_firestore(stack: Stack) -> None:
