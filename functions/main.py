@@ -10,7 +10,7 @@ from typing import Any
 
 from firebase_functions import https_fn, options
 
-from imagechat.config import GEMINI_API_KEY
+from imagechat.config import GEMINI_API_KEY, TURN_TIMEOUT_S
 from imagechat.firebase_app import ensure_app
 from imagechat.web import callables, rest
 
@@ -19,7 +19,8 @@ ensure_app()
 
 _CORS = options.CorsOptions(cors_origins="*", cors_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
 # A turn calls the model and writes images: give it room (memory for Pillow, time for retries).
-_MODEL_CALL = {"secrets": [GEMINI_API_KEY], "timeout_sec": 300, "memory": options.MemoryOption.GB_1}
+# The turn lease (config.DEFAULT_LEASE_TTL_S) outlives this deadline.
+_MODEL_CALL = {"secrets": [GEMINI_API_KEY], "timeout_sec": TURN_TIMEOUT_S, "memory": options.MemoryOption.GB_1}
 
 
 @https_fn.on_request(cors=_CORS, **_MODEL_CALL)  # type: ignore[arg-type]

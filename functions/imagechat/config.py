@@ -43,6 +43,12 @@ INPUT_FORMATS: dict[str, str] = {
     "WEBP": "image/webp",
 }
 
+# The deadline of a function that runs a turn (main.py's timeout_sec). The lease outlives it
+# by LEASE_MARGIN_S, so a live run never loses its lease in normal operation.
+TURN_TIMEOUT_S = 300
+LEASE_MARGIN_S = 60
+DEFAULT_LEASE_TTL_S = float(TURN_TIMEOUT_S + LEASE_MARGIN_S)
+
 MAX_IMAGES_PER_MESSAGE = 14
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 50_000_000
@@ -100,7 +106,7 @@ class Settings:
     uses_emulators: bool
     # The Files API keeps uploads 48 h; a cache entry is trusted until this margin before expiry.
     files_safety_margin_s: float = 2 * 3600.0
-    lease_ttl_s: float = 300.0
+    lease_ttl_s: float = DEFAULT_LEASE_TTL_S
     history_window_exchanges: int = 20
     retry_attempts: int = 3
     retry_initial_delay_s: float = 1.0
@@ -126,7 +132,7 @@ def load_settings() -> Settings:
         storage_emulator_host=os.environ.get("STORAGE_EMULATOR_HOST") or None,
         uses_emulators=local,
         files_safety_margin_s=_env_float("IMAGECHAT_FILES_SAFETY_MARGIN_S", 2 * 3600.0),
-        lease_ttl_s=_env_float("IMAGECHAT_LEASE_TTL_S", 300.0),
+        lease_ttl_s=_env_float("IMAGECHAT_LEASE_TTL_S", DEFAULT_LEASE_TTL_S),
         history_window_exchanges=_env_int("IMAGECHAT_HISTORY_WINDOW", 20),
         retry_attempts=_env_int("IMAGECHAT_GEMINI_RETRY_ATTEMPTS", 3),
         # Against a local emulator, retry quickly so a failing test does not wait seconds.

@@ -132,3 +132,13 @@ EDIT_PROMPT_REQUIRED = "Edit prompt is required."
 GENERATION_FAILED = "Image generation failed. Please try again."
 QUOTA_EXHAUSTED = "The image model is over its request quota right now. Please wait a minute and try again."
 LIBRARY_UNAVAILABLE = "Image library is not available yet: attach the image as an upload instead."
+# A run that lost its lease (it outlived the expiry and another send took the session), or
+# whose instance died: its turn is failed with this, and the sender is told to send again.
+INTERRUPTED = "This message was interrupted before it finished. Please send it again."
+
+
+class Interrupted(Unavailable):
+    """The run no longer holds the session's lease: it must not write its outcome."""
+
+    def __init__(self, message: str = INTERRUPTED) -> None:
+        super().__init__(message)

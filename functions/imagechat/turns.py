@@ -1,8 +1,10 @@
 """The send-message pipeline.
 
 validate → resolve images → claim (idempotency + lease, one transaction) → copy inputs and
-write the pending user turn → history → model call → save outputs → ONE batch commit
-(model turn, user turn status, session counters/usage, lease release, request record).
+write the pending user turn → history → model call → save outputs → ONE transactional commit
+(model turn, user turn status, session counters/usage, lease release, request record) —
+written only while the run still holds its lease (else `Interrupted`, and its outputs are
+deleted).
 
 A refusal makes the exchange `blocked` (the model turn carries the reason); an error makes
 the user turn `failed`. Either way the input is kept and the lease released, so the
@@ -19,12 +21,19 @@ from google.genai import types
 
 from imagechat import history
 from imagechat.deps import Deps
-from imagechat.errors import EDIT_PROMPT_REQUIRED, GENERATION_FAILED, ImageChatError, Internal, InvalidArgument
+from imagechat.errors import (
+    EDIT_PROMPT_REQUIRED,
+    GENERATION_FAILED,
+    ImageChatError,
+    Internal,
+    Interrupted,
+    InvalidArgument,
+)
 from imagechat.gemini.files import FilesApiCache
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
 from imagechat.images.inputs import check_library_refs, resolve_references, store_inputs
-from imagechat.images.outputs import save_output
+from imagechat.images.outputs import delete_outputs, save_output
 from imagechat.schemas import SendMessageRequest, SendMessageResponse, TurnView, dump
 from imagechat.sessions import load_session
 from imagechat.store.leases import Replay, TurnClaim
@@ -73,7 +82,11 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         storage_started = time.perf_counter()
         outcome = _outcome(deps, uid, session_id, claim, reply)
         storage_ms = _ms(storage_started)
-        deps.turns.commit_exchange(uid, session_id, claim, outcome)
+        _commit(deps, uid, session_id, claim, outcome)
+    except Interrupted:
+        # The lease was taken over: the new holder already failed this turn; write nothing.
+        logger.warn("turn interrupted: lease lost", uid=uid, sessionId=session_id, turnId=claim.user_turn_id)
+        raise
     except ImageChatError as exc:
         _record_failure(deps, uid, session_id, claim, exc, user_turn_written)
         raise
@@ -99,6 +112,14 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         usage=reply.usage,
     )
     return SendMessageResponse.model_validate(outcome.response)
+
+
+def _commit(deps: Deps, uid: str, session_id: str, claim: TurnClaim, outcome: ExchangeOutcome) -> None:
+    try:
+        deps.turns.commit_exchange(uid, session_id, claim, outcome)
+    except Interrupted:
+        delete_outputs(deps.images, outcome.model_turn["images"])  # no turn will reference them
+        raise
 
 
 def _outcome(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: ModelReply) -> ExchangeOutcome:

@@ -130,3 +130,34 @@ def test_an_unexpired_lease_is_respected(user: ApiClient, firestore_db: firestor
     _session_ref(firestore_db, user.uid, session_id).update({"lease": {"id": "x", "expiresAt": future}})
     busy = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json={"text": "Draw a fox"})
     assert busy.status_code == 409
+
+
+INTERRUPTED_MESSAGE = "This message was interrupted before it finished. Please send it again."
+
+
+def test_a_run_that_lost_its_lease_writes_nothing(user: ApiClient, gemini: GeminiControl,
+                                                  firestore_db: firestore.Client, bucket: Any) -> None:
+    # Run A outlives its lease and run B takes the session: A's late commit must not release
+    # B's lease, complete A's turn or move the counters.
+    session_id = new_session(user)
+    ref = _session_ref(firestore_db, user.uid, session_id)
+    gemini.config(latencyMs=1500)
+    thread, result = _send_in_background(user, session_id, {"text": "Draw a fox", "requestId": "req-late"})
+    _wait_for_pending_turn(firestore_db, user.uid, session_id)
+    foreign = {"id": "run-b", "userTurnId": "turn-b", "requestId": None,
+               "expiresAt": datetime.now(UTC) + timedelta(minutes=5)}
+    ref.update({"lease": foreign})
+    thread.join()
+
+    response = result[0]
+    assert response.status_code == 503, response.text
+    assert response.json()["error"] == {"status": "UNAVAILABLE", "message": INTERRUPTED_MESSAGE}
+    session = ref.get().to_dict()
+    assert session["lease"]["id"] == "run-b" and session["lease"]["userTurnId"] == "turn-b"
+    assert session["turnCount"] == 0 and session["lastImage"] is None
+    turns = _turns(firestore_db, user.uid, session_id)
+    assert [(t["role"], t["status"]) for t in turns] == [("user", "pending")]
+    assert ref.collection("requests").document("req-late").get().to_dict()["state"] == "running"
+    # The outputs of the lost run are not left behind in Storage.
+    prefix = f"chat-images/{user.uid}/{session_id}/"
+    assert [b.name for b in bucket.list_blobs(prefix=prefix) if "/inputs/" not in b.name] == []

@@ -78,3 +78,11 @@ def test_callers_and_acting_for() -> None:
     assert acting_for(Caller("a", is_admin=True), "u2") == "u2"
     with pytest.raises(InvalidArgument):
         acting_for(Caller("a", is_admin=True), "../etc")
+
+
+def test_the_default_lease_outlives_the_turn_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from imagechat import config
+
+    monkeypatch.delenv("IMAGECHAT_LEASE_TTL_S", raising=False)
+    assert config.load_settings().lease_ttl_s == config.TURN_TIMEOUT_S + 60
+    assert config.Settings("p", "b", "k", None, None, False).lease_ttl_s > config.TURN_TIMEOUT_S

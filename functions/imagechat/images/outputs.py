@@ -31,6 +31,13 @@ def save_output(storage: ImageStorage, uid: str, session_id: str, turn_id: str, 
     }
 
 
+def delete_outputs(storage: ImageStorage, images: list[dict[str, Any]]) -> None:
+    """Removes output images (and thumbnails) that no turn will reference."""
+    paths = [image["storagePath"] for image in images]
+    paths += [image["thumbnail"]["storagePath"] for image in images if image.get("thumbnail")]
+    storage.delete(paths)
+
+
 def save_temp_upload(storage: ImageStorage, uid: str, data: bytes) -> StoredObject:
     """Validates and stores a temporary upload under the user's own prefix."""
     info = inspect_image(data, what="The uploaded file")

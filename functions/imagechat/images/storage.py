@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from dataclasses import dataclass
 
+from google.api_core.exceptions import NotFound
 from google.cloud.storage import Bucket
 
 from imagechat.images.urls import UrlStyle, download_url
@@ -58,6 +60,12 @@ class ImageStorage:
     def read(self, path: str) -> bytes:
         data: bytes = self._bucket.blob(path).download_as_bytes()
         return data
+
+    def delete(self, paths: list[str]) -> None:
+        """Deletes the objects; one already gone is fine."""
+        for path in paths:
+            with contextlib.suppress(NotFound):
+                self._bucket.blob(path).delete()
 
     def delete_prefix(self, prefix: str) -> int:
         blobs = list(self._bucket.list_blobs(prefix=prefix))

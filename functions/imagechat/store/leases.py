@@ -16,7 +16,7 @@ from typing import Any
 
 from google.cloud import firestore
 
-from imagechat.errors import SESSION_NOT_FOUND, ImageChatError, NotFound, SessionBusy, StillRunning
+from imagechat.errors import SESSION_NOT_FOUND, ImageChatError, Interrupted, NotFound, SessionBusy, StillRunning
 from imagechat.store import paths
 from imagechat.store.session_store import now
 
@@ -34,10 +34,7 @@ class TurnClaim:
 
 
 # Stored on a turn whose run died (crash, timeout) and whose lease expired.
-INTERRUPTED = {
-    "code": "UNAVAILABLE",
-    "message": "This message was interrupted before it finished. Please send it again.",
-}
+INTERRUPTED = Interrupted().as_dict()
 
 
 @dataclass(frozen=True)

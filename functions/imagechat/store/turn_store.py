@@ -1,9 +1,10 @@
 """Turn documents (users/{uid}/chatSessions/{sessionId}/turns/{turnId}) and the
 end-of-turn commits.
 
-A turn ends with ONE batch: the model turn, the user turn's final status, the session's
-counters, usage and lease release, and the idempotency record. So a reader sees either
-the whole exchange or none of it.
+A turn ends with ONE transaction: it checks that the run still holds the session's lease,
+then writes the model turn, the user turn's final status, the session's counters, usage and
+lease release, and the idempotency record. So a reader sees either the whole exchange or
+none of it, and a run that lost its lease writes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from google.cloud import firestore
 
+from imagechat.errors import Interrupted
 from imagechat.store import paths
 from imagechat.store.leases import TurnClaim
 from imagechat.store.session_store import now
@@ -43,49 +45,71 @@ class TurnStore:
         ref.set({**doc, "role": "user", "index": claim.user_index, "status": "pending", "createdAt": now()})
 
     def commit_exchange(self, uid: str, session_id: str, claim: TurnClaim, outcome: ExchangeOutcome) -> None:
+        """Writes the finished exchange in one transaction, only while this run holds the lease
+        (else `Interrupted`, and nothing is written)."""
         turns = paths.turns(self._db, uid, session_id)
-        stamp = now()
-        batch = self._db.batch()
-        batch.set(
-            turns.document(claim.model_turn_id),
-            {**outcome.model_turn, "role": "model", "index": claim.model_index, "createdAt": stamp},
-        )
-        batch.update(turns.document(claim.user_turn_id), {"status": outcome.user_status})
-        session_update: dict[str, Any] = {
-            "lastActive": stamp,
-            "turnCount": firestore.Increment(2),
-            "lease": firestore.DELETE_FIELD,
-        }
-        for key, value in outcome.usage.items():
-            session_update[f"usage.{key}"] = firestore.Increment(value)
-        if outcome.last_image is not None:
-            session_update["lastImage"] = outcome.last_image
-        batch.update(paths.session(self._db, uid, session_id), session_update)
-        if claim.request_id:
-            batch.set(
-                paths.requests(self._db, uid, session_id).document(claim.request_id),
-                {"state": "complete", "response": outcome.response},
-                merge=True,
+        session_ref = paths.session(self._db, uid, session_id)
+
+        @firestore.transactional
+        def attempt(tx: firestore.Transaction) -> None:
+            self._check_lease(tx, session_ref, claim)
+            stamp = now()
+            tx.set(
+                turns.document(claim.model_turn_id),
+                {**outcome.model_turn, "role": "model", "index": claim.model_index, "createdAt": stamp},
             )
-        batch.commit()
+            tx.update(turns.document(claim.user_turn_id), {"status": outcome.user_status})
+            session_update: dict[str, Any] = {
+                "lastActive": stamp,
+                "turnCount": firestore.Increment(2),
+                "lease": firestore.DELETE_FIELD,
+            }
+            for key, value in outcome.usage.items():
+                session_update[f"usage.{key}"] = firestore.Increment(value)
+            if outcome.last_image is not None:
+                session_update["lastImage"] = outcome.last_image
+            tx.update(session_ref, session_update)
+            if claim.request_id:
+                tx.set(
+                    paths.requests(self._db, uid, session_id).document(claim.request_id),
+                    {"state": "complete", "response": outcome.response},
+                    merge=True,
+                )
+
+        attempt(self._db.transaction())
 
     def commit_failure(
         self, uid: str, session_id: str, claim: TurnClaim, error: dict[str, str], user_turn_written: bool
     ) -> None:
-        """Marks the user turn failed (its input is kept) and frees the session."""
-        batch = self._db.batch()
-        session_update: dict[str, Any] = {"lastActive": now(), "lease": firestore.DELETE_FIELD}
-        if user_turn_written:
-            batch.update(
-                paths.turns(self._db, uid, session_id).document(claim.user_turn_id),
-                {"status": "failed", "error": error},
-            )
-            session_update["turnCount"] = firestore.Increment(1)
-        batch.update(paths.session(self._db, uid, session_id), session_update)
-        if claim.request_id:
-            batch.set(
-                paths.requests(self._db, uid, session_id).document(claim.request_id),
-                {"state": "failed", "error": error},
-                merge=True,
-            )
-        batch.commit()
+        """Marks the user turn failed (its input is kept) and frees the session, only while this
+        run holds the lease (else `Interrupted`, and nothing is written)."""
+        session_ref = paths.session(self._db, uid, session_id)
+
+        @firestore.transactional
+        def attempt(tx: firestore.Transaction) -> None:
+            self._check_lease(tx, session_ref, claim)
+            session_update: dict[str, Any] = {"lastActive": now(), "lease": firestore.DELETE_FIELD}
+            if user_turn_written:
+                tx.update(
+                    paths.turns(self._db, uid, session_id).document(claim.user_turn_id),
+                    {"status": "failed", "error": error},
+                )
+                session_update["turnCount"] = firestore.Increment(1)
+            tx.update(session_ref, session_update)
+            if claim.request_id:
+                tx.set(
+                    paths.requests(self._db, uid, session_id).document(claim.request_id),
+                    {"state": "failed", "error": error},
+                    merge=True,
+                )
+
+        attempt(self._db.transaction())
+
+    @staticmethod
+    def _check_lease(tx: firestore.Transaction, session_ref: firestore.DocumentReference, claim: TurnClaim) -> None:
+        """A run whose lease expired and was taken over (or whose session is gone) has been
+        interrupted: the new holder already failed its turn, so it must not write anything."""
+        snap = session_ref.get(transaction=tx)
+        lease = (snap.to_dict() or {}).get("lease") if snap.exists else None
+        if not lease or lease.get("id") != claim.lease_id:
+            raise Interrupted()
