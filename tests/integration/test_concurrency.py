@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import requests
 from google.cloud import firestore
 
@@ -161,3 +162,30 @@ def test_a_run_that_lost_its_lease_writes_nothing(user: ApiClient, gemini: Gemin
     # The outputs of the lost run are not left behind in Storage.
     prefix = f"chat-images/{user.uid}/{session_id}/"
     assert [b.name for b in bucket.list_blobs(prefix=prefix) if "/inputs/" not in b.name] == []
+
+
+@pytest.mark.parametrize("lease_left", ["expired", "missing"])
+def test_a_retry_of_a_crashed_request_runs_the_turn(user: ApiClient, gemini: GeminiControl,
+                                                    firestore_db: firestore.Client, lease_left: str) -> None:
+    # The instance running req-crashed died: its record says running, its lease expired (or is gone).
+    session_id = new_session(user)
+    ref = _session_ref(firestore_db, user.uid, session_id)
+    ref.collection("turns").document("stuck").set({"role": "user", "index": 0, "text": "Draw a fox",
+                                                   "status": "pending", "attachments": [],
+                                                   "requestId": "req-crashed"})
+    ref.collection("requests").document("req-crashed").set({"state": "running", "userTurnId": "stuck"})
+    lease = {"id": "old", "userTurnId": "stuck", "requestId": "req-crashed",
+             "expiresAt": datetime.now(UTC) - timedelta(minutes=1)}
+    ref.update({"nextIndex": 2, **({"lease": lease} if lease_left == "expired" else {})})
+
+    turn = send(user, session_id, "Draw a fox", requestId="req-crashed")
+    assert turn["status"] == "complete" and turn["index"] == 3
+    assert len(model_calls(gemini.requests())) == 1
+    session = user.rest("GET", f"/api/chat/sessions/{session_id}").json()
+    assert [(t["id"] == "stuck", t["status"]) for t in session["turns"]] == [
+        (True, "failed"), (False, "complete"), (False, "complete")]
+    assert "interrupted" in session["turns"][0]["error"]["message"]
+    assert session["session"]["turnCount"] == 3
+    # From now on the id replays the new result.
+    assert send(user, session_id, "Draw a fox", requestId="req-crashed") == turn
+    assert len(model_calls(gemini.requests())) == 1

@@ -1,7 +1,10 @@
 """Turn claims: one turn at a time per session, and idempotent retries.
 
 A claim is taken in one Firestore transaction on the session document. It
-- replays the recorded outcome when the request id was seen before,
+- replays the recorded outcome when the request id was seen before (or says it still runs),
+- treats a `running` record whose run no longer holds a live lease as interrupted: the run
+  crashed or timed out, so its pending user turn is failed (INTERRUPTED) and the retry goes on
+  as a new claim — the user's retry runs the turn instead of getting an error forever,
 - refuses when another unexpired lease holds the session,
 - otherwise writes a lease with an expiry (so a crashed instance cannot lock a session
   forever), reserves two turn indexes, and records the request id as running.
@@ -44,6 +47,14 @@ class Replay:
     response: dict[str, Any]
 
 
+def _attempt_died(record: dict[str, Any], lease: dict[str, Any] | None, live: bool, request_id: str | None) -> bool:
+    """A `running` record whose run no longer holds a live lease: that run crashed or timed out.
+    (Its lease is missing, expired, or the session's lease belongs to another request.)"""
+    if record.get("state") != "running":
+        return False
+    return not live or (lease or {}).get("requestId") != request_id
+
+
 def _replay_or_raise(record: dict[str, Any]) -> Replay:
     state = record.get("state")
     if state == "complete":
@@ -68,16 +79,19 @@ class LeaseStore:
             snap = session_ref.get(transaction=tx)
             if not snap.exists:
                 raise NotFound(SESSION_NOT_FOUND)
-            if request_ref is not None:
-                record = request_ref.get(transaction=tx)
-                if record.exists:
-                    return _replay_or_raise(record.to_dict() or {})
             session = snap.to_dict() or {}
             stamp = now()
             lease = session.get("lease")
-            if lease and lease.get("expiresAt") and lease["expiresAt"] > stamp:
+            live = bool(lease and lease.get("expiresAt") and lease["expiresAt"] > stamp)
+            record = request_ref.get(transaction=tx) if request_ref is not None else None
+            previous = (record.to_dict() or {}) if record is not None and record.exists else None
+            if previous is not None and not _attempt_died(previous, lease, live, request_id):
+                return _replay_or_raise(previous)
+            if live:
                 raise SessionBusy()
-            stale_turn = self._stale_pending_turn(tx, uid, session_id, lease)
+            # Turns left `pending` by dead runs: the expired lease's, and this request's earlier attempt's.
+            stale_ids = sorted({t for t in ((lease or {}).get("userTurnId"), (previous or {}).get("userTurnId")) if t})
+            stale_turns = [ref for ref in (self._pending_turn(tx, uid, session_id, t) for t in stale_ids) if ref]
             first = int(session.get("nextIndex", 0))
             claim = TurnClaim(
                 lease_id=uuid.uuid4().hex,
@@ -97,14 +111,14 @@ class LeaseStore:
                         "expiresAt": stamp + timedelta(seconds=ttl_s),
                     },
                     "nextIndex": first + 2,
-                    **({"turnCount": firestore.Increment(1)} if stale_turn else {}),
+                    **({"turnCount": firestore.Increment(len(stale_turns))} if stale_turns else {}),
                 },
             )
-            if stale_turn is not None:
+            for stale_turn in stale_turns:
                 tx.update(stale_turn, {"status": "failed", "error": INTERRUPTED})
-                if lease and lease.get("requestId"):
-                    stale_request = paths.requests(self._db, uid, session_id).document(lease["requestId"])
-                    tx.set(stale_request, {"state": "failed", "error": INTERRUPTED}, merge=True)
+            if lease and lease.get("requestId") and lease["requestId"] != request_id:
+                stale_request = paths.requests(self._db, uid, session_id).document(lease["requestId"])
+                tx.set(stale_request, {"state": "failed", "error": INTERRUPTED}, merge=True)
             if request_ref is not None:
                 tx.set(
                     request_ref,
@@ -115,12 +129,10 @@ class LeaseStore:
         result: TurnClaim | Replay = attempt(self._db.transaction())
         return result
 
-    def _stale_pending_turn(
-        self, tx: firestore.Transaction, uid: str, session_id: str, lease: dict[str, Any] | None
+    def _pending_turn(
+        self, tx: firestore.Transaction, uid: str, session_id: str, turn_id: str
     ) -> firestore.DocumentReference | None:
-        """The user turn an expired lease left `pending`, so that it can be marked failed."""
-        if not lease or not lease.get("userTurnId"):
-            return None
-        ref = paths.turns(self._db, uid, session_id).document(lease["userTurnId"])
+        """The user turn a dead run left `pending`, so that it can be marked failed."""
+        ref = paths.turns(self._db, uid, session_id).document(turn_id)
         snap = ref.get(transaction=tx)
         return ref if snap.exists and (snap.to_dict() or {}).get("status") == "pending" else None
