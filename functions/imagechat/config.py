@@ -30,6 +30,15 @@ IMAGE_SIZES_BY_MODEL: dict[str, tuple[str, ...]] = {
     "gemini-3-pro-image-preview": ("1K", "2K", "4K"),
     "gemini-3.1-flash-image-preview": ("1K", "2K", "4K"),
 }
+# Images one model request may carry, history included (user attachments and the model's
+# outputs alike). The 3.x image models reject more than 14 (400 INVALID_ARGUMENT). 2.5 Flash
+# Image has no documented hard cap (it "works best" with up to 3 inputs); it gets the same 14 so
+# that a conversation behaves the same on every model.
+MAX_INPUT_IMAGES_BY_MODEL: dict[str, int] = {
+    "gemini-2.5-flash-image": 14,
+    "gemini-3-pro-image-preview": 14,
+    "gemini-3.1-flash-image-preview": 14,
+}
 ASPECT_RATIOS: tuple[str, ...] = (
     "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
 )

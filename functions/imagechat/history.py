@@ -6,7 +6,9 @@
   included, from the stored JSON (`Part.to_json_dict()` / `Part.model_validate`). Image
   bytes never live in Firestore: an image part is stored without its bytes and comes
   back as a Files API `fileData` part that keeps the signature on the same part.
-- Only the newest `window` exchanges are sent, to bound the request size.
+- Only the newest `window` exchanges are sent, to bound the request size; and of those, only
+  as many of the newest as fit the model's image cap (history images plus the new message's
+  images; the 3.x models reject a request with more than 14): older exchanges are dropped.
 """
 
 from __future__ import annotations
@@ -74,8 +76,38 @@ def model_content(turn: dict[str, Any], images: ImagePartSource) -> types.Conten
     return types.Content(role="model", parts=parts)
 
 
-def build_history(turns: list[dict[str, Any]], images: ImagePartSource, window: int) -> list[types.Content]:
+def exchange_images(user: dict[str, Any], model: dict[str, Any]) -> int:
+    """How many image parts an exchange puts into a request."""
+    attached = len(user.get("attachments") or [])
+    content = model.get("content") or []
+    if content:
+        return attached + sum(1 for entry in content if entry.get("image") is not None)
+    return attached + len(model.get("images") or [])
+
+
+def newest_that_fit(
+    exchanges: list[tuple[dict[str, Any], dict[str, Any]]], image_budget: int
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The newest exchanges whose images fit the budget, oldest first (older ones are dropped)."""
+    kept: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    used = 0
+    for exchange in reversed(exchanges):
+        used += exchange_images(*exchange)
+        if used > image_budget:
+            break
+        kept.append(exchange)
+    kept.reverse()
+    return kept
+
+
+def build_history(
+    turns: list[dict[str, Any]], images: ImagePartSource, window: int, image_budget: int | None = None
+) -> list[types.Content]:
+    """The history Contents: the newest `window` complete exchanges, and of those the newest
+    whose images fit `image_budget` (None: no cap)."""
     exchanges = complete_exchanges(turns)[-window:] if window > 0 else []
+    if image_budget is not None:
+        exchanges = newest_that_fit(exchanges, image_budget)
     history: list[types.Content] = []
     for user, model in exchanges:
         parts = user_parts(user.get("attachments") or [], user.get("text") or "", images)

@@ -19,7 +19,7 @@ from typing import Any
 from firebase_functions import logger
 from google.genai import types
 
-from imagechat import history
+from imagechat import config, history
 from imagechat.deps import Deps
 from imagechat.errors import (
     EDIT_PROMPT_REQUIRED,
@@ -52,6 +52,11 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     if not text and not req.ref_urls and not req.image_ids:
         raise InvalidArgument(EDIT_PROMPT_REQUIRED)
     check_library_refs(req.image_ids, req.ref_urls)
+    max_images = config.MAX_INPUT_IMAGES_BY_MODEL.get(session["model"], config.MAX_IMAGES_PER_MESSAGE)
+    if len(req.ref_urls) > max_images:
+        raise InvalidArgument(
+            f"refUrls: {session['model']} accepts at most {max_images} images per message (got {len(req.ref_urls)})."
+        )
     inputs = resolve_references(deps.images, uid, req.ref_urls)
 
     claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s)
@@ -69,7 +74,8 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         window = deps.settings.history_window_exchanges
 
         def contents(files: FilesApiCache) -> tuple[list[types.Content], list[types.Part]]:
-            return history.build_history(earlier, files, window), history.user_parts(attachments, text, files)
+            budget = max_images - len(attachments)  # history images + this message's images fit the model
+            return history.build_history(earlier, files, window, budget), history.user_parts(attachments, text, files)
 
         options = ChatOptions(
             model=session["model"],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from google.cloud import firestore
 
-from tests.integration.helpers import model_calls, new_session, provenance_of, send
+from tests.integration.helpers import model_calls, new_session, png_bytes, provenance_of, send, upload
 from tests.support.clients import ApiClient, GeminiControl
 
 PRO = "gemini-3-pro-image-preview"
@@ -57,3 +59,25 @@ def test_a_dropped_signature_would_be_refused(user: ApiClient, gemini: GeminiCon
     assert response.status_code == 500
     assert response.json()["error"]["message"] == "Image generation failed. Please try again."
     assert "missing a thought_signature" in model_calls(gemini.requests())[-1]["error"]
+
+
+def _images_in(call: dict[str, Any]) -> int:
+    return sum(1 for content in call["contents"] for part in content["parts"]
+               if part["kind"] in ("inlineData", "fileData"))
+
+
+def test_a_long_pro_session_keeps_within_the_models_image_cap(user: ApiClient, gemini: GeminiControl) -> None:
+    # The 3.x models take at most 14 images per request, history included: older exchanges give way.
+    session_id = new_session(user, model=PRO)
+    for i in range(16):
+        assert send(user, session_id, f"step {i}: make it warmer")["status"] == "complete", i
+    first, second = upload(user, png_bytes((10, 200, 10))), upload(user, png_bytes((10, 10, 200)))
+    turn = send(user, session_id, "combine these", refUrls=[first["publicUrl"], second["publicUrl"]])
+    assert turn["status"] == "complete"
+
+    calls = model_calls(gemini.requests())
+    assert len(calls) == 17 and all(c["status"] == 200 for c in calls)
+    counts = [_images_in(c) for c in calls]
+    assert max(counts) == 14 and counts[14] == 14 and counts[-1] == 14, counts
+    # The newest exchanges are the ones kept: the last request ends with this message's two images.
+    assert [p["kind"] for p in calls[-1]["contents"][-1]["parts"]] == ["fileData", "fileData", "text"]

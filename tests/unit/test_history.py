@@ -92,3 +92,15 @@ def test_user_parts_keep_image_order_then_text() -> None:
     parts = user_parts(attachments, "merge", files)
     assert files.seen == ["b", "a", "c"] and parts[-1].text == "merge"
     assert user_parts([], "", files) == []
+
+
+def test_the_image_budget_drops_the_oldest_exchanges() -> None:
+    # Exchanges of 1+1, 2+1 and 0+1 images; a budget of 4 keeps only the two newest.
+    turns = [_user(0, "a", images=1), _model(1), _user(2, "b", images=2), _model(3), _user(4, "c"), _model(5)]
+    files = FileUris()
+    history = build_history(turns, files, window=20, image_budget=4)
+    assert [c.parts[-1].text for c in history if c.role == "user"] == ["b", "c"]
+    assert files.seen == ["in2-0", "in2-1", "out3", "out5"]  # the dropped exchange is not even uploaded
+    assert len(build_history(turns, FileUris(), window=20, image_budget=5)) == 4
+    assert len(build_history(turns, FileUris(), window=20, image_budget=6)) == 6
+    assert build_history(turns, FileUris(), window=20, image_budget=0) == []
