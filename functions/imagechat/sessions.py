@@ -89,7 +89,11 @@ def update_session(deps: Deps, uid: str, session_id: str, req: UpdateSessionRequ
 
 
 def delete_session(deps: Deps, uid: str, session_id: str) -> None:
-    """Removes the session's Storage objects, then its turns and the session itself."""
+    """Removes the session's Storage objects, then its turns and the session itself.
+
+    Refused with the busy error while a turn runs (its outputs would be left behind); the
+    deletion holds the session's lease, so no send starts meanwhile."""
     load_session(deps, uid, session_id)
+    deps.leases.hold_for_delete(uid, session_id, deps.settings.lease_ttl_s)
     delete_session_objects(deps.images, uid, session_id)
     deps.sessions.delete_tree(uid, session_id)

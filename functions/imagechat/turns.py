@@ -28,6 +28,7 @@ from imagechat.errors import (
     Internal,
     Interrupted,
     InvalidArgument,
+    NotFound,
 )
 from imagechat.gemini.files import FilesApiCache
 from imagechat.gemini.gateway import ChatOptions
@@ -88,10 +89,11 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         storage_started = time.perf_counter()
         outcome = _outcome(deps, uid, session_id, claim, reply)
         storage_ms = _ms(storage_started)
-        _commit(deps, uid, session_id, claim, outcome)
-    except Interrupted:
-        # The lease was taken over: the new holder already failed this turn; write nothing.
-        logger.warn("turn interrupted: lease lost", uid=uid, sessionId=session_id, turnId=claim.user_turn_id)
+        _commit(deps, uid, session_id, claim, outcome, attachments)
+    except (Interrupted, NotFound):
+        # The lease was taken over (the new holder already failed this turn) or the session was
+        # deleted: there is nothing left to record.
+        logger.warn("turn abandoned", uid=uid, sessionId=session_id, turnId=claim.user_turn_id)
         raise
     except ImageChatError as exc:
         _record_failure(deps, uid, session_id, claim, exc, user_turn_written)
@@ -120,11 +122,24 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     return SendMessageResponse.model_validate(outcome.response)
 
 
-def _commit(deps: Deps, uid: str, session_id: str, claim: TurnClaim, outcome: ExchangeOutcome) -> None:
+def _commit(
+    deps: Deps,
+    uid: str,
+    session_id: str,
+    claim: TurnClaim,
+    outcome: ExchangeOutcome,
+    attachments: list[dict[str, Any]],
+) -> None:
     try:
         deps.turns.commit_exchange(uid, session_id, claim, outcome)
     except Interrupted:
         delete_outputs(deps.images, outcome.model_turn["images"])  # no turn will reference them
+        raise
+    except NotFound:
+        # The session was deleted while the turn ran: remove what this run stored after the
+        # deletion swept the session's folder.
+        delete_outputs(deps.images, outcome.model_turn["images"])
+        deps.images.delete([a["storagePath"] for a in attachments])
         raise
 
 

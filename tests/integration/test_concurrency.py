@@ -11,7 +11,7 @@ import pytest
 import requests
 from google.cloud import firestore
 
-from tests.integration.helpers import model_calls, new_session, send
+from tests.integration.helpers import model_calls, new_session, send, upload
 from tests.support.clients import ApiClient, GeminiControl
 
 
@@ -189,3 +189,45 @@ def test_a_retry_of_a_crashed_request_runs_the_turn(user: ApiClient, gemini: Gem
     # From now on the id replays the new result.
     assert send(user, session_id, "Draw a fox", requestId="req-crashed") == turn
     assert len(model_calls(gemini.requests())) == 1
+
+
+def test_deleting_a_session_while_a_turn_runs_is_refused(user: ApiClient, gemini: GeminiControl,
+                                                         firestore_db: firestore.Client, bucket: Any) -> None:
+    session_id = new_session(user)
+    gemini.config(latencyMs=1500)
+    thread, result = _send_in_background(user, session_id, {"text": "Draw a fox"})
+    _wait_for_pending_turn(firestore_db, user.uid, session_id)
+    busy = user.rest("DELETE", f"/api/chat/sessions/{session_id}")
+    assert busy.status_code == 409
+    assert busy.json()["error"]["message"] == "This session is busy with another message."
+    busy_callable = user.call("deleteSession", {"sessionId": session_id})
+    assert busy_callable.json()["error"]["status"] == "FAILED_PRECONDITION"
+    thread.join()
+    assert result[0].status_code == 200, result[0].text
+
+    assert user.rest("DELETE", f"/api/chat/sessions/{session_id}").status_code == 204
+    assert list(bucket.list_blobs(prefix=f"chat-images/{user.uid}/{session_id}/")) == []
+
+
+def test_a_turn_whose_session_vanished_leaves_no_objects(user: ApiClient, gemini: GeminiControl,
+                                                         firestore_db: firestore.Client, bucket: Any) -> None:
+    # The session is deleted behind a running turn (as after its lease expired): the sender gets
+    # 404 and what the turn stored in Storage does not outlive the session.
+    session_id = new_session(user)
+    ref = _session_ref(firestore_db, user.uid, session_id)
+    gemini.config(latencyMs=1500)
+    photo = upload(user)
+    thread, result = _send_in_background(user, session_id, {"text": "warmer", "refUrls": [photo["publicUrl"]]})
+    _wait_for_pending_turn(firestore_db, user.uid, session_id)
+    prefix = f"chat-images/{user.uid}/{session_id}/"
+    for snap in ref.collection("turns").stream():
+        snap.reference.delete()
+    ref.delete()
+    for blob in bucket.list_blobs(prefix=prefix):
+        blob.delete()
+    thread.join()
+
+    assert result[0].status_code == 404, result[0].text
+    assert result[0].json()["error"]["message"] == "Chat session not found."
+    assert list(bucket.list_blobs(prefix=prefix)) == []
+    assert not ref.get().exists

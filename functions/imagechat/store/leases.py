@@ -129,6 +129,34 @@ class LeaseStore:
         result: TurnClaim | Replay = attempt(self._db.transaction())
         return result
 
+    def hold_for_delete(self, uid: str, session_id: str, ttl_s: float) -> None:
+        """Takes the session's lease for a deletion: refused (busy) while a turn runs, and no
+        send can start while the session's objects and documents are being deleted."""
+        session_ref = paths.session(self._db, uid, session_id)
+
+        @firestore.transactional
+        def attempt(tx: firestore.Transaction) -> None:
+            snap = session_ref.get(transaction=tx)
+            if not snap.exists:
+                raise NotFound(SESSION_NOT_FOUND)
+            lease = (snap.to_dict() or {}).get("lease")
+            stamp = now()
+            if lease and lease.get("expiresAt") and lease["expiresAt"] > stamp:
+                raise SessionBusy()
+            tx.update(
+                session_ref,
+                {
+                    "lease": {
+                        "id": f"delete-{uuid.uuid4().hex}",
+                        "userTurnId": (lease or {}).get("userTurnId"),
+                        "requestId": (lease or {}).get("requestId"),
+                        "expiresAt": stamp + timedelta(seconds=ttl_s),
+                    }
+                },
+            )
+
+        attempt(self._db.transaction())
+
     def _pending_turn(
         self, tx: firestore.Transaction, uid: str, session_id: str, turn_id: str
     ) -> firestore.DocumentReference | None:

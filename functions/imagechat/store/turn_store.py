@@ -14,7 +14,7 @@ from typing import Any
 
 from google.cloud import firestore
 
-from imagechat.errors import Interrupted
+from imagechat.errors import SESSION_NOT_FOUND, Interrupted, NotFound
 from imagechat.store import paths
 from imagechat.store.leases import TurnClaim
 from imagechat.store.session_store import now
@@ -46,7 +46,7 @@ class TurnStore:
 
     def commit_exchange(self, uid: str, session_id: str, claim: TurnClaim, outcome: ExchangeOutcome) -> None:
         """Writes the finished exchange in one transaction, only while this run holds the lease
-        (else `Interrupted`, and nothing is written)."""
+        (else `Interrupted`, or `NotFound` when the session was deleted; nothing is written)."""
         turns = paths.turns(self._db, uid, session_id)
         session_ref = paths.session(self._db, uid, session_id)
 
@@ -107,9 +107,11 @@ class TurnStore:
 
     @staticmethod
     def _check_lease(tx: firestore.Transaction, session_ref: firestore.DocumentReference, claim: TurnClaim) -> None:
-        """A run whose lease expired and was taken over (or whose session is gone) has been
-        interrupted: the new holder already failed its turn, so it must not write anything."""
+        """A run whose lease expired and was taken over has been interrupted: the new holder
+        already failed its turn, so it must not write anything. A deleted session: NotFound."""
         snap = session_ref.get(transaction=tx)
-        lease = (snap.to_dict() or {}).get("lease") if snap.exists else None
+        if not snap.exists:
+            raise NotFound(SESSION_NOT_FOUND)
+        lease = (snap.to_dict() or {}).get("lease")
         if not lease or lease.get("id") != claim.lease_id:
             raise Interrupted()
