@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import random
 from itertools import pairwise
 
 from google.cloud import firestore, storage
+from PIL import Image
 
 from tests.integration.helpers import fetch, new_session, png_bytes, provenance_of, send, upload
 from tests.support.clients import ApiClient
@@ -76,3 +79,18 @@ def test_image_only_turn_has_no_text(user: ApiClient) -> None:
     session_id = new_session(user)
     turn = send(user, session_id, "Draw a cat", imageOnly=True)
     assert turn["text"] == "" and len(turn["images"]) == 1
+
+
+def test_an_output_larger_than_the_upload_limit_is_kept(user: ApiClient, bucket: storage.Bucket) -> None:
+    # A detailed 2K output is over the 10 MB upload cap: it is the model's output, not an upload.
+    noise = random.Random(7).randbytes(1024 * 1024 * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (1024, 1024), noise).save(out, format="PNG")
+    assert out.tell() < 10 * 1024 * 1024
+    session_id = new_session(user, model="gemini-3.1-flash-image-preview", imageSize="2K")
+    turn = send(user, session_id, "restyle it", refUrls=[upload(user, out.getvalue())["publicUrl"]])
+    assert turn["status"] == "complete"
+    image = turn["images"][0]
+    assert (image["width"], image["height"]) == (2048, 2048)
+    blob = bucket.get_blob(image["storagePath"])
+    assert blob is not None and blob.size > 10 * 1024 * 1024

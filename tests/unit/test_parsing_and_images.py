@@ -113,3 +113,13 @@ def test_png_passthrough_and_thumbnail() -> None:
     assert as_png(_encode("JPEG")).startswith(b"\x89PNG")
     thumb, width, height = thumbnail(png)
     assert thumb[:4] == b"RIFF" and (width, height) == (256, 128)
+
+
+def test_an_undecodable_output_is_the_models_failure_not_the_users() -> None:
+    from imagechat.errors import ErrorCode, ImageChatError
+    from imagechat.images.validation import inspect_output
+
+    assert inspect_output(_encode("PNG")).mime_type == "image/png"
+    with pytest.raises(ImageChatError) as err:
+        inspect_output(b"\x89PNG\r\n\x1a\n not really")
+    assert err.value.code is ErrorCode.INTERNAL

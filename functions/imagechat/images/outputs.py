@@ -9,13 +9,13 @@ from typing import Any
 from imagechat import config
 from imagechat.images.storage import ImageStorage, StoredObject
 from imagechat.images.urls import session_prefix
-from imagechat.images.validation import EXTENSIONS, as_png, inspect_image, thumbnail
+from imagechat.images.validation import EXTENSIONS, as_png, inspect_image, inspect_output, thumbnail
 
 
 def save_output(storage: ImageStorage, uid: str, session_id: str, turn_id: str, i: int, data: bytes) -> dict[str, Any]:
     """Stores one output image and its thumbnail; returns the turn's image record."""
+    info = inspect_output(data)
     png = as_png(data)
-    info = inspect_image(png, what="The model's image")
     base = f"{session_prefix(uid, session_id)}{turn_id}-{i}"
     stored = storage.save(f"{base}.png", png, "image/png")
     thumb_bytes, thumb_w, thumb_h = thumbnail(png)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from imagechat import config
-from imagechat.errors import InvalidArgument
+from imagechat.errors import GENERATION_FAILED, Internal, InvalidArgument
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,22 @@ def inspect_image(data: bytes, what: str = "The file") -> ImageInfo:
     if width * height > config.MAX_IMAGE_PIXELS:
         raise InvalidArgument(f"{what} is {width}x{height} pixels; the limit is {config.MAX_IMAGE_PIXELS} pixels.")
     return ImageInfo(config.INPUT_FORMATS[fmt], width, height)
+
+
+def inspect_output(data: bytes) -> ImageInfo:
+    """Checks that a model output decodes. Outputs are not uploads: no byte cap (a 4K PNG is
+    easily over the upload limit), only Pillow's own decompression-bomb guard. An output that
+    does not decode is the model's failure, not the user's: Internal."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                fmt = (img.format or "").upper()
+                width, height = img.size
+                img.verify()
+    except Exception:
+        raise Internal(GENERATION_FAILED) from None
+    return ImageInfo(config.INPUT_FORMATS.get(fmt, "image/png"), width, height)
 
 
 def as_png(data: bytes) -> bytes:
