@@ -7,6 +7,7 @@ error becomes INVALID_ARGUMENT with a message naming the field.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -89,6 +90,14 @@ class SendMessageRequest(_Schema):
     )
 
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
+
+    @field_validator("request_id")
+    @classmethod
+    def _usable_as_document_id(cls, value: str | None) -> str | None:
+        # Firestore reserves these document ids (the request id names the idempotency record).
+        if value is not None and (value in (".", "..") or re.fullmatch(r"__.*__", value)):
+            raise ValueError("must not be '.', '..' or of the form __name__")
+        return value
 
     @field_validator("ref_urls")
     @classmethod

@@ -101,3 +101,21 @@ def _gif() -> bytes:
 def test_unknown_route_and_method(user: ApiClient) -> None:
     assert user.rest("GET", "/api/nothing-here").status_code == 404
     assert user.rest("PUT", "/api/chat/sessions").status_code == 405
+
+
+@pytest.mark.parametrize("request_id", [".", "..", "__x__", "____"])
+def test_firestore_reserved_request_ids_are_refused(user: ApiClient, request_id: str) -> None:
+    session_id = new_session(user)
+    error = _message(user, session_id, {"text": "Draw a fox", "requestId": request_id})
+    assert error["status"] == "INVALID_ARGUMENT" and "requestId" in error["message"]
+    by_callable = user.call("sendMessage", {"sessionId": session_id, "text": "Draw a fox", "requestId": request_id})
+    assert by_callable.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+@pytest.mark.parametrize("session_id", ["__x__", "__name__"])
+def test_firestore_reserved_session_ids_are_not_found(user: ApiClient, session_id: str) -> None:
+    for method, path, body in [("GET", "", None), ("PATCH", "", {"title": "x"}), ("DELETE", "", None),
+                               ("POST", "/message", {"text": "Draw a fox"})]:
+        response = user.rest(method, f"/api/chat/sessions/{session_id}{path}", json=body)
+        assert response.status_code == 404, (method, path, response.text)
+    assert user.call("getSession", {"sessionId": session_id}).json()["error"]["status"] == "NOT_FOUND"

@@ -19,7 +19,8 @@ def now() -> datetime:
 
 
 def valid_session_id(session_id: str) -> bool:
-    return bool(_SESSION_ID.match(session_id))
+    """Ids this store could have made; Firestore reserves __name__ ids (they would be a 500)."""
+    return bool(_SESSION_ID.match(session_id)) and not re.fullmatch(r"__.*__", session_id)
 
 
 class SessionStore:
