@@ -207,6 +207,15 @@ class FileStore:
             raise permission_denied(file_id)
         return stored
 
+    def size_of(self, name_or_uri: str) -> int | None:
+        """The live file's size in bytes; None when unknown or expired (never raises)."""
+        file_id = file_id_from(name_or_uri)
+        with self._lock:
+            stored = self._files.get(file_id)
+            if stored is None or stored.expire_time <= time.time():
+                return None
+            return len(stored.data)
+
     def get_active(self, name_or_uri: str) -> StoredFile:
         stored = self.get(name_or_uri)
         if stored.state(time.time()) != "ACTIVE":

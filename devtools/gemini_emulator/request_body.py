@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,7 +147,10 @@ def parse_generate_request(body: dict[str, Any]) -> GenerateRequest:
 # The request log's view of a body: lenient, never raises.
 
 
-def _describe_part(raw: Any) -> dict[str, Any]:
+FileSizes = Callable[[str], int | None]  # file name or URI -> size in bytes, None when unknown/expired
+
+
+def _describe_part(raw: Any, file_sizes: FileSizes | None) -> dict[str, Any]:
     if not isinstance(raw, dict):
         return {"kind": "invalid"}
     kind = _part_kind(raw)
@@ -171,10 +175,13 @@ def _describe_part(raw: Any) -> dict[str, Any]:
         ref = raw.get("fileData") or {}
         out["fileUri"] = ref.get("fileUri")
         out["mimeType"] = ref.get("mimeType")
+        uri = out["fileUri"]
+        out["bytes"] = file_sizes(uri) if file_sizes is not None and isinstance(uri, str) and uri else None
     return out
 
 
-def describe_generate_body(body: dict[str, Any]) -> dict[str, Any]:
+def describe_generate_body(body: dict[str, Any], file_sizes: FileSizes | None = None) -> dict[str, Any]:
+    """`file_sizes` looks up a fileData part's size (the Files store); without it such parts say None."""
     raw_contents = body.get("contents") or []
     if isinstance(raw_contents, dict):
         raw_contents = [raw_contents]
@@ -184,7 +191,7 @@ def describe_generate_body(body: dict[str, Any]) -> dict[str, Any]:
             contents.append({"role": None, "parts": []})
             continue
         parts = raw.get("parts") or []
-        contents.append({"role": raw.get("role"), "parts": [_describe_part(p) for p in parts]})
+        contents.append({"role": raw.get("role"), "parts": [_describe_part(p, file_sizes) for p in parts]})
     config = body.get("generationConfig") or {}
     image_config = config.get("imageConfig") or {} if isinstance(config, dict) else {}
     return {

@@ -150,7 +150,7 @@ class EmulatorApp:
         body: dict[str, Any] = normalize_keys(raw)
         log["snakeCaseKeys"] = has_snake_keys(raw)
         if method != "countTokens":
-            log.update(describe_generate_body(body))
+            log.update(describe_generate_body(body, self.state.files.size_of))
         latency = self.state.get_config().latencyMs
         if latency:
             time.sleep(latency / 1000)

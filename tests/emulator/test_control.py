@@ -7,11 +7,12 @@ import io
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import requests
 from google import genai
-from google.genai import types
+from google.genai import errors, types
 
 from devtools.gemini_emulator import read_provenance
 from tests.emulator.helpers import LISTENING_PREFIX, EmulatorProcess, free_port, output_png, png_bytes
@@ -79,7 +80,13 @@ def test_request_log_describes_every_part(client: genai.Client, control: Control
     assert user_1 == {
         "role": "user",
         "parts": [
-            {"kind": "fileData", "hasSignature": False, "fileUri": uploaded.uri, "mimeType": "image/png"},
+            {
+                "kind": "fileData",
+                "hasSignature": False,
+                "fileUri": uploaded.uri,
+                "mimeType": "image/png",
+                "bytes": len(source),  # looked up in the Files store
+            },
             {"kind": "text", "hasSignature": False, "textLength": 6},
         ],
     }
@@ -92,6 +99,30 @@ def test_request_log_describes_every_part(client: genai.Client, control: Control
     assert image_part["provenance"] == read_provenance(first_png)
     assert user_2["parts"][0]["bytes"] == len(source)
     assert user_2["parts"][1] == {"kind": "text", "hasSignature": False, "textLength": 9}
+
+
+def test_request_log_file_data_bytes_are_null_when_unknown_or_expired(client: genai.Client, control: Control) -> None:
+    source = png_bytes((24, 24))
+    uploaded = client.files.upload(file=io.BytesIO(source), config={"mime_type": "image/png"})
+    assert uploaded.uri and uploaded.name
+    unknown_uri = uploaded.uri.replace(uploaded.name, "files/nosuchfile")
+
+    def send(uri: str) -> dict[str, Any]:
+        try:
+            client.models.generate_content(
+                model="gemini-2.5-flash-image",
+                contents=[types.Part.from_uri(file_uri=uri, mime_type="image/png"), "brighter"],
+            )
+        except errors.ClientError as exc:
+            assert exc.code == 403
+        part: dict[str, Any] = control.requests("generateContent")[-1]["contents"][0]["parts"][0]
+        return part
+
+    assert send(uploaded.uri)["bytes"] == len(source)
+    assert send(unknown_uri)["bytes"] is None
+    assert control.expire_files(uploaded.name) == 1
+    expired = send(uploaded.uri)
+    assert expired["kind"] == "fileData" and expired["bytes"] is None
 
 
 def test_request_log_records_errors_and_files_calls(client: genai.Client, control: Control) -> None:
