@@ -132,7 +132,13 @@ def test_file_data_in_generate_content_edits_that_file(client: genai.Client, con
     out = output_png(response)
     assert read_provenance(out) == [f"input:{hashlib.sha256(source).hexdigest()[:12]}", "invert"]
     part = control.requests("generateContent")[-1]["contents"][0]["parts"][0]
-    assert part == {"kind": "fileData", "hasSignature": False, "fileUri": uploaded.uri, "mimeType": "image/png"}
+    assert part == {
+        "kind": "fileData",
+        "hasSignature": False,
+        "fileUri": uploaded.uri,
+        "mimeType": "image/png",
+        "bytes": len(source),
+    }
 
 
 def test_expired_file_is_403_on_get_and_on_use(client: genai.Client, control: Control) -> None:
