@@ -51,6 +51,11 @@ ERROR_TABLE: dict[ErrorCode, WireError] = {
 }
 
 
+# Failures worth trying again: an idempotency record holding one of these is not final, so a
+# retry with the same request id runs the turn again.
+TRANSIENT_CODES = frozenset({ErrorCode.UNAVAILABLE, ErrorCode.RESOURCE_EXHAUSTED, ErrorCode.INTERNAL})
+
+
 class ImageChatError(Exception):
     """An error with a canonical code and a message a person can act on."""
 

@@ -58,6 +58,10 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         raise InvalidArgument(
             f"refUrls: {session['model']} accepts at most {max_images} images per message (got {len(req.ref_urls)})."
         )
+    if req.request_id:  # a retry of a finished request needs nothing else, not even its uploads
+        recorded = deps.leases.recorded(uid, session_id, req.request_id)
+        if recorded is not None:
+            return SendMessageResponse.model_validate(recorded.response)
     inputs = resolve_references(deps.images, uid, req.ref_urls)
 
     claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s)

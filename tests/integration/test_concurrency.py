@@ -86,16 +86,31 @@ def test_request_id_retry_while_running_says_so(user: ApiClient, gemini: GeminiC
     assert len(model_calls(gemini.requests())) == 1
 
 
-def test_request_id_retry_after_a_failure_repeats_the_failure(user: ApiClient, gemini: GeminiControl) -> None:
+def test_request_id_retry_after_a_transient_failure_runs_again(user: ApiClient, gemini: GeminiControl) -> None:
+    # A 503 is not the final outcome of a request id: the client's retry gets the turn done.
     session_id = new_session(user)
     gemini.faults({"on": "generateContent", "status": 500, "times": 10})
     body = {"text": "Draw a fox", "requestId": "req-3"}
     first = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
-    calls = len(model_calls(gemini.requests()))
-    again = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
-    assert first.status_code == again.status_code == 503
-    assert again.json() == first.json()
-    assert len(model_calls(gemini.requests())) == calls
+    assert first.status_code == 503
+    gemini.reset()  # the model is back
+    turn = send(user, session_id, **body)
+    assert turn["status"] == "complete" and turn["index"] == 3
+    assert send(user, session_id, **body) == turn  # now final: replayed, no new call
+    assert len(model_calls(gemini.requests())) == 1
+    turns = user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"]
+    assert [t["status"] for t in turns] == ["failed", "complete", "complete"]
+
+
+def test_request_id_retry_of_a_finished_send_needs_no_upload(user: ApiClient, gemini: GeminiControl,
+                                                              bucket: Any) -> None:
+    session_id = new_session(user)
+    photo = upload(user)
+    body = {"text": "make it warmer", "refUrls": [photo["publicUrl"]], "requestId": "req-up"}
+    turn = send(user, session_id, **body)
+    bucket.blob(photo["storagePath"]).delete()  # temp uploads expire
+    assert send(user, session_id, **body) == turn
+    assert len(model_calls(gemini.requests())) == 1
 
 
 def _session_ref(db: firestore.Client, uid: str, session_id: str) -> firestore.DocumentReference:
@@ -120,9 +135,9 @@ def test_an_expired_lease_frees_the_session_and_fails_the_stuck_turn(
     turns = user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"]
     assert (turns[0]["id"], turns[0]["status"]) == ("stuck", "failed")
     assert "interrupted" in turns[0]["error"]["message"]
-    retry = user.rest("POST", f"/api/chat/sessions/{session_id}/message",
-                      json={"text": "Draw a fox", "requestId": "req-crashed"})
-    assert retry.status_code == 503 and "interrupted" in retry.json()["error"]["message"]
+    # Interrupted is not a final outcome: a retry of the crashed request runs the turn.
+    retry = send(user, session_id, "Draw a fox", requestId="req-crashed")
+    assert retry["status"] == "complete" and retry["index"] == 5
 
 
 def test_an_unexpired_lease_is_respected(user: ApiClient, firestore_db: firestore.Client) -> None:

@@ -1,7 +1,8 @@
 """Turn claims: one turn at a time per session, and idempotent retries.
 
 A claim is taken in one Firestore transaction on the session document. It
-- replays the recorded outcome when the request id was seen before (or says it still runs),
+- replays the recorded outcome when the request id was seen before (or says it still runs);
+  a transient failure (UNAVAILABLE, RESOURCE_EXHAUSTED, INTERNAL) is not final: the retry runs,
 - treats a `running` record whose run no longer holds a live lease as interrupted: the run
   crashed or timed out, so its pending user turn is failed (INTERRUPTED) and the retry goes on
   as a new claim — the user's retry runs the turn instead of getting an error forever,
@@ -19,7 +20,15 @@ from typing import Any
 
 from google.cloud import firestore
 
-from imagechat.errors import SESSION_NOT_FOUND, ImageChatError, Interrupted, NotFound, SessionBusy, StillRunning
+from imagechat.errors import (
+    SESSION_NOT_FOUND,
+    TRANSIENT_CODES,
+    ImageChatError,
+    Interrupted,
+    NotFound,
+    SessionBusy,
+    StillRunning,
+)
 from imagechat.store import paths
 from imagechat.store.session_store import now
 
@@ -47,9 +56,18 @@ class Replay:
     response: dict[str, Any]
 
 
-def _attempt_died(record: dict[str, Any], lease: dict[str, Any] | None, live: bool, request_id: str | None) -> bool:
-    """A `running` record whose run no longer holds a live lease: that run crashed or timed out.
-    (Its lease is missing, expired, or the session's lease belongs to another request.)"""
+def _transient_failure(record: dict[str, Any]) -> bool:
+    """A failure worth running again (model unavailable, quota, internal): not a final outcome."""
+    code = (record.get("error") or {}).get("code")
+    return record.get("state") == "failed" and code in {c.value for c in TRANSIENT_CODES}
+
+
+def _runs_again(record: dict[str, Any], lease: dict[str, Any] | None, live: bool, request_id: str | None) -> bool:
+    """Whether a retry with a known request id runs the turn again instead of replaying: after a
+    transient failure, or when the record says `running` but its run no longer holds a live lease
+    (the lease is missing, expired, or belongs to another request): that run crashed or timed out."""
+    if _transient_failure(record):
+        return True
     if record.get("state") != "running":
         return False
     return not live or (lease or {}).get("requestId") != request_id
@@ -68,6 +86,17 @@ class LeaseStore:
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
 
+    def recorded(self, uid: str, session_id: str, request_id: str) -> Replay | None:
+        """The final outcome of an earlier attempt with this request id, read before anything
+        else is done (a retry must not need its temporary uploads again): a Replay, or the
+        recorded final error raised. None when the turn has to be claimed (unknown id, still
+        running, or a transient failure); the claim transaction decides authoritatively."""
+        snap = paths.requests(self._db, uid, session_id).document(request_id).get()
+        record = (snap.to_dict() or {}) if snap.exists else {}
+        if record.get("state") == "complete" or (record.get("state") == "failed" and not _transient_failure(record)):
+            return _replay_or_raise(record)
+        return None
+
     def claim(self, uid: str, session_id: str, request_id: str | None, ttl_s: float) -> TurnClaim | Replay:
         session_ref = paths.session(self._db, uid, session_id)
         request_ref = paths.requests(self._db, uid, session_id).document(request_id) if request_id else None
@@ -85,7 +114,7 @@ class LeaseStore:
             live = bool(lease and lease.get("expiresAt") and lease["expiresAt"] > stamp)
             record = request_ref.get(transaction=tx) if request_ref is not None else None
             previous = (record.to_dict() or {}) if record is not None and record.exists else None
-            if previous is not None and not _attempt_died(previous, lease, live, request_id):
+            if previous is not None and not _runs_again(previous, lease, live, request_id):
                 return _replay_or_raise(previous)
             if live:
                 raise SessionBusy()
