@@ -8,7 +8,7 @@ export CI ?= true
 .PHONY: dev test bench demo lint install clean
 
 dev: install ## run the whole stack locally; prints "API ready at <url>"
-	$(PY) -m devtools.stack
+	$(PY) -m devtools.stack $(STACK_ARGS)
 
 test: install ## run every test against real emulators
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -20,7 +20,7 @@ demo: install ## a scripted three-turn edit against a running `make dev`
 	$(PY) -m devtools.demo
 
 lint: install
-	$(VENV)/bin/ruff check functions devtools tests
+	$(VENV)/bin/ruff check functions devtools tests benchmarks
 	$(VENV)/bin/mypy
 
 install: $(VENV)/.installed node_modules/.installed

@@ -86,7 +86,8 @@ def main() -> int:
             path = out / f"turn{number}-{index}.png"
             path.write_bytes(data.content)
             size = f"{image.get('width')}x{image.get('height')}"
-        rows.append((number, turn.get("status", "complete"), f"{seconds:.2f}", total_tokens(turn.get("usage")), size, prompt))
+        status = turn.get("status", "complete")
+        rows.append((number, status, f"{seconds:.2f}", total_tokens(turn.get("usage")), size, prompt))
 
     print(f"session {session_id}; images in {out}")
     print(f"{'turn':>4}  {'status':<9} {'seconds':>7}  {'tokens':>6}  {'image':<10} prompt")

@@ -26,10 +26,10 @@ from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 
-ROOT = Path(__file__).resolve().parent.parent
+from devtools.stack import PROJECT_ID, REGION, ROOT
+
 SOURCE = ROOT / "functions" / "main.py"
 REST_FUNCTION = "api"
-REGION = "us-central1"
 
 
 def function_names(module: ModuleType) -> list[str]:
@@ -40,7 +40,8 @@ def function_names(module: ModuleType) -> list[str]:
 
 
 def _function_app(name: str, function: Any) -> flask.Flask:
-    """A functions-framework HTTP app for an already loaded function (what create_app builds)."""
+    """A functions-framework HTTP app for an already loaded function: what create_app builds,
+    through the same (private, version-pinned) helper, without executing main.py again."""
     app = flask.Flask(name)
     functions_framework._configure_app(app, function, "http")
     app.wsgi_app = execution_id.WsgiMiddleware(app.wsgi_app)  # type: ignore[method-assign]
@@ -66,9 +67,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5001)
     args = parser.parse_args(list(argv) if argv is not None else None)
 
-    project_id = os.environ.get("GCLOUD_PROJECT", "demo-imagechat")
+    project_id = os.environ.get("GCLOUD_PROJECT", PROJECT_ID)
     server = make_server(args.host, args.port, create_host(project_id), threaded=True)
-    server.socket.listen(128)
 
     def on_signal(signum: int, _frame: object) -> None:
         raise SystemExit(0)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import json
 import os
 import shutil
@@ -39,10 +40,37 @@ HOST = "127.0.0.1"
 READY_TIMEOUT_S = 90.0
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports: every socket stays bound until all are picked."""
+    with contextlib.ExitStack() as sockets:
+        ports = []
+        for _ in range(count):
+            sock = sockets.enter_context(socket.socket())
+            sock.bind((HOST, 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
+
+
 def free_port() -> int:
+    return free_ports(1)[0]
+
+
+def port_in_use(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return True
+        return False
+
+
+def _die_with_parent() -> None:
+    """Runs in each child before exec: the kernel sends it SIGTERM when the launcher dies, even
+    by SIGKILL, so an aborted `make test` or `make dev` leaves no emulator behind."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 @dataclass(frozen=True)
@@ -70,7 +98,7 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(*(free_port() for _ in range(7)))
+        return cls(*free_ports(7))
 
 
 def firestore_jar() -> Path | None:
@@ -96,20 +124,23 @@ class Service:
     argv: list[str]
     ready_url: str
     env: dict[str, str] = field(default_factory=dict)
+    unset: tuple[str, ...] = ()  # variables of the launcher's environment the service must not see
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
     def start(self, log_dir: Path) -> None:
         self.log_path = log_dir / f"{self.name}.log"
         log = self.log_path.open("wb")
+        env = {k: v for k, v in {**os.environ, **self.env}.items() if k not in self.unset}
         self.process = subprocess.Popen(
             self.argv,
             cwd=ROOT,
-            env={**os.environ, **self.env},
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: stop() kills the whole tree
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         log.close()
 
@@ -133,16 +164,17 @@ class Service:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=8)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
-        except ProcessLookupError:
-            pass
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=8)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+            except ProcessLookupError:
+                pass
         # Children that outlived their leader (java, node workers) share the group: sweep it.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -235,6 +267,8 @@ class Stack:
                 [py, "-m", "devtools.functions_host", "--host", HOST, "--port", str(self.ports.functions)],
                 f"{self.api_url}/api/health",
                 env=self.env,
+                # With GEMINI_API_KEY the real API is meant, whatever the shell says.
+                unset=("GOOGLE_GEMINI_BASE_URL",) if self.use_real_gemini else (),
             )
         )
         return services
@@ -282,6 +316,9 @@ class Stack:
         """Starts every service in parallel; returns the seconds it took until all answer."""
         started = time.monotonic()
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        busy = [f"{name} {port}" for name, port in vars(self.ports).items() if port_in_use(port)]
+        if busy:
+            raise RuntimeError(f"ports already in use: {', '.join(busy)}. Is another `make dev` running?")
         self.services = self._plan()
         try:
             for service in self.services:
@@ -321,9 +358,12 @@ def main() -> int:
     ports = Ports.free() if args.free_ports else Ports.from_firebase_json()
     stack = Stack(ports, Path(args.work_dir))
     stopping = threading.Event()
+    starting = True
 
     def on_signal(signum: int, _frame: object) -> None:
         stopping.set()
+        if starting:  # interrupt the start-up itself; start() stops what it began
+            raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
@@ -334,24 +374,28 @@ def main() -> int:
     print(f"starting the stack (model: {gemini}); logs in {stack.work_dir}", flush=True)
     try:
         seconds = stack.start()
+    except KeyboardInterrupt:
+        print("stopped during start-up", flush=True)
+        return 0
     except RuntimeError as exc:
         print(f"the stack did not start:\n{exc}", file=sys.stderr, flush=True)
         return 1
+    finally:
+        starting = False
     print(f"firestore {stack.firestore_host} · auth {stack.auth_host} · storage {stack.storage_host}", flush=True)
     print(f"callables at {stack.callable_url('<name>')}", flush=True)
     print(f"all services up in {seconds:.1f} s", flush=True)
     print(f"API ready at {stack.api_url}", flush=True)
+    failed = None
     try:
-        while not stopping.wait(0.5):
-            for service in stack.services:
-                if service.process is not None and service.process.poll() is not None:
-                    print(f"{service.name} exited unexpectedly:\n{service.log_tail()}", file=sys.stderr, flush=True)
-                    stopping.set()
+        while failed is None and not stopping.wait(0.5):
+            failed = next((s for s in stack.services if s.process is not None and s.process.poll() is not None), None)
+        if failed is not None:
+            print(f"{failed.name} exited unexpectedly:\n{failed.log_tail()}", file=sys.stderr, flush=True)
     finally:
         print("stopping the stack", flush=True)
         stack.stop()
-    return 0
-
+    return 1 if failed is not None else 0
 
 if __name__ == "__main__":
     sys.exit(main())

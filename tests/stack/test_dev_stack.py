@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import queue
 import re
 import signal
 import subprocess
-import sys
+import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from devtools.functions_host import SOURCE, function_names
@@ -76,35 +79,86 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_make_dev_prints_api_ready_serves_health_and_leaves_no_orphans(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.stack", "--free-ports", "--work-dir", str(tmp_path)],
-        cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != "GEMINI_API_KEY"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+class MakeDev:
+    """`make dev` as a developer runs it, in its own process group like a terminal's job."""
+
+    def __init__(self, work_dir: Path) -> None:
+        self.process = subprocess.Popen(
+            ["make", "--no-print-directory", "dev", f"STACK_ARGS=--free-ports --work-dir {work_dir}"],
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k != "GEMINI_API_KEY"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, pattern: str, timeout: float = 120) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if match := re.fullmatch(pattern, line.rstrip("\n")):
+                return match
+        raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n" + "".join(self.seen))
+
+    def stop(self, how: str) -> int:
+        """Ctrl-C in a terminal signals the whole foreground group; SIGTERM goes to make alone."""
+        if how == "ctrl-c":
+            os.killpg(self.process.pid, signal.SIGINT)
+        else:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.reader.join(timeout=10)
+            while not self.lines.empty():
+                self.seen.append(self.lines.get())
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_make_dev_prints_api_ready_serves_health_and_leaves_no_orphans(tmp_path: Path, how: str) -> None:
+    dev = MakeDev(tmp_path)
     try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        url = None
-        deadline = time.monotonic() + 120
-        while url is None and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            match = re.fullmatch(r"API ready at (http://127\.0\.0\.1:\d+)\n", line)
-            url = match.group(1) if match else None
-        assert url, "no 'API ready at' line:\n" + "".join(lines)
-        assert requests.get(f"{url}/api/health", timeout=10).status_code == 200
-        children = _descendants(process.pid)
-        assert len(children) >= 5, f"expected the emulators and the functions below the launcher, got {children}"
+        url = dev.wait_for(r"API ready at (http://127\.0\.0\.1:\d+)").group(1)
+        health = requests.get(f"{url}/api/health", timeout=10)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        children = _descendants(dev.process.pid)
+        assert len(children) >= 6, f"expected the launcher, the emulators and the functions, got {children}"
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
-    assert process.returncode == 0
+        returncode = dev.stop(how)
+    # make exits 0, or 2 or by the signal itself when interrupted: what matters is that it exits.
+    assert returncode in (0, 2, -signal.SIGINT, -signal.SIGTERM), returncode
     time.sleep(0.5)
     leftovers = {pid for pid in children if _alive(pid)}
-    assert not leftovers, f"processes left running after Ctrl-C: {leftovers}"
+    assert not leftovers, f"processes left running after {how}: {leftovers}"
+
+
+def test_ctrl_c_during_start_up_stops_without_finishing_it_and_leaves_no_orphans(tmp_path: Path) -> None:
+    dev = MakeDev(tmp_path)
+    try:
+        dev.wait_for(r"starting the stack .*")
+        time.sleep(1.0)  # the services are starting now
+        children = _descendants(dev.process.pid)
+        assert len(children) >= 3, children
+    finally:
+        dev.stop("ctrl-c")
+    assert any("stopped during start-up" in line for line in dev.seen), "".join(dev.seen)
+    assert not any("API ready at" in line for line in dev.seen)
+    time.sleep(0.5)
+    leftovers = {pid for pid in children if _alive(pid)}
+    assert not leftovers, f"processes left running after Ctrl-C during start-up: {leftovers}"

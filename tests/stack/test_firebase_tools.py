@@ -3,16 +3,20 @@ and `firebase emulators:start` see what devtools.functions_host serves."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from google.cloud import firestore
 
-from devtools.stack import ROOT, Stack, firebase_cli, free_port
+from devtools.stack import ROOT, Stack, firebase_cli, free_ports
 
 # Runs inside `firebase emulators:exec`, which exports FIREBASE_AUTH_EMULATOR_HOST.
 CLIENT_SCRIPT = textwrap.dedent(
@@ -33,11 +37,35 @@ CLIENT_SCRIPT = textwrap.dedent(
 )
 
 
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while _group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+    time.sleep(0.2)
+
+
 def test_firebase_emulators_exec_loads_the_python_functions(
     stack: Stack, firestore_db: firestore.Client, tmp_path: Path
 ) -> None:
-    functions_port, hub_port, logging_port, auth_port = (free_port() for _ in range(4))
-    config_dir = ROOT / ".stack" / f"exec-{functions_port}"
+    functions_port, hub_port, logging_port, auth_port = free_ports(4)
+    config_dir = ROOT / ".stack" / f"exec-{functions_port}"  # inside the project: firebase wants that
     config_dir.mkdir(parents=True, exist_ok=True)
     config = {
         "functions": [{"source": os.path.relpath(ROOT / "functions", config_dir), "codebase": "default",
@@ -62,17 +90,24 @@ def test_firebase_emulators_exec_loads_the_python_functions(
         **{k: v for k, v in stack.env.items() if k != "FIREBASE_AUTH_EMULATOR_HOST"},
     }
     env.pop("FIREBASE_AUTH_EMULATOR_HOST", None)
-    completed = subprocess.run(
+    # Its own process group: firebase-tools leaves functions-framework workers behind on exit.
+    process = subprocess.Popen(
         [str(firebase_cli()), "emulators:exec", "--only", "functions,auth", "--project", stack.project_id,
          "--config", str(config_dir / "firebase.json"), f"{sys.executable} {script} {url}"],
         cwd=config_dir,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=240,
+        start_new_session=True,
     )
-    output = completed.stdout + completed.stderr
-    assert completed.returncode == 0, output[-4000:]
+    try:
+        output, _ = process.communicate(timeout=240)
+    finally:
+        _kill_group(process.pid)
+        shutil.rmtree(config_dir, ignore_errors=True)
+    assert not _group_members(process.pid), "firebase-tools' processes outlived the test"
+    assert process.returncode == 0, output[-4000:]
     result_lines = [line for line in output.splitlines() if line.startswith("RESULT ")]
     assert result_lines, output[-4000:]
     result = json.loads(result_lines[-1].removeprefix("RESULT "))

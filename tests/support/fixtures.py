@@ -8,9 +8,7 @@ cannot start, those tests error out: they never skip.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from google.auth.credentials import AnonymousCredentials
@@ -27,8 +25,8 @@ from tests.support.clients import (
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
-    work_dir = Path(tempfile.mkdtemp(prefix="imagechat-stack-"))
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    work_dir = tmp_path_factory.mktemp("stack")  # logs of every service; pytest prunes old ones
     # Tests always use the offline Gemini emulator, whatever the developer's environment says.
     the_stack = Stack(Ports.free(), work_dir, use_real_gemini=False)
     seconds = the_stack.start()
