@@ -79,12 +79,17 @@ def test_any_matches_every_request(client: genai.Client, control: Control) -> No
 
 
 def test_upload_fault_on_the_upload_url(client: genai.Client, control: Control, emulator_url: str) -> None:
-    control.faults({"on": "upload", "status": 503, "times": 1})
+    # Armed for more uses than one upload needs: a re-posting SDK would meet the fault again.
+    control.faults({"on": "upload", "status": 503, "times": 4})
     with pytest.raises(errors.ServerError) as caught:
         client.files.upload(file=io.BytesIO(png_bytes()), config={"mime_type": "image/png"})
     assert caught.value.code == 503
-    entry = control.requests("upload")[-1]
-    assert entry["status"] == 503
+    assert requests.delete(f"{control.base}/faults", timeout=10).json() == {"faults": []}
+    # The SDK gave up at once: one start, then exactly one chunk post for that file (no re-posts).
+    (start_entry,) = control.requests("upload.start")
+    attempt = [e for e in control.requests("upload") if e.get("file") == start_entry["file"]]
+    assert [e["status"] for e in attempt] == [503]
+    assert len(control.requests("upload")) == 1
     # The raw reply carries the upload status header, so the SDK does not retry the chunk.
     control.faults({"on": "upload", "status": 500, "times": 1})
     start = requests.post(
