@@ -1,7 +1,7 @@
 """The send-message pipeline.
 
-validate → resolve images → claim (idempotency + lease, one transaction) → copy inputs and
-write the pending user turn → history → model call → save outputs → ONE transactional commit
+validate → resolve images → claim (idempotency + lease, one transaction) → write the pending
+user turn → copy inputs into the session → history → model call → save outputs → ONE transactional commit
 (model turn, user turn status, session counters/usage, lease release, request record) —
 written only while the run still holds its lease (else `Interrupted`, and its outputs are
 deleted).
@@ -33,7 +33,7 @@ from imagechat.errors import (
 from imagechat.gemini.files import FilesApiCache
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
-from imagechat.images.inputs import check_library_refs, resolve_references, store_inputs
+from imagechat.images.inputs import check_library_refs, resolve_references, source_attachments, store_inputs
 from imagechat.images.outputs import delete_outputs, save_output
 from imagechat.schemas import SendMessageRequest, SendMessageResponse, TurnView, dump
 from imagechat.sessions import load_session
@@ -70,11 +70,15 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
 
     user_turn_written = False
     try:
-        attachments = store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs)
+        # The pending turn first, so that the input is recorded even if copying the images fails.
+        attachments = source_attachments(uid, inputs)
         deps.turns.write_user_turn(
             uid, session_id, claim, {"text": text, "attachments": attachments, "requestId": req.request_id}
         )
         user_turn_written = True
+        if inputs:
+            attachments = store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs)
+            deps.turns.set_attachments(uid, session_id, claim.user_turn_id, attachments)
         earlier = [t for t in deps.turns.list(uid, session_id) if t["index"] < claim.user_index]
         window = deps.settings.history_window_exchanges
 

@@ -7,6 +7,7 @@ with Pillow and copied into the session's folder, so the session owns its inputs
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ class InputImage:
     """A resolved reference, validated but not yet copied."""
 
     source_path: str
+    source_url: str
     data: bytes
     info: ImageInfo
 
@@ -44,11 +46,32 @@ def resolve_references(storage: ImageStorage, uid: str, ref_urls: list[str]) -> 
             )
         if not owned_by(path, uid):
             raise InvalidArgument(f"{field}: {ref} is not one of your images.")
-        if storage.describe(path) is None:
+        source = storage.describe(path)
+        if source is None:
             raise InvalidArgument(f"{field}: {ref} does not exist (temporary uploads expire; upload it again).")
         data = storage.read(path)
-        images.append(InputImage(path, data, inspect_image(data, what=field)))
+        images.append(InputImage(path, source.public_url, data, inspect_image(data, what=field)))
     return images
+
+
+def _attachment(uid: str, image: InputImage, storage_path: str, url: str) -> dict[str, Any]:
+    uploads = f"{config.UPLOADS_PREFIX}/{uid}/"
+    return {
+        "source": "upload" if image.source_path.startswith(uploads) else "output",
+        "sourcePath": image.source_path,
+        "storagePath": storage_path,
+        "url": url,
+        "mimeType": image.info.mime_type,
+        "sha256": hashlib.sha256(image.data).hexdigest(),
+        "width": image.info.width,
+        "height": image.info.height,
+    }
+
+
+def source_attachments(uid: str, images: list[InputImage]) -> list[dict[str, Any]]:
+    """The user turn's attachments before the copies exist: they point at what the client
+    referenced, so the pending turn records the input even if copying it fails."""
+    return [_attachment(uid, image, image.source_path, image.source_url) for image in images]
 
 
 def store_inputs(
@@ -60,17 +83,5 @@ def store_inputs(
         ext = EXTENSIONS[image.info.mime_type]
         path = f"{session_prefix(uid, session_id)}inputs/{turn_id}-{i}.{ext}"
         stored = storage.save(path, image.data, image.info.mime_type)
-        uploads = f"{config.UPLOADS_PREFIX}/{uid}/"
-        attachments.append(
-            {
-                "source": "upload" if image.source_path.startswith(uploads) else "output",
-                "sourcePath": image.source_path,
-                "storagePath": stored.path,
-                "url": stored.public_url,
-                "mimeType": image.info.mime_type,
-                "sha256": stored.sha256,
-                "width": image.info.width,
-                "height": image.info.height,
-            }
-        )
+        attachments.append(_attachment(uid, image, stored.path, stored.public_url))
     return attachments

@@ -9,6 +9,7 @@ none of it, and a run that lost its lease writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,10 @@ class TurnStore:
         """The pending user turn, written before the model is called (clients see progress)."""
         ref = paths.turns(self._db, uid, session_id).document(claim.user_turn_id)
         ref.set({**doc, "role": "user", "index": claim.user_index, "status": "pending", "createdAt": now()})
+
+    def set_attachments(self, uid: str, session_id: str, turn_id: str, attachments: Sequence[dict[str, Any]]) -> None:
+        """Points the user turn at the session's own copies of its images."""
+        paths.turns(self._db, uid, session_id).document(turn_id).update({"attachments": [*attachments]})
 
     def commit_exchange(self, uid: str, session_id: str, claim: TurnClaim, outcome: ExchangeOutcome) -> None:
         """Writes the finished exchange in one transaction, only while this run holds the lease
