@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .imaging import read_provenance
-from .wire import b64decode_any, invalid_argument
+from .wire import ApiError, b64decode_any, invalid_argument
 
 PART_KINDS = (
     "text",
@@ -77,69 +78,126 @@ def _part_kind(raw: dict[str, Any]) -> str:
     return "other"
 
 
+# ---------------------------------------------------------------------------------------------
+# Type checks: a value of the wrong JSON type is a 400 naming the field, as the real API answers
+# (`Invalid value at 'generation_config.image_config' (ImageConfig), "16:9"`), never a 500.
+
+
+def _wrong_type(path: str, type_name: str, value: Any) -> ApiError:
+    shown = json.dumps(value, default=str)
+    if len(shown) > 60:
+        shown = shown[:60] + "..."
+    return invalid_argument(f"Invalid value at '{path}' ({type_name}), {shown}")
+
+
+def check_object(value: Any, path: str, type_name: str) -> dict[str, Any]:
+    """An object field (absent/null → {})."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _wrong_type(path, type_name, value)
+    return value
+
+
+def check_string(value: Any, path: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _wrong_type(path, "TYPE_STRING", value)
+    return value
+
+
+def check_bool(value: Any, path: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _wrong_type(path, "TYPE_BOOL", value)
+    return value
+
+
+def check_list(value: Any, path: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _wrong_type(path, "a repeated field: expected a list", value)
+    return value
+
+
 def parse_part(raw: Any, ci: int, pi: int) -> Part:
+    path = f"contents[{ci}].parts[{pi}]"
     if not isinstance(raw, dict):
-        raise invalid_argument(f"Invalid value at 'contents[{ci}].parts[{pi}]': expected an object.")
+        raise _wrong_type(path, "Part", raw)
     kind = _part_kind(raw)
-    part = Part(ci, pi, kind, thought=bool(raw.get("thought", False)))
-    signature = raw.get("thoughtSignature")
+    part = Part(ci, pi, kind, thought=check_bool(raw.get("thought"), f"{path}.thought"))
+    signature = check_string(raw.get("thoughtSignature"), f"{path}.thought_signature")
     if signature:
-        part.signature = b64decode_any(str(signature), f"contents[{ci}].parts[{pi}].thought_signature")
+        part.signature = b64decode_any(signature, f"{path}.thought_signature")
     if kind == "text":
-        part.text = str(raw.get("text") or "")
+        part.text = check_string(raw.get("text"), f"{path}.text") or ""
     elif kind == "inlineData":
-        blob = raw["inlineData"] or {}
-        part.mime_type = blob.get("mimeType")
-        part.data = b64decode_any(str(blob.get("data") or ""), f"contents[{ci}].parts[{pi}].inline_data.data")
+        blob = check_object(raw["inlineData"], f"{path}.inline_data", "Blob")
+        part.mime_type = check_string(blob.get("mimeType"), f"{path}.inline_data.mime_type")
+        data = check_string(blob.get("data"), f"{path}.inline_data.data") or ""
+        part.data = b64decode_any(data, f"{path}.inline_data.data")
     elif kind == "fileData":
-        ref = raw["fileData"] or {}
-        part.file_uri = ref.get("fileUri")
-        part.mime_type = ref.get("mimeType")
+        ref = check_object(raw["fileData"], f"{path}.file_data", "FileData")
+        part.file_uri = check_string(ref.get("fileUri"), f"{path}.file_data.file_uri")
+        part.mime_type = check_string(ref.get("mimeType"), f"{path}.file_data.mime_type")
         if not part.file_uri:
-            raise invalid_argument(f"Invalid value at 'contents[{ci}].parts[{pi}].file_data.file_uri': missing.")
+            raise invalid_argument(f"Invalid value at '{path}.file_data.file_uri': missing.")
     return part
 
 
-def parse_generate_request(body: dict[str, Any]) -> GenerateRequest:
+def parse_generate_request(body: Any) -> GenerateRequest:
     """Parse a normalised (camelCase) body; 400 INVALID_ARGUMENT for malformed requests."""
+    if not isinstance(body, dict):
+        raise _wrong_type("generate_content_request", "GenerateContentRequest", body)
     raw_contents = body.get("contents")
     if not raw_contents:
         raise invalid_argument("* GenerateContentRequest.contents: contents is not specified\n")
     if isinstance(raw_contents, dict):
         raw_contents = [raw_contents]
     contents: list[Content] = []
-    for ci, raw in enumerate(raw_contents):
+    for ci, raw in enumerate(check_list(raw_contents, "contents")):
         if not isinstance(raw, dict):
-            raise invalid_argument(f"Invalid value at 'contents[{ci}]': expected an object.")
-        role = raw.get("role") or "user"
+            raise _wrong_type(f"contents[{ci}]", "Content", raw)
+        role = check_string(raw.get("role"), f"contents[{ci}].role") or "user"
         if role not in ("user", "model"):
             raise invalid_argument("Please use a valid role: user, model.")
-        raw_parts = raw.get("parts") or []
+        raw_parts = check_list(raw.get("parts"), f"contents[{ci}].parts")
         if not raw_parts:
             raise invalid_argument(
                 f"* GenerateContentRequest.contents[{ci}].parts: contents.parts must not be empty.\n"
             )
         contents.append(Content(ci, role, [parse_part(p, ci, pi) for pi, p in enumerate(raw_parts)]))
 
-    system = body.get("systemInstruction") or {}
-    system_parts = system.get("parts", []) if isinstance(system, dict) else []
-    system_text = " ".join(str(p.get("text", "")) for p in system_parts if isinstance(p, dict))
+    system = check_object(body.get("systemInstruction"), "system_instruction", "Content")
+    system_texts: list[str] = []
+    for pi, raw_part in enumerate(check_list(system.get("parts"), "system_instruction.parts")):
+        path = f"system_instruction.parts[{pi}]"
+        system_part = check_object(raw_part, path, "Part")
+        system_texts.append(check_string(system_part.get("text"), f"{path}.text") or "")
+    system_text = " ".join(system_texts)
 
-    config = body.get("generationConfig") or {}
-    modalities = [str(m).upper() for m in (config.get("responseModalities") or [])]
-    for modality in modalities:
-        if modality not in ("TEXT", "IMAGE", "AUDIO"):
+    config = check_object(body.get("generationConfig"), "generation_config", "GenerationConfig")
+    modalities: list[str] = []
+    for raw_modality in check_list(config.get("responseModalities"), "generation_config.response_modalities"):
+        modality = check_string(raw_modality, "generation_config.response_modalities") or ""
+        if modality.upper() not in ("TEXT", "IMAGE", "AUDIO"):
             raise invalid_argument(f"Invalid value at 'generation_config.response_modalities': \"{modality}\"")
-    image_config = config.get("imageConfig") or {}
-    thinking = config.get("thinkingConfig") or {}
+        modalities.append(modality.upper())
+    image_config = check_object(config.get("imageConfig"), "generation_config.image_config", "ImageConfig")
+    thinking = check_object(config.get("thinkingConfig"), "generation_config.thinking_config", "ThinkingConfig")
     return GenerateRequest(
         contents=contents,
         system_text=system_text,
         modalities=modalities,
-        aspect_ratio=image_config.get("aspectRatio"),
-        image_size=image_config.get("imageSize"),
-        include_thoughts=bool(thinking.get("includeThoughts", False)),
-        response_mime_type=config.get("responseMimeType"),
+        aspect_ratio=check_string(image_config.get("aspectRatio"), "generation_config.image_config.aspect_ratio"),
+        image_size=check_string(image_config.get("imageSize"), "generation_config.image_config.image_size"),
+        include_thoughts=check_bool(
+            thinking.get("includeThoughts"), "generation_config.thinking_config.include_thoughts"
+        ),
+        response_mime_type=check_string(config.get("responseMimeType"), "generation_config.response_mime_type"),
     )
 
 
@@ -148,6 +206,14 @@ def parse_generate_request(body: dict[str, Any]) -> GenerateRequest:
 
 
 FileSizes = Callable[[str], int | None]  # file name or URI -> size in bytes, None when unknown/expired
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _describe_part(raw: Any, file_sizes: FileSizes | None) -> dict[str, Any]:
@@ -160,7 +226,7 @@ def _describe_part(raw: Any, file_sizes: FileSizes | None) -> dict[str, Any]:
     if kind == "text":
         out["textLength"] = len(str(raw.get("text") or ""))
     elif kind == "inlineData":
-        blob = raw.get("inlineData") or {}
+        blob = _as_dict(raw.get("inlineData"))
         out["mimeType"] = blob.get("mimeType")
         try:
             data = b64decode_any(str(blob.get("data") or ""))
@@ -172,7 +238,7 @@ def _describe_part(raw: Any, file_sizes: FileSizes | None) -> dict[str, Any]:
             if str(out["mimeType"]).startswith("image/"):
                 out["provenance"] = read_provenance(data)
     elif kind == "fileData":
-        ref = raw.get("fileData") or {}
+        ref = _as_dict(raw.get("fileData"))
         out["fileUri"] = ref.get("fileUri")
         out["mimeType"] = ref.get("mimeType")
         uri = out["fileUri"]
@@ -182,23 +248,23 @@ def _describe_part(raw: Any, file_sizes: FileSizes | None) -> dict[str, Any]:
 
 def describe_generate_body(body: dict[str, Any], file_sizes: FileSizes | None = None) -> dict[str, Any]:
     """`file_sizes` looks up a fileData part's size (the Files store); without it such parts say None."""
-    raw_contents = body.get("contents") or []
+    raw_contents = body.get("contents")
     if isinstance(raw_contents, dict):
         raw_contents = [raw_contents]
     contents: list[dict[str, Any]] = []
-    for raw in raw_contents if isinstance(raw_contents, list) else []:
+    for raw in _as_list(raw_contents):
         if not isinstance(raw, dict):
             contents.append({"role": None, "parts": []})
             continue
-        parts = raw.get("parts") or []
-        contents.append({"role": raw.get("role"), "parts": [_describe_part(p, file_sizes) for p in parts]})
-    config = body.get("generationConfig") or {}
-    image_config = config.get("imageConfig") or {} if isinstance(config, dict) else {}
+        parts = [_describe_part(p, file_sizes) for p in _as_list(raw.get("parts"))]
+        contents.append({"role": raw.get("role"), "parts": parts})
+    config = _as_dict(body.get("generationConfig"))
+    image_config = _as_dict(config.get("imageConfig"))
     return {
         "contentCount": len(contents),
         "contents": contents,
         "hasSystemInstruction": bool(body.get("systemInstruction")),
-        "responseModalities": config.get("responseModalities") if isinstance(config, dict) else None,
-        "aspectRatio": image_config.get("aspectRatio") if isinstance(image_config, dict) else None,
-        "imageSize": image_config.get("imageSize") if isinstance(image_config, dict) else None,
+        "responseModalities": config.get("responseModalities"),
+        "aspectRatio": image_config.get("aspectRatio"),
+        "imageSize": image_config.get("imageSize"),
     }

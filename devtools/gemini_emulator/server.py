@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 from .control import EmulatorState, Fault, parse_fault
 from .generate import Generator, new_response_id, stream_chunks
 from .models import MODELS, get_model
-from .request_body import describe_generate_body
+from .request_body import check_object, check_string, describe_generate_body
 from .wire import ApiError, has_snake_keys, normalize_keys
 
 _VERSION = r"(?P<ver>v1|v1beta|v1alpha)"
@@ -227,19 +227,21 @@ class EmulatorApp:
         raw = _raw_body(request)
         log["snakeCaseKeys"] = has_snake_keys(raw)
         body: dict[str, Any] = normalize_keys(raw)
-        meta = body.get("file") or {}
+        meta = check_object(body.get("file"), "file", "File")
         declared = request.headers.get("X-Goog-Upload-Header-Content-Length") or meta.get("sizeBytes")
-        mime_type = request.headers.get("X-Goog-Upload-Header-Content-Type") or meta.get("mimeType")
+        mime_type = request.headers.get("X-Goog-Upload-Header-Content-Type") or check_string(
+            meta.get("mimeType"), "file.mime_type"
+        )
         if not mime_type:
             raise ApiError(400, "Mime type is required for file upload.", "INVALID_ARGUMENT")
         try:
             declared_size = int(declared) if declared is not None else None
-        except ValueError:
+        except (TypeError, ValueError):
             raise ApiError(400, f"Invalid content length {declared!r}.", "INVALID_ARGUMENT") from None
         base = _base_url(request)
         pending = self.state.files.start_upload(
-            requested_name=meta.get("name"),
-            display_name=meta.get("displayName"),
+            requested_name=check_string(meta.get("name"), "file.name"),
+            display_name=check_string(meta.get("displayName"), "file.display_name"),
             mime_type=str(mime_type),
             declared_size=declared_size,
             base_url=base,
