@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 from typing import Any, Protocol
 
@@ -116,3 +117,17 @@ def build_history(
             history.append(types.Content(role="user", parts=parts))
             history.append(reply)
     return history
+
+
+def contents_for(
+    earlier: list[dict[str, Any]], attachments: list[dict[str, Any]], text: str, window: int, max_images: int
+) -> Callable[[ImagePartSource], tuple[list[types.Content], list[types.Part]]]:
+    """What the model gateway calls to build a request (again, after a 403 re-upload): the
+    history of the turns before this message, within the window and the model's image cap
+    (history images + this message's images ≤ `max_images`), and the new message's parts."""
+
+    def build(images: ImagePartSource) -> tuple[list[types.Content], list[types.Part]]:
+        budget = max_images - len(attachments)
+        return build_history(earlier, images, window, budget), user_parts(attachments, text, images)
+
+    return build

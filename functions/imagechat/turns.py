@@ -17,7 +17,6 @@ import time
 from typing import Any
 
 from firebase_functions import logger
-from google.genai import types
 
 from imagechat import config, history
 from imagechat.deps import Deps
@@ -30,7 +29,6 @@ from imagechat.errors import (
     InvalidArgument,
     NotFound,
 )
-from imagechat.gemini.files import FilesApiCache
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
 from imagechat.images.inputs import check_library_refs, resolve_references, source_attachments, store_inputs
@@ -80,11 +78,9 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
             attachments = store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs)
             deps.turns.set_attachments(uid, session_id, claim.user_turn_id, attachments)
         earlier = [t for t in deps.turns.list(uid, session_id) if t["index"] < claim.user_index]
-        window = deps.settings.history_window_exchanges
-
-        def contents(files: FilesApiCache) -> tuple[list[types.Content], list[types.Part]]:
-            budget = max_images - len(attachments)  # history images + this message's images fit the model
-            return history.build_history(earlier, files, window, budget), history.user_parts(attachments, text, files)
+        contents = history.contents_for(
+            earlier, attachments, text, deps.settings.history_window_exchanges, max_images
+        )
 
         options = ChatOptions(
             model=session["model"],
