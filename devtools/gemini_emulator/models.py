@@ -76,14 +76,15 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 
-def get_model(name: str) -> ModelSpec:
-    """Look a model up by `name` or `models/name`; unknown → 404 like the real API."""
+def get_model(name: str, api_version: str = "v1beta") -> ModelSpec:
+    """Look a model up by `name` or `models/name`; unknown → 404 like the real API, which names the
+    request's path version (v1, v1beta, v1alpha) in the message."""
     short = name.removeprefix("models/")
     spec = MODELS.get(short)
     if spec is None:
         raise ApiError(
             404,
-            f"models/{short} is not found for API version v1beta, or is not supported for generateContent. "
+            f"models/{short} is not found for API version {api_version}, or is not supported for generateContent. "
             "Call ListModels to see the list of available models and their supported methods.",
             "NOT_FOUND",
         )

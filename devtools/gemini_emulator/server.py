@@ -112,14 +112,14 @@ class EmulatorApp:
                 continue
             params = match.groupdict()
             if name == "model_method":
-                return self.model_method(request, params["model"], params["method"], log)
+                return self.model_method(request, params["ver"], params["model"], params["method"], log)
             if name == "upload":
                 return self.upload(request, params.get("ver") or "v1beta", log)
             log["kind"] = name
             self._maybe_fault(name)
             if name == "models.get":
                 log["model"] = params["model"]
-                return _json(get_model(params["model"]).resource())
+                return _json(get_model(params["model"], params["ver"]).resource())
             if name == "models.list":
                 return _json({"models": [spec.resource() for spec in MODELS.values()]})
             if name == "files.get":
@@ -141,7 +141,9 @@ class EmulatorApp:
 
     # -- models ---------------------------------------------------------------------------------
 
-    def model_method(self, request: Request, model: str, method: str, log: dict[str, Any]) -> Response:
+    def model_method(
+        self, request: Request, version: str, model: str, method: str, log: dict[str, Any]
+    ) -> Response:
         log["kind"] = method
         log["model"] = model
         if method not in ("generateContent", "streamGenerateContent", "countTokens"):
@@ -155,7 +157,7 @@ class EmulatorApp:
         if latency:
             time.sleep(latency / 1000)
         fault = self._maybe_fault(method)
-        spec = get_model(model)
+        spec = get_model(model, version)
         if method == "countTokens":
             return _json(self.generator.count_tokens(body))
         result = self.generator.generate(spec, body)

@@ -146,6 +146,19 @@ def test_unknown_model_is_404_not_found(client: genai.Client) -> None:
     assert caught.value.code == 404
     assert caught.value.status == "NOT_FOUND"
     assert "models/gemini-9-ultra-image" in (caught.value.message or "")
+    assert "for API version v1," in (caught.value.message or "")  # SDK 3.x calls /v1/...
+
+
+@pytest.mark.parametrize("version", ["v1", "v1beta", "v1alpha"])
+@pytest.mark.parametrize("path", ["models/gemini-9-ultra-image:generateContent", "models/gemini-9-ultra-image"])
+def test_unknown_model_404_names_the_request_path_version(emulator_url: str, version: str, path: str) -> None:
+    url = f"{emulator_url}/{version}/{path}"
+    body = {"contents": [{"parts": [{"text": "hi"}]}]}
+    response = requests.post(url, json=body, timeout=30) if ":" in path else requests.get(url, timeout=30)
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["status"] == "NOT_FOUND"
+    assert f"models/gemini-9-ultra-image is not found for API version {version}," in error["message"]
 
 
 def test_models_get_and_list(client: genai.Client) -> None:
