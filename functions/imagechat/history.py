@@ -26,6 +26,16 @@ class ImagePartSource(Protocol):
     def image_part(self, ref: ImageRef, thought_signature: bytes | None = None) -> types.Part: ...
 
 
+# Turns read per send beyond two per exchange of the window: room for failed and blocked sends
+# (one or two turns each) among the newest, so they do not shrink the history much.
+SLACK_TURNS = 20
+
+
+def turns_to_read(window: int) -> int:
+    """How many of the newest turns a send reads to rebuild a `window`-exchange history."""
+    return 2 * max(window, 0) + SLACK_TURNS
+
+
 def complete_exchanges(turns: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Pairs each complete user turn with the complete model turn right after it."""
     ordered = sorted(turns, key=lambda t: t["index"])

@@ -77,9 +77,10 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         if inputs:
             attachments = store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs)
             deps.turns.set_attachments(uid, session_id, claim.user_turn_id, attachments)
-        earlier = [t for t in deps.turns.list(uid, session_id) if t["index"] < claim.user_index]
+        window = deps.settings.history_window_exchanges
+        earlier = deps.turns.newest_before(uid, session_id, claim.user_index, history.turns_to_read(window))
         contents = history.contents_for(
-            earlier, attachments, text, deps.settings.history_window_exchanges, max_images
+            earlier, attachments, text, window, max_images
         )
 
         options = ChatOptions(

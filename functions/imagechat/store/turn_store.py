@@ -9,6 +9,7 @@ none of it, and a run that lost its lease writes nothing.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,19 @@ class TurnStore:
     def list(self, uid: str, session_id: str) -> list[dict[str, Any]]:
         snaps = paths.turns(self._db, uid, session_id).order_by("index").stream()
         return [{"id": s.id, **(s.to_dict() or {})} for s in snaps]
+
+    def newest_before(self, uid: str, session_id: str, index: int, limit: int) -> builtins.list[dict[str, Any]]:
+        """The `limit` newest turns below `index`, oldest first: one bounded query per send
+        (single-field index on `index`; no composite index needed)."""
+        query = (
+            paths.turns(self._db, uid, session_id)
+            .where(filter=firestore.FieldFilter("index", "<", index))
+            .order_by("index", direction=firestore.Query.DESCENDING)
+            .limit(limit)
+        )
+        turns = [{"id": s.id, **(s.to_dict() or {})} for s in query.stream()]
+        turns.reverse()
+        return turns
 
     def write_user_turn(self, uid: str, session_id: str, claim: TurnClaim, doc: dict[str, Any]) -> None:
         """The pending user turn, written before the model is called (clients see progress)."""
