@@ -84,14 +84,17 @@ class _PngCache:
                 return cached
             try:
                 value = render()
+                # Store first, then drop the in-flight entry: a request arriving in between finds
+                # the result instead of starting a second render.
+                with self._lock:
+                    self._items[key] = value
+                    self._items.move_to_end(key)
+                    while len(self._items) > self._size:
+                        self._items.popitem(last=False)
             finally:
                 with self._lock:
-                    self._inflight.pop(key, None)
-            with self._lock:
-                self._items[key] = value
-                self._items.move_to_end(key)
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
+                    if self._inflight.get(key) is key_lock:
+                        del self._inflight[key]
             return value
 
 
