@@ -85,7 +85,7 @@ def parse_fault(raw: Any) -> Fault:
     if not isinstance(raw, dict):
         raise ValueError("each fault must be an object")
     on = raw.get("on", "any")
-    if on not in FAULT_KINDS:
+    if not isinstance(on, str) or on not in FAULT_KINDS:
         raise ValueError(f"unknown fault kind {on!r}; expected one of {sorted(FAULT_KINDS)}")
     status = raw.get("status")
     if not isinstance(status, int) or not 400 <= status <= 599:
@@ -96,12 +96,15 @@ def parse_fault(raw: Any) -> Fault:
     message = raw.get("message")
     if message is not None and not isinstance(message, str):
         raise ValueError("fault message must be a string")
+    status_name = raw.get("statusName")
+    if status_name is not None and not isinstance(status_name, str):
+        raise ValueError("fault statusName must be a string")
     return Fault(
         on=on,
         status=status,
         times=times,
         message=message,
-        status_name=raw.get("statusName"),
+        status_name=status_name,
         retry_delay=str(raw.get("retryDelay", "1s")),
         mid_stream=bool(raw.get("midStream", False)),
     )

@@ -21,7 +21,7 @@ from .control import EmulatorState, Fault, parse_fault
 from .generate import Generator, new_response_id, stream_chunks
 from .models import MODELS, get_model
 from .request_body import check_object, check_string, describe_generate_body
-from .wire import ApiError, has_snake_keys, normalize_keys
+from .wire import ApiError, has_snake_keys, invalid_argument, normalize_keys
 
 _VERSION = r"(?P<ver>v1|v1beta|v1alpha)"
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -278,13 +278,20 @@ class EmulatorApp:
     # -- control API ----------------------------------------------------------------------------
 
     def control(self, request: Request, action: str) -> Response:
+        """The control API; its errors use the same `{"error": {...}}` form as the Gemini surface."""
         try:
-            payload = json.loads(request.get_data() or b"{}") if request.method in ("POST", "PUT") else {}
-            if not isinstance(payload, dict):
-                raise ValueError("the body must be a JSON object")
-            return self._control(request.method, action, payload)
-        except ValueError as exc:
-            return _json({"error": {"code": 400, "message": str(exc), "status": "INVALID_ARGUMENT"}}, 400)
+            try:
+                payload = json.loads(request.get_data() or b"{}") if request.method in ("POST", "PUT") else {}
+                if not isinstance(payload, dict):
+                    raise ValueError("the body must be a JSON object")
+                return self._control(request.method, action, payload)
+            except ValueError as exc:  # a bad control request (JSON or settings)
+                raise invalid_argument(str(exc)) from None
+        except ApiError as error:
+            return _error(error)
+        except Exception:  # a bug in the emulator: INTERNAL, with the traceback on stderr
+            traceback.print_exc(file=sys.stderr)
+            return _error(ApiError(500))
 
     def _control(self, method: str, action: str, payload: dict[str, Any]) -> Response:
         state = self.state
@@ -315,16 +322,7 @@ class EmulatorApp:
             if name is not None and not isinstance(name, str):
                 raise ValueError("name must be a string")
             return _json({"expired": state.files.expire(name)})
-        return _json(
-            {
-                "error": {
-                    "code": 404,
-                    "message": f"no control action {method} /_emulator/{action}",
-                    "status": "NOT_FOUND",
-                }
-            },
-            404,
-        )
+        raise ApiError(404, f"no control action {method} /_emulator/{action}", "NOT_FOUND")
 
 
 def create_app(state: EmulatorState | None = None) -> EmulatorApp:

@@ -15,6 +15,7 @@ from google import genai
 from google.genai import errors, types
 
 from devtools.gemini_emulator import read_provenance
+from devtools.gemini_emulator.wire import ApiError
 from tests.emulator.helpers import LISTENING_PREFIX, EmulatorProcess, free_port, output_png, png_bytes
 from tests.support.clients import GeminiControl as Control
 
@@ -179,3 +180,24 @@ def test_process_prints_the_exact_line_and_exits_0_on_sigterm_and_sigint() -> No
         assert requests.get(f"http://127.0.0.1:{process.port}/_emulator/health", timeout=10).json()["ok"] is True
         process.proc.send_signal(sig)
         assert process.proc.wait(timeout=10) == 0
+
+
+def test_control_errors_use_the_api_error_form(control: Control) -> None:
+    def error_of(response: requests.Response, code: int) -> dict[str, Any]:
+        assert response.status_code == code, response.text
+        assert response.headers["Content-Type"] == "application/json"
+        body: dict[str, Any] = response.json()
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "status"}
+        assert body["error"]["code"] == code
+        return body
+
+    missing = error_of(requests.post(f"{control.base}/nonsense", timeout=10), 404)
+    assert missing == ApiError(404, "no control action POST /_emulator/nonsense", "NOT_FOUND").body()
+    not_json = error_of(requests.post(f"{control.base}/config", data=b"{oops", timeout=10), 400)
+    assert not_json["error"]["status"] == "INVALID_ARGUMENT"
+    not_object = error_of(requests.post(f"{control.base}/faults", json=[1], timeout=10), 400)
+    assert not_object == ApiError(400, "the body must be a JSON object", "INVALID_ARGUMENT").body()
+    for fault in ({"on": ["any"], "status": 500}, {"on": "any", "status": 500, "statusName": 7}):
+        bad = error_of(requests.post(f"{control.base}/faults", json={"faults": [fault]}, timeout=10), 400)
+        assert bad["error"]["status"] == "INVALID_ARGUMENT"
+    assert requests.get(f"{control.base}/faults", timeout=10).json() == {"faults": []}
