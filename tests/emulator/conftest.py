@@ -8,7 +8,8 @@ import pytest
 from google import genai
 from google.genai import types
 
-from tests.emulator.helpers import LISTENING_PREFIX, EmulatorProcess, free_port
+from devtools.stack import free_port
+from tests.emulator.helpers import LISTENING_PREFIX, EmulatorProcess
 from tests.support.clients import GeminiControl as Control
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -19,13 +18,6 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 20
 LISTENING_PREFIX = "gemini emulator listening on "
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class EmulatorProcess:

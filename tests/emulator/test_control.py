@@ -16,7 +16,8 @@ from google.genai import errors, types
 
 from devtools.gemini_emulator import read_provenance
 from devtools.gemini_emulator.wire import ApiError
-from tests.emulator.helpers import LISTENING_PREFIX, EmulatorProcess, free_port, output_png, png_bytes
+from devtools.stack import free_port
+from tests.emulator.helpers import LISTENING_PREFIX, EmulatorProcess, output_png, png_bytes
 from tests.support.clients import GeminiControl as Control
 
 
