@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.clients import ApiClient
 
 
@@ -77,3 +79,24 @@ def test_session_callables_mirror_rest(user: ApiClient) -> None:
     missing = user.call("getSession", {"sessionId": session_id})
     assert missing.status_code == 404
     assert missing.json()["error"]["status"] == "NOT_FOUND"
+
+
+def test_list_cursor_survives_the_deletion_of_its_session(user: ApiClient) -> None:
+    ids = [user.rest("POST", "/api/chat/sessions", json={"title": f"s{i}"}).json()["id"] for i in range(5)]
+    first = user.rest("GET", "/api/chat/sessions", params={"limit": 2}).json()
+    assert [s["id"] for s in first["sessions"]] == [ids[4], ids[3]]
+    # The session the cursor points after is deleted before the next page is read.
+    assert user.rest("DELETE", f"/api/chat/sessions/{ids[3]}").status_code == 204
+    second = user.rest("GET", "/api/chat/sessions", params={"limit": 2, "cursor": first["nextCursor"]}).json()
+    assert [s["id"] for s in second["sessions"]] == [ids[2], ids[1]]
+    by_callable = user.call_result("listSessions", {"limit": 2, "cursor": first["nextCursor"]})
+    assert [s["id"] for s in by_callable["sessions"]] == [ids[2], ids[1]]
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJ0IjoxfQ", "%%%"])
+def test_a_garbage_list_cursor_is_a_400(user: ApiClient, cursor: str) -> None:
+    user.rest("POST", "/api/chat/sessions", json={})
+    response = user.rest("GET", "/api/chat/sessions", params={"cursor": cursor})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["message"].startswith("cursor: ")
+    assert user.call("listSessions", {"cursor": cursor}).json()["error"]["status"] == "INVALID_ARGUMENT"

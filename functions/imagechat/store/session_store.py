@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 from google.cloud import firestore
 
+from imagechat.errors import InvalidArgument
 from imagechat.store import paths
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -21,6 +24,24 @@ def now() -> datetime:
 def valid_session_id(session_id: str) -> bool:
     """Ids this store could have made; Firestore reserves __name__ ids (they would be a 500)."""
     return bool(_SESSION_ID.match(session_id)) and not re.fullmatch(r"__.*__", session_id)
+
+
+def encode_cursor(last_active: datetime, session_id: str) -> str:
+    raw = json.dumps({"t": last_active.astimezone(UTC).isoformat(), "id": session_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """(lastActive, id) from a `nextCursor`; anything else is a 400 naming `cursor`."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        last_active = datetime.fromisoformat(raw["t"])
+        session_id = raw["id"]
+        if last_active.tzinfo is None or not isinstance(session_id, str) or not valid_session_id(session_id):
+            raise ValueError(cursor)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        raise InvalidArgument("cursor: not a cursor of this list; pass `nextCursor` back unchanged.") from None
+    return last_active, session_id
 
 
 class SessionStore:
@@ -49,16 +70,20 @@ class SessionStore:
         return {"id": snap.id, **(snap.to_dict() or {})} if snap.exists else None
 
     def list(self, uid: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        """Newest `lastActive` first; the cursor is the id of the last session of a page."""
-        query = paths.sessions(self._db, uid).order_by("lastActive", direction=firestore.Query.DESCENDING)
+        """Newest `lastActive` first (ties: id descending). The cursor is opaque: the position
+        (lastActive, id) of the last session of a page, so it stays valid when that session is
+        deleted or touched. A cursor this API did not make is a 400."""
+        query = (
+            paths.sessions(self._db, uid)
+            .order_by("lastActive", direction=firestore.Query.DESCENDING)
+            .order_by("__name__", direction=firestore.Query.DESCENDING)
+        )
         if cursor:
-            after = paths.session(self._db, uid, cursor).get() if valid_session_id(cursor) else None
-            if after is None or not after.exists:
-                return [], None
-            query = query.start_after(after)
+            last_active, session_id = decode_cursor(cursor)
+            query = query.start_after([last_active, paths.session(self._db, uid, session_id)])
         snaps = list(query.limit(limit + 1).stream())
         page = [{"id": s.id, **(s.to_dict() or {})} for s in snaps[:limit]]
-        next_cursor = page[-1]["id"] if len(snaps) > limit else None
+        next_cursor = encode_cursor(page[-1]["lastActive"], page[-1]["id"]) if len(snaps) > limit else None
         return page, next_cursor
 
     def update(self, uid: str, session_id: str, fields: dict[str, Any]) -> None:
