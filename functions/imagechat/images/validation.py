@@ -19,6 +19,17 @@ class ImageInfo:
     height: int
 
 
+def _decode_header(data: bytes) -> tuple[str, int, int]:
+    """(format, width, height) after Pillow's structural check; a decompression bomb raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = (img.format or "").upper()
+            width, height = img.size
+            img.verify()
+    return fmt, width, height
+
+
 def inspect_image(data: bytes, what: str = "The file") -> ImageInfo:
     """Accepts PNG, JPEG or WebP within the size limits; anything else is a clear 400."""
     if not data:
@@ -27,12 +38,7 @@ def inspect_image(data: bytes, what: str = "The file") -> ImageInfo:
         limit_mb = config.MAX_UPLOAD_BYTES // (1024 * 1024)
         raise InvalidArgument(f"{what} is too large ({len(data)} bytes); the limit is {limit_mb} MB.")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                fmt = (img.format or "").upper()
-                width, height = img.size
-                img.verify()
+        fmt, width, height = _decode_header(data)
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidArgument(f"{what} is not an image we can read (use PNG, JPEG or WebP).") from None
     except Exception:
@@ -49,12 +55,7 @@ def inspect_output(data: bytes) -> ImageInfo:
     easily over the upload limit), only Pillow's own decompression-bomb guard. An output that
     does not decode is the model's failure, not the user's: Internal."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                fmt = (img.format or "").upper()
-                width, height = img.size
-                img.verify()
+        fmt, width, height = _decode_header(data)
     except Exception:
         raise Internal(GENERATION_FAILED) from None
     return ImageInfo(config.INPUT_FORMATS.get(fmt, "image/png"), width, height)
