@@ -1,19 +1,27 @@
 """The emulator against an old SDK generation (google-genai 1.20: v1beta paths, camelCase keys).
 
-The SDK is installed by pip into a throwaway venv, built once under pytest's tmp dir and then kept
-at a stable path so reruns are fast. A failed install fails the test: it never skips.
+The SDK is installed by pip into a venv kept at a stable path keyed by SDK and Python version, so
+reruns are fast. Every clone's test run shares it, so a file lock next to it guards it: building
+(or rebuilding a broken one) takes the lock exclusively, using it takes it shared for the whole
+session. A failed install fails the test: it never skips.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -22,8 +30,10 @@ from tests.emulator.helpers import open_image
 from tests.support.clients import GeminiControl as Control
 
 OLD_VERSION = "1.20.0"
-STABLE_VENV = Path("/tmp/imagechat-genai1-venv")
+PY_TAG = f"py{sys.version_info.major}{sys.version_info.minor}"
+STABLE_VENV = Path(f"/tmp/imagechat-genai-{OLD_VERSION}-{PY_TAG}-venv")
 PIP_TIMEOUT_S = 600
+LOCK_TIMEOUT_S = PIP_TIMEOUT_S + 180  # another run may be installing
 
 
 def _python(venv: Path) -> Path:
@@ -36,20 +46,17 @@ def _usable(venv: Path) -> bool:
     check = subprocess.run(
         [str(_python(venv)), "-c", f"import google.genai as g; assert g.__version__ == {OLD_VERSION!r}"],
         capture_output=True,
-        timeout=60,
+        timeout=120,
     )
     return check.returncode == 0
 
 
-@pytest.fixture(scope="session")
-def old_sdk_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if _usable(STABLE_VENV):
-        return _python(STABLE_VENV)
-    build = tmp_path_factory.mktemp("genai1") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(build)], check=True, timeout=120)
+def _build_old_sdk(venv: Path) -> None:
+    """A fresh venv with the old SDK at `venv`; pytest.fail (never skip) when pip cannot install it."""
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     install = subprocess.run(
         [
-            str(_python(build)),
+            str(_python(venv)),
             "-m",
             "pip",
             "install",
@@ -63,15 +70,126 @@ def old_sdk_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     if install.returncode != 0:
         pytest.fail(f"pip could not install google-genai=={OLD_VERSION}:\n{install.stdout}\n{install.stderr}")
-    if not _usable(build):
-        pytest.fail(f"google-genai=={OLD_VERSION} installed but does not import")
-    # Keep it for later runs. The venv is only ever used as `bin/python -m ...`, so moving it is safe.
-    try:
-        shutil.rmtree(STABLE_VENV, ignore_errors=True)
-        os.rename(build, STABLE_VENV)
-    except OSError:
-        return _python(build)  # another run got there first; use ours
-    return _python(STABLE_VENV) if _usable(STABLE_VENV) else _python(build)
+
+
+def _flock(handle: IO[str], mode: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"could not lock {handle.name} within {timeout:.0f} s")
+            time.sleep(0.2)
+
+
+@contextmanager
+def shared_venv(
+    venv: Path,
+    usable: Callable[[Path], bool],
+    build: Callable[[Path], None],
+    *,
+    timeout: float = LOCK_TIMEOUT_S,
+) -> Iterator[Path]:
+    """The venv at `venv`, built (or rebuilt when broken) under an exclusive lock on `venv.lock`,
+    then held with a shared lock while the caller uses it, so no other run replaces it meanwhile.
+    A build goes to a scratch dir next to it and is renamed into place only once it is usable."""
+    lock_path = venv.with_name(venv.name + ".lock")
+    with open(lock_path, "a") as handle:
+        try:
+            _flock(handle, fcntl.LOCK_SH, timeout)
+            if not usable(venv):
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                _flock(handle, fcntl.LOCK_EX, timeout)
+                if not usable(venv):  # nobody fixed it while we waited: (re)build it
+                    scratch = venv.with_name(f"{venv.name}.build-{os.getpid()}-{threading.get_ident()}")
+                    shutil.rmtree(scratch, ignore_errors=True)
+                    try:
+                        build(scratch)
+                        if not usable(scratch):
+                            pytest.fail(f"the venv built at {scratch} is not usable")
+                        shutil.rmtree(venv, ignore_errors=True)
+                        os.rename(scratch, venv)
+                    finally:
+                        shutil.rmtree(scratch, ignore_errors=True)
+                _flock(handle, fcntl.LOCK_SH, timeout)  # downgrade: others may use it too now
+            yield venv
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def old_sdk_python() -> Iterator[Path]:
+    with shared_venv(STABLE_VENV, _usable, _build_old_sdk) as venv:
+        yield _python(venv)
+
+
+# -- the shared-venv guard, with a fake build ----------------------------------------------------
+
+
+def _fake_venv_tools(
+    builds: list[Path], *, fail: bool = False
+) -> tuple[Callable[[Path], bool], Callable[[Path], None]]:
+    def usable(venv: Path) -> bool:
+        return (venv / "ok").is_file()
+
+    def build(venv: Path) -> None:
+        builds.append(venv)
+        venv.mkdir()
+        time.sleep(0.2)  # long enough for concurrent runs to pile up on the lock
+        if fail:
+            pytest.fail("pip could not install the package")
+        (venv / "ok").write_text("built")
+
+    return usable, build
+
+
+def test_concurrent_runs_build_the_shared_venv_once(tmp_path: Path) -> None:
+    venv = tmp_path / "genai-venv"
+    builds: list[Path] = []
+    usable, build = _fake_venv_tools(builds)
+    seen: list[bool] = []
+
+    def run() -> None:
+        with shared_venv(venv, usable, build, timeout=30) as path:
+            seen.append(usable(path))
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert seen == [True] * 8
+    assert len(builds) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["genai-venv", "genai-venv.lock"]
+
+
+def test_a_broken_shared_venv_is_rebuilt(tmp_path: Path) -> None:
+    venv = tmp_path / "genai-venv"
+    (venv / "bin").mkdir(parents=True)  # half a venv, e.g. from an interrupted run
+    builds: list[Path] = []
+    usable, build = _fake_venv_tools(builds)
+    with shared_venv(venv, usable, build, timeout=30) as path:
+        assert path == venv and usable(venv)
+        assert not (venv / "bin").exists()
+    with shared_venv(venv, usable, build, timeout=30):
+        pass
+    assert len(builds) == 1  # a usable one is reused
+
+
+def test_a_failed_install_fails_and_leaves_nothing_half_built(tmp_path: Path) -> None:
+    venv = tmp_path / "genai-venv"
+    builds: list[Path] = []
+    usable, build = _fake_venv_tools(builds, fail=True)
+    with pytest.raises(pytest.fail.Exception), shared_venv(venv, usable, build, timeout=30):
+        pass
+    assert len(builds) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["genai-venv.lock"]
+    with pytest.raises(pytest.fail.Exception), shared_venv(venv, usable, build, timeout=30):
+        pass  # tried again next time, and fails again: never a skip
+    assert len(builds) == 2
 
 
 SCRIPT = textwrap.dedent(
