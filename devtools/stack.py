@@ -199,12 +199,13 @@ class Stack:
         return BUCKET
 
     @property
-    def api_url(self) -> str:
+    def functions_url(self) -> str:
         return f"http://{HOST}:{self.ports.functions}"
 
     @property
-    def functions_url(self) -> str:
-        return f"http://{HOST}:{self.ports.functions}"
+    def api_url(self) -> str:
+        """Where `/api/...` is served, as behind the Hosting rewrite: locally, the functions host."""
+        return self.functions_url
 
     def callable_url(self, name: str) -> str:
         return f"{self.functions_url}/{PROJECT_ID}/{REGION}/{name}"
