@@ -19,6 +19,7 @@ class ErrorCode(StrEnum):
     SESSION_BUSY = "SESSION_BUSY"
     STILL_RUNNING = "STILL_RUNNING"
     NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
@@ -43,6 +44,8 @@ ERROR_TABLE: dict[ErrorCode, WireError] = {
     # A retry of a request id whose first attempt is still running.
     ErrorCode.STILL_RUNNING: WireError(409, "ABORTED", FunctionsErrorCode.ABORTED),
     ErrorCode.NOT_FOUND: WireError(404, "NOT_FOUND", FunctionsErrorCode.NOT_FOUND),
+    # REST only (a known path, another method); callables have no methods, hence unimplemented.
+    ErrorCode.METHOD_NOT_ALLOWED: WireError(405, "METHOD_NOT_ALLOWED", FunctionsErrorCode.UNIMPLEMENTED),
     ErrorCode.PERMISSION_DENIED: WireError(403, "PERMISSION_DENIED", FunctionsErrorCode.PERMISSION_DENIED),
     ErrorCode.UNAUTHENTICATED: WireError(401, "UNAUTHENTICATED", FunctionsErrorCode.UNAUTHENTICATED),
     ErrorCode.RESOURCE_EXHAUSTED: WireError(429, "RESOURCE_EXHAUSTED", FunctionsErrorCode.RESOURCE_EXHAUSTED),
@@ -108,6 +111,10 @@ class NotFound(ImageChatError):
     code = ErrorCode.NOT_FOUND
 
 
+class MethodNotAllowed(ImageChatError):
+    code = ErrorCode.METHOD_NOT_ALLOWED
+
+
 class PermissionDenied(ImageChatError):
     code = ErrorCode.PERMISSION_DENIED
 
@@ -132,6 +139,8 @@ class Internal(ImageChatError):
 
 
 # Wording shared by several layers (seed 002's table where it applies).
+# What an unexpected error (a bug) says on every transport.
+UNEXPECTED_ERROR = "Something went wrong on our side. Please try again."
 SESSION_NOT_FOUND = "Chat session not found."
 EDIT_PROMPT_REQUIRED = "Edit prompt is required."
 GENERATION_FAILED = "Image generation failed. Please try again."

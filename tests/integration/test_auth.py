@@ -26,6 +26,28 @@ def test_rest_without_a_token_is_401(anon: ApiClient, method: str, path: str) ->
     assert response.json()["error"]["status"] == "UNAUTHENTICATED"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/nothing-here"),
+        ("PUT", "/api/chat/sessions"),
+        ("POST", "/api/chat/sessions/abc"),
+        ("GET", "/api/upload/temp"),
+        ("DELETE", "/api/health/x"),
+        ("GET", "/api/chat"),
+    ],
+)
+def test_unknown_routes_and_wrong_methods_without_a_token_are_401(anon: ApiClient, method: str, path: str) -> None:
+    """Nothing about the routes is revealed before authentication."""
+    response = anon.rest(method, path)
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["status"] == "UNAUTHENTICATED"
+
+
+def test_health_stays_open(anon: ApiClient) -> None:
+    assert anon.rest("GET", "/api/health").status_code == 200
+
+
 def test_rest_with_a_bad_token_is_401(anon: ApiClient) -> None:
     response = anon.rest("GET", "/api/chat/sessions", headers={"Authorization": "Bearer not-a-token"})
     assert response.status_code == 401

@@ -99,8 +99,12 @@ def _gif() -> bytes:
 
 
 def test_unknown_route_and_method(user: ApiClient) -> None:
-    assert user.rest("GET", "/api/nothing-here").status_code == 404
-    assert user.rest("PUT", "/api/chat/sessions").status_code == 405
+    missing = user.rest("GET", "/api/nothing-here")
+    assert missing.status_code == 404 and missing.json()["error"]["status"] == "NOT_FOUND"
+    wrong = user.rest("PUT", "/api/chat/sessions")
+    assert wrong.status_code == 405
+    assert wrong.json()["error"]["status"] == "METHOD_NOT_ALLOWED"
+    assert wrong.json()["error"]["message"].startswith("PUT is not allowed on ")
 
 
 @pytest.mark.parametrize("request_id", [".", "..", "__x__", "____"])

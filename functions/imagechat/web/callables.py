@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from imagechat import sessions, turns, uploads
 from imagechat.auth import acting_for, caller_from_claims
 from imagechat.deps import Deps, deps
-from imagechat.errors import ImageChatError, InvalidArgument, Unauthenticated
+from imagechat.errors import UNEXPECTED_ERROR, ImageChatError, Internal, InvalidArgument, Unauthenticated
 from imagechat.schemas import (
     CreateSessionRequest,
     ListSessionsRequest,
@@ -49,9 +49,8 @@ def run(request: Request, use_case: UseCase) -> Any:
         raise
     except Exception as exc:
         logger.error("unhandled callable error", error=repr(exc))
-        raise https_fn.HttpsError(
-            https_fn.FunctionsErrorCode.INTERNAL, "Something went wrong on our side. Please try again."
-        ) from exc
+        failure = Internal(UNEXPECTED_ERROR)
+        raise https_fn.HttpsError(failure.wire.callable_code, failure.message) from exc
 
 
 def session_id(data: dict[str, Any]) -> str:

@@ -15,7 +15,15 @@ from pydantic import BaseModel
 from imagechat import config, sessions, turns, uploads
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
-from imagechat.errors import ERROR_TABLE, ErrorCode, ImageChatError, InvalidArgument, NotFound, Unauthenticated
+from imagechat.errors import (
+    UNEXPECTED_ERROR,
+    ImageChatError,
+    Internal,
+    InvalidArgument,
+    MethodNotAllowed,
+    NotFound,
+    Unauthenticated,
+)
 from imagechat.schemas import (
     CreateSessionRequest,
     ListSessionsRequest,
@@ -38,39 +46,47 @@ def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
 
 
 def handle(request: flask.Request) -> flask.Response:
-    """Entry point of the `api` function."""
+    """Entry point of the `api` function.
+
+    Everything but the health check authenticates first, so an anonymous caller learns
+    nothing about the routes (every such call is 401, not 404/405)."""
     path = request.path.rstrip("/") or "/"
     if path == "/api" or path.startswith("/api/"):
         path = path[len("/api") :] or "/"
     try:
         if path == "/health":
             return _json({"status": "ok", "service": "imagechat"}, 200)
-        allowed = [(m, h, match) for m, rx, h in _ROUTES if (match := rx.match(path))]
-        if not allowed:
-            raise NotFound(f"No such endpoint: {request.method} {request.path}.")
-        for method, handler, match in allowed:
-            if method == request.method:
-                caller = _authenticate(request)
-                result = handler(request, caller, match.groupdict())
-                if result is None:
-                    return flask.Response(status=204)
-                return _json(dump(result) if isinstance(result, BaseModel) else result, 200)
-        return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.path}.")
+        caller = _authenticate(request)
+        handler, args = _resolve(request.method, path, request.path)
+        result = handler(request, caller, args)
+        if result is None:
+            return flask.Response(status=204)
+        return _json(dump(result) if isinstance(result, BaseModel) else result, 200)
     except ImageChatError as exc:
-        wire = exc.wire
-        return _error(wire.http_status, wire.rest_status, exc.message)
+        return _error(exc)
     except Exception as exc:  # last resort: never leak a stack trace
         logger.error("unhandled REST error", path=request.path, error=repr(exc))
-        wire = ERROR_TABLE[ErrorCode.INTERNAL]
-        return _error(wire.http_status, wire.rest_status, "Something went wrong on our side. Please try again.")
+        return _error(Internal(UNEXPECTED_ERROR))
+
+
+def _resolve(method: str, path: str, shown_path: str) -> tuple[Handler, dict[str, str]]:
+    """The handler of a route: NotFound for an unknown path, MethodNotAllowed for another method."""
+    matches = [(m, h, match) for m, rx, h in _ROUTES if (match := rx.match(path))]
+    if not matches:
+        raise NotFound(f"No such endpoint: {method} {shown_path}.")
+    for route_method, handler, match in matches:
+        if route_method == method:
+            return handler, match.groupdict()
+    raise MethodNotAllowed(f"{method} is not allowed on {shown_path}.")
 
 
 def _json(body: Any, status: int) -> flask.Response:
     return flask.Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-def _error(status: int, name: str, message: str) -> flask.Response:
-    return _json({"error": {"status": name, "message": message}}, status)
+def _error(exc: ImageChatError) -> flask.Response:
+    wire = exc.wire
+    return _json({"error": {"status": wire.rest_status, "message": exc.message}}, wire.http_status)
 
 
 def _authenticate(request: flask.Request) -> Caller:
