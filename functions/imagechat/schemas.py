@@ -127,16 +127,16 @@ class Usage(_Schema):
 class Thumbnail(_Schema):
     storage_path: str = Field(..., description="Object path of the WebP thumbnail.")
     public_url: str = Field(..., description="Download URL of the thumbnail.")
-    width: int
-    height: int
+    width: int = Field(..., description="Thumbnail width in pixels.")
+    height: int = Field(..., description="Thumbnail height in pixels.")
 
 
 class ImageView(_Schema):
     storage_path: str = Field(..., description="Object path in the project's bucket.")
     public_url: str = Field(..., description="Download-token URL (a storage-emulator URL locally).")
     mime_type: str = Field(..., description="e.g. image/png.")
-    width: int
-    height: int
+    width: int = Field(..., description="Width in pixels.")
+    height: int = Field(..., description="Height in pixels.")
     thumbnail: Thumbnail | None = Field(default=None, description="Small WebP preview.")
 
 
@@ -145,10 +145,10 @@ class AttachmentView(_Schema):
     url: str = Field(..., description="Download URL of the session's copy of the image.")
     storage_path: str = Field(..., description="The session's copy, under chat-images/{uid}/{sessionId}/inputs/.")
     source_path: str = Field(..., description="The object the client referenced.")
-    mime_type: str
+    mime_type: str = Field(..., description="MIME type read from the bytes, e.g. image/jpeg.")
     sha256: str = Field(..., description="Hex SHA-256 of the bytes (the Files API cache key).")
-    width: int
-    height: int
+    width: int = Field(..., description="Width in pixels.")
+    height: int = Field(..., description="Height in pixels.")
 
 
 class TurnError(_Schema):
@@ -157,50 +157,52 @@ class TurnError(_Schema):
 
 
 class TurnView(_Schema):
-    id: str
+    id: str = Field(..., description="Turn document id.")
     index: int = Field(..., description="Position in the session; order by it.")
-    role: Literal["user", "model"]
-    text: str = ""
-    status: Literal["pending", "complete", "failed", "blocked"]
+    role: Literal["user", "model"] = Field(..., description="Who wrote the turn: the user or the model.")
+    text: str = Field(default="", description="The user's instruction, the model's text, or a refusal's reason.")
+    status: Literal["pending", "complete", "failed", "blocked"] = Field(
+        ..., description="pending while the model runs; complete, failed (an error) or blocked (a refusal)."
+    )
     attachments: list[AttachmentView] = Field(default_factory=list, description="User turns: input images.")
     images: list[ImageView] = Field(default_factory=list, description="Model turns: output images.")
-    error: TurnError | None = None
+    error: TurnError | None = Field(default=None, description="Why the turn failed or was blocked.")
     finish_reason: str | None = Field(default=None, description="Gemini finishReason or blockReason.")
-    usage: Usage | None = None
-    created_at: datetime | None = None
+    usage: Usage | None = Field(default=None, description="Model turns: token counts of the call.")
+    created_at: datetime | None = Field(default=None, description="When the turn was written (not for ordering).")
 
 
 class SessionView(_Schema):
-    id: str
-    title: str
-    aspect_ratio: str
-    image_size: str
-    model: str
-    system_prompt: str = ""
-    created_at: datetime | None = None
-    last_active: datetime | None = None
+    id: str = Field(..., description="Session document id.")
+    title: str = Field(..., description="Display name.")
+    aspect_ratio: str = Field(..., description="Default aspect ratio of outputs.")
+    image_size: str = Field(..., description="Output size, e.g. '1K'.")
+    model: str = Field(..., description="Image model used for every turn.")
+    system_prompt: str = Field(default="", description="Instructions sent with every turn.")
+    created_at: datetime | None = Field(default=None, description="When the session was created.")
+    last_active: datetime | None = Field(default=None, description="Last change or finished turn; lists sort by it.")
     turn_count: int = Field(default=0, description="Number of turn documents (user and model).")
     last_image: ImageView | None = Field(default=None, description="The newest output image.")
     usage: Usage = Field(default_factory=Usage, description="Token totals over all turns.")
 
 
 class CreateSessionResponse(_Schema):
-    id: str
-    session: SessionView
+    id: str = Field(..., description="The new session's id.")
+    session: SessionView = Field(..., description="The new session.")
 
 
 class ListSessionsResponse(_Schema):
-    sessions: list[SessionView]
+    sessions: list[SessionView] = Field(..., description="One page, newest lastActive first.")
     next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next page; null at the end.")
 
 
 class GetSessionResponse(_Schema):
-    session: SessionView
-    turns: list[TurnView]
+    session: SessionView = Field(..., description="The session.")
+    turns: list[TurnView] = Field(..., description="All its turns, in index order.")
 
 
 class UpdateSessionResponse(_Schema):
-    session: SessionView
+    session: SessionView = Field(..., description="The session after the update.")
 
 
 class SendMessageResponse(_Schema):
@@ -208,8 +210,8 @@ class SendMessageResponse(_Schema):
 
 
 class UploadTempResponse(_Schema):
-    public_url: str
-    storage_path: str
+    public_url: str = Field(..., description="Download URL; pass it in refUrls.")
+    storage_path: str = Field(..., description="Object path under uploads/{uid}/; also accepted in refUrls.")
 
 
 # ---------------------------------------------------------------- helpers

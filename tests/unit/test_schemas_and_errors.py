@@ -86,3 +86,18 @@ def test_the_default_lease_outlives_the_turn_deadline(monkeypatch: pytest.Monkey
     monkeypatch.delenv("IMAGECHAT_LEASE_TTL_S", raising=False)
     assert config.load_settings().lease_ttl_s == config.TURN_TIMEOUT_S + 60
     assert config.Settings("p", "b", "k", None, None, False).lease_ttl_s > config.TURN_TIMEOUT_S
+
+
+def test_every_schema_field_is_documented() -> None:
+    from pydantic import BaseModel
+
+    from imagechat import schemas
+
+    undocumented = [
+        f"{name}.{field}"
+        for name, model in vars(schemas).items()
+        if isinstance(model, type) and issubclass(model, BaseModel) and model.__module__ == schemas.__name__
+        for field, info in model.model_fields.items()
+        if not (info.description or "").strip()
+    ]
+    assert undocumented == []
