@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from functools import lru_cache
+from typing import Any
 
 from firebase_functions import params
 
@@ -19,17 +20,22 @@ from firebase_functions import params
 GEMINI_API_KEY = params.SecretParam("GEMINI_API_KEY")
 
 DEFAULT_MODEL = "gemini-2.5-flash-image"
-MODELS: tuple[str, ...] = (
-    "gemini-2.5-flash-image",
-    "gemini-3-pro-image-preview",
-    "gemini-3.1-flash-image-preview",
-)
-# 2.5 Flash Image renders at 1K only; the 3.x models also take 2K and 4K.
+DEFAULT_IMAGE_SIZE = "1K"
+# The model allowlist and the output sizes each model takes. 2.5 Flash Image renders at 1K
+# only; the 3.x models also take 2K and 4K.
 IMAGE_SIZES_BY_MODEL: dict[str, tuple[str, ...]] = {
     "gemini-2.5-flash-image": ("1K",),
     "gemini-3-pro-image-preview": ("1K", "2K", "4K"),
     "gemini-3.1-flash-image-preview": ("1K", "2K", "4K"),
 }
+MODELS: tuple[str, ...] = tuple(IMAGE_SIZES_BY_MODEL)
+
+
+def image_sizes(model: str) -> tuple[str, ...]:
+    """The output sizes a model takes (a model no longer on the allowlist: the default only)."""
+    return IMAGE_SIZES_BY_MODEL.get(model, (DEFAULT_IMAGE_SIZE,))
+
+
 # Images one model request may carry, history included (user attachments and the model's
 # outputs alike). The 3.x image models reject more than 14 (400 INVALID_ARGUMENT). 2.5 Flash
 # Image has no documented hard cap (it "works best" with up to 3 inputs); it gets the same 14 so
@@ -43,7 +49,7 @@ ASPECT_RATIOS: tuple[str, ...] = (
     "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
 )
 DEFAULT_ASPECT_RATIO = "1:1"
-DEFAULT_IMAGE_SIZE = "1K"
+DEFAULT_TITLE = "New chat"
 
 # Accepted input formats (Pillow format name → MIME type).
 INPUT_FORMATS: dict[str, str] = {
@@ -75,32 +81,14 @@ UPLOADS_PREFIX = "uploads"
 CHAT_IMAGES_PREFIX = "chat-images"
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return float(raw) if raw else default
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
-
-
-def _bucket_from_env() -> str:
+def _firebase_config() -> dict[str, Any]:
+    """FIREBASE_CONFIG, which Cloud Functions sets to a JSON object (projectId, storageBucket)."""
     raw = os.environ.get("FIREBASE_CONFIG", "")
     if raw.startswith("{"):
-        bucket = json.loads(raw).get("storageBucket")
-        if bucket:
-            return str(bucket)
-    return os.environ.get("STORAGE_BUCKET", "demo-imagechat.appspot.com")
-
-
-def _project_from_env() -> str:
-    raw = os.environ.get("FIREBASE_CONFIG", "")
-    if raw.startswith("{"):
-        project = json.loads(raw).get("projectId")
-        if project:
-            return str(project)
-    return os.environ.get("GCLOUD_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT") or "demo-imagechat"
+        parsed = json.loads(raw)
+        if isinstance(parsed, dict):
+            return parsed
+    return {}
 
 
 @dataclass(frozen=True)
@@ -112,7 +100,6 @@ class Settings:
     gemini_api_key: str
     gemini_base_url: str | None
     storage_emulator_host: str | None
-    uses_emulators: bool
     # The Files API keeps uploads 48 h; a cache entry is trusted until this margin before expiry.
     files_safety_margin_s: float = 2 * 3600.0
     lease_ttl_s: float = DEFAULT_LEASE_TTL_S
@@ -121,32 +108,43 @@ class Settings:
     retry_initial_delay_s: float = 1.0
     retry_max_delay_s: float = 10.0
     request_timeout_ms: int = 120_000
-    models: tuple[str, ...] = field(default=MODELS)
 
-    @property
-    def running_locally(self) -> bool:
-        return self.uses_emulators
+
+# Settings a deployment may override, by environment variable; the defaults are Settings' own.
+ENV_OVERRIDES: dict[str, str] = {
+    "files_safety_margin_s": "IMAGECHAT_FILES_SAFETY_MARGIN_S",
+    "lease_ttl_s": "IMAGECHAT_LEASE_TTL_S",
+    "history_window_exchanges": "IMAGECHAT_HISTORY_WINDOW",
+    "retry_attempts": "IMAGECHAT_GEMINI_RETRY_ATTEMPTS",
+    "retry_initial_delay_s": "IMAGECHAT_GEMINI_RETRY_DELAY_S",
+    "retry_max_delay_s": "IMAGECHAT_GEMINI_RETRY_MAX_DELAY_S",
+}
+# Against a local Gemini emulator, retry quickly so a failing test does not wait seconds.
+EMULATOR_DEFAULTS: dict[str, Any] = {"retry_initial_delay_s": 0.05, "retry_max_delay_s": 0.2}
 
 
 def load_settings() -> Settings:
     """Reads the environment; a fresh object each call (tests may change the env)."""
+    firebase = _firebase_config()
     base_url = os.environ.get("GOOGLE_GEMINI_BASE_URL") or None
-    api_key = os.environ.get("GEMINI_API_KEY") or ("emulator" if base_url else "")
-    local = bool(os.environ.get("FIRESTORE_EMULATOR_HOST"))
+    values: dict[str, Any] = dict(EMULATOR_DEFAULTS) if base_url else {}
+    for item in fields(Settings):
+        raw = os.environ.get(ENV_OVERRIDES.get(item.name, ""))
+        if item.name in ENV_OVERRIDES and raw:
+            default: Any = item.default  # int or float: the override is read as that type
+            values[item.name] = type(default)(raw)
     return Settings(
-        project_id=_project_from_env(),
-        bucket=_bucket_from_env(),
-        gemini_api_key=api_key,
+        project_id=str(
+            firebase.get("projectId")
+            or os.environ.get("GCLOUD_PROJECT")
+            or os.environ.get("GOOGLE_CLOUD_PROJECT")
+            or "demo-imagechat"
+        ),
+        bucket=str(firebase.get("storageBucket") or os.environ.get("STORAGE_BUCKET") or "demo-imagechat.appspot.com"),
+        gemini_api_key=os.environ.get("GEMINI_API_KEY") or ("emulator" if base_url else ""),
         gemini_base_url=base_url,
         storage_emulator_host=os.environ.get("STORAGE_EMULATOR_HOST") or None,
-        uses_emulators=local,
-        files_safety_margin_s=_env_float("IMAGECHAT_FILES_SAFETY_MARGIN_S", 2 * 3600.0),
-        lease_ttl_s=_env_float("IMAGECHAT_LEASE_TTL_S", DEFAULT_LEASE_TTL_S),
-        history_window_exchanges=_env_int("IMAGECHAT_HISTORY_WINDOW", 20),
-        retry_attempts=_env_int("IMAGECHAT_GEMINI_RETRY_ATTEMPTS", 3),
-        # Against a local emulator, retry quickly so a failing test does not wait seconds.
-        retry_initial_delay_s=_env_float("IMAGECHAT_GEMINI_RETRY_DELAY_S", 0.05 if base_url else 1.0),
-        retry_max_delay_s=_env_float("IMAGECHAT_GEMINI_RETRY_MAX_DELAY_S", 0.2 if base_url else 10.0),
+        **values,
     )
 
 

@@ -33,7 +33,7 @@ def _check_aspect_ratio(value: str | None) -> str | None:
 
 class CreateSessionRequest(_Schema):
     title: str | None = Field(
-        default=None, max_length=config.MAX_TITLE_CHARS, description="Display name; default 'New chat'."
+        default=None, max_length=config.MAX_TITLE_CHARS, description=f"Display name; default {config.DEFAULT_TITLE!r}."
     )
     aspect_ratio: str | None = Field(default=None, description="Default aspect ratio of outputs, e.g. '1:1' or '16:9'.")
     system_prompt: str | None = Field(
@@ -41,7 +41,10 @@ class CreateSessionRequest(_Schema):
     )
     model: str | None = Field(default=None, description=f"Image model; one of {', '.join(config.MODELS)}.")
     image_size: str | None = Field(
-        default=None, description="Output size: '1K', '2K' or '4K' (2K/4K on 3.x models only)."
+        default=None,
+        description=f"Output size, default {config.DEFAULT_IMAGE_SIZE}; per model: "
+        + "; ".join(f"{model}: {', '.join(sizes)}" for model, sizes in config.IMAGE_SIZES_BY_MODEL.items())
+        + ".",
     )
 
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)

@@ -41,7 +41,7 @@ def load_session(deps: Deps, uid: str, session_id: str) -> dict[str, Any]:
 
 
 def check_image_size(model: str, image_size: str) -> None:
-    sizes = config.IMAGE_SIZES_BY_MODEL[model]
+    sizes = config.image_sizes(model)
     if image_size not in sizes:
         raise InvalidArgument(f"imageSize: {model} supports {', '.join(sizes)} (got {image_size!r}).")
 
@@ -53,7 +53,7 @@ def create_session(deps: Deps, uid: str, req: CreateSessionRequest) -> CreateSes
     doc = deps.sessions.create(
         uid,
         {
-            "title": (req.title or "").strip() or "New chat",
+            "title": (req.title or "").strip() or config.DEFAULT_TITLE,
             "aspectRatio": req.aspect_ratio or config.DEFAULT_ASPECT_RATIO,
             "imageSize": image_size,
             "model": model,
@@ -78,7 +78,7 @@ def update_session(deps: Deps, uid: str, session_id: str, req: UpdateSessionRequ
     load_session(deps, uid, session_id)
     fields: dict[str, Any] = {}
     if req.title is not None:
-        fields["title"] = req.title.strip() or "New chat"
+        fields["title"] = req.title.strip() or config.DEFAULT_TITLE
     if req.aspect_ratio is not None:
         fields["aspectRatio"] = req.aspect_ratio
     if req.system_prompt is not None:

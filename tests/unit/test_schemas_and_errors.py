@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from firebase_functions.https_fn import FunctionsErrorCode
 
+from imagechat import config
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.errors import (
     ERROR_TABLE,
@@ -81,11 +82,9 @@ def test_callers_and_acting_for() -> None:
 
 
 def test_the_default_lease_outlives_the_turn_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
-    from imagechat import config
-
     monkeypatch.delenv("IMAGECHAT_LEASE_TTL_S", raising=False)
     assert config.load_settings().lease_ttl_s == config.TURN_TIMEOUT_S + 60
-    assert config.Settings("p", "b", "k", None, None, False).lease_ttl_s > config.TURN_TIMEOUT_S
+    assert config.Settings("p", "b", "k", None, None).lease_ttl_s > config.TURN_TIMEOUT_S
 
 
 def test_every_schema_field_is_documented() -> None:
@@ -101,3 +100,39 @@ def test_every_schema_field_is_documented() -> None:
         if not (info.description or "").strip()
     ]
     assert undocumented == []
+
+
+def test_the_model_allowlist_is_the_image_size_table() -> None:
+    assert tuple(config.IMAGE_SIZES_BY_MODEL) == config.MODELS
+    assert config.DEFAULT_MODEL in config.MODELS
+    assert config.image_sizes("gemini-3-pro-image-preview") == ("1K", "2K", "4K")
+    assert config.image_sizes("retired-model") == (config.DEFAULT_IMAGE_SIZE,)
+    described = CreateSessionRequest.model_fields["image_size"].description or ""
+    assert all(size in described for sizes in config.IMAGE_SIZES_BY_MODEL.values() for size in sizes)
+
+
+def test_settings_defaults_are_the_dataclass_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [*config.ENV_OVERRIDES.values(), "GOOGLE_GEMINI_BASE_URL", "FIREBASE_CONFIG"]:
+        monkeypatch.delenv(name, raising=False)
+    loaded = config.load_settings()
+    bare = config.Settings(loaded.project_id, loaded.bucket, loaded.gemini_api_key, None, loaded.storage_emulator_host)
+    assert loaded == bare
+
+    monkeypatch.setenv("IMAGECHAT_HISTORY_WINDOW", "7")
+    monkeypatch.setenv("IMAGECHAT_LEASE_TTL_S", "90.5")
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("FIREBASE_CONFIG", '{"projectId": "p1", "storageBucket": "b1"}')
+    loaded = config.load_settings()
+    assert (loaded.history_window_exchanges, loaded.lease_ttl_s) == (7, 90.5)
+    assert isinstance(loaded.history_window_exchanges, int)
+    assert loaded.retry_initial_delay_s == config.EMULATOR_DEFAULTS["retry_initial_delay_s"]
+    assert (loaded.project_id, loaded.bucket, loaded.gemini_api_key) == ("p1", "b1", "emulator")
+
+
+def test_storage_prefixes_come_from_one_helper() -> None:
+    from imagechat.images.urls import chat_images_prefix, owned_by, session_prefix, uploads_prefix
+
+    assert uploads_prefix("u1") == "uploads/u1/"
+    assert session_prefix("u1", "s1") == f"{chat_images_prefix('u1')}s1/" == "chat-images/u1/s1/"
+    assert owned_by("uploads/u1/x.png", "u1") and owned_by("chat-images/u1/s/x.png", "u1")
+    assert not owned_by("uploads/u10/x.png", "u1") and not owned_by("uploads/u1/../u2/x.png", "u1")

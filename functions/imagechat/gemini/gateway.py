@@ -43,7 +43,7 @@ class ChatOptions:
 
 
 def generation_config(options: ChatOptions) -> types.GenerateContentConfig:
-    sizes = config.IMAGE_SIZES_BY_MODEL.get(options.model, ("1K",))
+    sizes = config.image_sizes(options.model)
     return types.GenerateContentConfig(
         response_modalities=["IMAGE"] if options.image_only else ["TEXT", "IMAGE"],
         image_config=types.ImageConfig(

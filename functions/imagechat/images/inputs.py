@@ -11,10 +11,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from imagechat import config
 from imagechat.errors import LIBRARY_UNAVAILABLE, FailedPrecondition, InvalidArgument
 from imagechat.images.storage import ImageStorage
-from imagechat.images.urls import LIBRARY_SCHEME, owned_by, session_prefix, storage_path_of
+from imagechat.images.urls import LIBRARY_SCHEME, owned_by, session_prefix, storage_path_of, uploads_prefix
 from imagechat.images.validation import EXTENSIONS, ImageInfo, inspect_image
 
 
@@ -55,9 +54,8 @@ def resolve_references(storage: ImageStorage, uid: str, ref_urls: list[str]) -> 
 
 
 def _attachment(uid: str, image: InputImage, storage_path: str, url: str) -> dict[str, Any]:
-    uploads = f"{config.UPLOADS_PREFIX}/{uid}/"
     return {
-        "source": "upload" if image.source_path.startswith(uploads) else "output",
+        "source": "upload" if image.source_path.startswith(uploads_prefix(uid)) else "output",
         "sourcePath": image.source_path,
         "storagePath": storage_path,
         "url": url,

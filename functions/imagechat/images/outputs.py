@@ -6,9 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from imagechat import config
 from imagechat.images.storage import ImageStorage, StoredObject
-from imagechat.images.urls import session_prefix
+from imagechat.images.urls import session_prefix, uploads_prefix
 from imagechat.images.validation import EXTENSIONS, as_png, inspect_image, inspect_output, thumbnail
 
 
@@ -41,7 +40,7 @@ def delete_outputs(storage: ImageStorage, images: list[dict[str, Any]]) -> None:
 def save_temp_upload(storage: ImageStorage, uid: str, data: bytes) -> StoredObject:
     """Validates and stores a temporary upload under the user's own prefix."""
     info = inspect_image(data, what="The uploaded file")
-    path = f"{config.UPLOADS_PREFIX}/{uid}/{uuid.uuid4().hex}.{EXTENSIONS[info.mime_type]}"
+    path = f"{uploads_prefix(uid)}{uuid.uuid4().hex}.{EXTENSIONS[info.mime_type]}"
     return storage.save(path, data, info.mime_type)
 
 

@@ -64,12 +64,22 @@ def _with_scheme(host: str) -> str:
     return host if "://" in host else f"http://{host}"
 
 
+def uploads_prefix(uid: str) -> str:
+    """The user's temporary uploads: uploads/{uid}/."""
+    return f"{config.UPLOADS_PREFIX}/{uid}/"
+
+
+def chat_images_prefix(uid: str) -> str:
+    """Everything the user's sessions own (inputs copies and outputs): chat-images/{uid}/."""
+    return f"{config.CHAT_IMAGES_PREFIX}/{uid}/"
+
+
+def session_prefix(uid: str, session_id: str) -> str:
+    return f"{chat_images_prefix(uid)}{session_id}/"
+
+
 def owned_by(path: str, uid: str) -> bool:
     """Whether a path lies under one of the user's own prefixes (uploads or outputs)."""
     if ".." in path.split("/"):
         return False
-    return path.startswith(f"{config.UPLOADS_PREFIX}/{uid}/") or path.startswith(f"{config.CHAT_IMAGES_PREFIX}/{uid}/")
-
-
-def session_prefix(uid: str, session_id: str) -> str:
-    return f"{config.CHAT_IMAGES_PREFIX}/{uid}/{session_id}/"
+    return path.startswith(uploads_prefix(uid)) or path.startswith(chat_images_prefix(uid))
