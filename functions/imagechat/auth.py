@@ -13,6 +13,11 @@ from typing import Any
 from imagechat.errors import InvalidArgument, PermissionDenied, Unauthenticated
 
 _UID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+# A uid names Firestore documents (users/{uid}) and Storage prefixes (uploads/{uid}/): one a
+# custom token may carry but that would break them (a "/", ".", "..", a reserved __id__,
+# control characters, over 128 characters) is refused, never used.
+_UNUSABLE_UID = re.compile(r"/|^\.{1,2}$|^__.*__$|[\x00-\x1f\x7f]")
+UNUSABLE_UID = "This account's user id cannot be used with Image Chat (it would break storage paths)."
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ def caller_from_claims(claims: dict[str, Any] | None) -> Caller:
     uid = claims.get("uid") or claims.get("sub") or claims.get("user_id")
     if not isinstance(uid, str) or not uid:
         raise Unauthenticated()
+    if len(uid) > 128 or _UNUSABLE_UID.search(uid):
+        raise Unauthenticated(UNUSABLE_UID)
     return Caller(uid=uid, is_admin=claims.get("admin") is True)
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import time
 from typing import Any
 
 import requests
 from PIL import Image
 
 from devtools.gemini_emulator import read_provenance
+from devtools.stack import Stack
 from tests.support.clients import ApiClient
 
 
@@ -55,3 +59,29 @@ def model_calls(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def uploads_in(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in log if r.get("kind") == "upload.start"]
+
+
+def custom_token_client(stack: Stack, uid: str) -> ApiClient:
+    """A user signed in with a custom token for `uid` (the Auth emulator takes unsigned ones)."""
+
+    def b64(part: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+
+    now = int(time.time())
+    claims = {
+        "aud": "https://identitytoolkit.googleapis.com/google.identity.identitytoolkit.v1.IdentityToolkit",
+        "iss": "firebase-adminsdk@example.iam.gserviceaccount.com",
+        "sub": "firebase-adminsdk@example.iam.gserviceaccount.com",
+        "iat": now,
+        "exp": now + 3600,
+        "uid": uid,
+    }
+    token = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
+    response = requests.post(
+        f"http://{stack.auth_host}/identitytoolkit.googleapis.com/v1/accounts:signInWithCustomToken",
+        params={"key": "fake-api-key"},
+        json={"token": token, "returnSecureToken": True},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return ApiClient(stack, uid, response.json()["idToken"])

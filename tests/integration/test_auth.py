@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.helpers import new_session, send, upload
+from devtools.stack import Stack
+from tests.integration.helpers import custom_token_client, new_session, send, upload
 from tests.support.clients import ApiClient
 
 ENDPOINTS = [
@@ -101,3 +102,19 @@ def test_admin_acts_for_a_user(user: ApiClient, admin: ApiClient) -> None:
     made = admin.call_result("createSession", {"title": "For them", "userId": user.uid})
     assert made["id"] in {s["id"] for s in user.rest("GET", "/api/chat/sessions").json()["sessions"]}
     assert send(user, session_id, "make it warmer")["status"] == "complete"
+
+
+@pytest.mark.parametrize("uid", ["team/alice", "..", "__admin__"])
+def test_a_uid_that_cannot_name_a_path_is_refused(stack: Stack, uid: str) -> None:
+    client = custom_token_client(stack, uid)
+    response = client.rest("POST", "/api/chat/sessions", json={})
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["message"] == (
+        "This account's user id cannot be used with Image Chat (it would break storage paths)."
+    )
+    assert client.call("createSession", {}).json()["error"]["status"] == "UNAUTHENTICATED"
+
+
+def test_a_custom_token_uid_with_ordinary_characters_works(stack: Stack) -> None:
+    client = custom_token_client(stack, "partner:alice@example.com")
+    assert client.rest("POST", "/api/chat/sessions", json={}).status_code == 200

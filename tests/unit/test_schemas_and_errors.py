@@ -136,3 +136,14 @@ def test_storage_prefixes_come_from_one_helper() -> None:
     assert session_prefix("u1", "s1") == f"{chat_images_prefix('u1')}s1/" == "chat-images/u1/s1/"
     assert owned_by("uploads/u1/x.png", "u1") and owned_by("chat-images/u1/s/x.png", "u1")
     assert not owned_by("uploads/u10/x.png", "u1") and not owned_by("uploads/u1/../u2/x.png", "u1")
+
+
+@pytest.mark.parametrize("uid", ["a/b", "/", ".", "..", "__x__", "a\nb", "x" * 129])
+def test_uids_that_would_break_paths_are_refused(uid: str) -> None:
+    with pytest.raises(Unauthenticated, match="user id cannot be used"):
+        caller_from_claims({"uid": uid})
+
+
+@pytest.mark.parametrize("uid", ["abcDEF123", "partner:alice@example.com", "a.b", "_x_", "x" * 128])
+def test_ordinary_uids_are_accepted(uid: str) -> None:
+    assert caller_from_claims({"uid": uid}).uid == uid
