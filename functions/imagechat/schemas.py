@@ -144,7 +144,9 @@ class ImageView(_Schema):
 
 
 class AttachmentView(_Schema):
-    source: Literal["upload", "output"] = Field(..., description="Temp upload, or an earlier output.")
+    source: Literal["upload", "input", "output"] = Field(
+        ..., description="What was referenced: a temp upload, an earlier input (session copy) or an earlier output."
+    )
     url: str = Field(..., description="Download URL of the session's copy of the image.")
     storage_path: str = Field(..., description="The session's copy, under chat-images/{uid}/{sessionId}/inputs/.")
     source_path: str = Field(..., description="The object the client referenced.")

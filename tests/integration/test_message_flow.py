@@ -94,3 +94,16 @@ def test_an_output_larger_than_the_upload_limit_is_kept(user: ApiClient, bucket:
     assert (image["width"], image["height"]) == (2048, 2048)
     blob = bucket.get_blob(image["storagePath"])
     assert blob is not None and blob.size > 10 * 1024 * 1024
+
+
+def test_attachment_source_says_what_the_reference_really_is(user: ApiClient) -> None:
+    session_id = new_session(user)
+    uploaded = upload(user)
+    first = send(user, session_id, "make it grayscale", refUrls=[uploaded["publicUrl"]])
+    input_copy = user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"][0]["attachments"][0]
+    assert input_copy["source"] == "upload"
+    # An earlier input (the session's copy of the upload), and an earlier output.
+    send(user, session_id, "again", refUrls=[input_copy["url"], first["images"][0]["publicUrl"]])
+    second_user_turn = user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"][2]
+    assert [a["source"] for a in second_user_turn["attachments"]] == ["input", "output"]
+    assert second_user_turn["attachments"][0]["sourcePath"] == input_copy["storagePath"]

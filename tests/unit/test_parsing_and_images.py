@@ -123,3 +123,12 @@ def test_an_undecodable_output_is_the_models_failure_not_the_users() -> None:
     with pytest.raises(ImageChatError) as err:
         inspect_output(b"\x89PNG\r\n\x1a\n not really")
     assert err.value.code is ErrorCode.INTERNAL
+
+
+def test_source_kind_labels_each_kind_of_reference() -> None:
+    from imagechat.images.urls import source_kind
+
+    assert source_kind("uploads/u1/a.png", "u1") == "upload"
+    assert source_kind("chat-images/u1/s1/inputs/t1-0.png", "u1") == "input"
+    assert source_kind("chat-images/u1/s1/t2-0.png", "u1") == "output"
+    assert source_kind("chat-images/u1/s1/t2-0.thumb.webp", "u1") == "output"

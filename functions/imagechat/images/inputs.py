@@ -13,7 +13,7 @@ from typing import Any
 
 from imagechat.errors import LIBRARY_UNAVAILABLE, FailedPrecondition, InvalidArgument
 from imagechat.images.storage import ImageStorage
-from imagechat.images.urls import LIBRARY_SCHEME, owned_by, session_prefix, storage_path_of, uploads_prefix
+from imagechat.images.urls import LIBRARY_SCHEME, owned_by, session_inputs_prefix, source_kind, storage_path_of
 from imagechat.images.validation import EXTENSIONS, ImageInfo, inspect_image
 
 
@@ -55,7 +55,7 @@ def resolve_references(storage: ImageStorage, uid: str, ref_urls: list[str]) -> 
 
 def _attachment(uid: str, image: InputImage, storage_path: str, url: str) -> dict[str, Any]:
     return {
-        "source": "upload" if image.source_path.startswith(uploads_prefix(uid)) else "output",
+        "source": source_kind(image.source_path, uid),
         "sourcePath": image.source_path,
         "storagePath": storage_path,
         "url": url,
@@ -79,7 +79,7 @@ def store_inputs(
     attachments = []
     for i, image in enumerate(images):
         ext = EXTENSIONS[image.info.mime_type]
-        path = f"{session_prefix(uid, session_id)}inputs/{turn_id}-{i}.{ext}"
+        path = f"{session_inputs_prefix(uid, session_id)}{turn_id}-{i}.{ext}"
         stored = storage.save(path, image.data, image.info.mime_type)
         attachments.append(_attachment(uid, image, stored.path, stored.public_url))
     return attachments

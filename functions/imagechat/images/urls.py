@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
 
 from imagechat import config
@@ -76,6 +77,23 @@ def chat_images_prefix(uid: str) -> str:
 
 def session_prefix(uid: str, session_id: str) -> str:
     return f"{chat_images_prefix(uid)}{session_id}/"
+
+
+INPUTS_FOLDER = "inputs"
+
+
+def session_inputs_prefix(uid: str, session_id: str) -> str:
+    """The session's copies of its user turns' images."""
+    return f"{session_prefix(uid, session_id)}{INPUTS_FOLDER}/"
+
+
+def source_kind(path: str, uid: str) -> Literal["upload", "input", "output"]:
+    """What an object of the user's is: a temp upload, a session's copy of an earlier input
+    (chat-images/{uid}/{sessionId}/inputs/...), or a model output (the session folder itself)."""
+    if path.startswith(uploads_prefix(uid)):
+        return "upload"
+    rest = path.removeprefix(chat_images_prefix(uid)).split("/")
+    return "input" if len(rest) > 2 and rest[1] == INPUTS_FOLDER else "output"
 
 
 def owned_by(path: str, uid: str) -> bool:
