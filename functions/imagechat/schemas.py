@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from imagechat import config
@@ -102,12 +102,15 @@ class SendMessageRequest(_Schema):
             raise ValueError("must not be '.', '..' or of the form __name__")
         return value
 
-    @field_validator("ref_urls")
-    @classmethod
-    def _not_too_many(cls, value: list[str]) -> list[str]:
-        if len(value) > config.MAX_IMAGES_PER_MESSAGE:
-            raise ValueError(f"at most {config.MAX_IMAGES_PER_MESSAGE} images per message")
-        return value
+    @model_validator(mode="after")
+    def _not_too_many(self) -> SendMessageRequest:
+        count = len(self.ref_urls) + len(self.image_ids)
+        if count > config.MAX_IMAGES_PER_MESSAGE:
+            raise ValueError(
+                f"at most {config.MAX_IMAGES_PER_MESSAGE} images per message, refUrls and imageIds together "
+                f"(got {count})"
+            )
+        return self
 
 
 class UploadTempRequest(_Schema):

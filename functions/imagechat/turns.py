@@ -50,12 +50,14 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     text = req.text.strip()
     if not text and not req.ref_urls and not req.image_ids:
         raise InvalidArgument(EDIT_PROMPT_REQUIRED)
-    check_library_refs(req.image_ids, req.ref_urls)
     max_images = config.MAX_INPUT_IMAGES_BY_MODEL.get(session["model"], config.MAX_IMAGES_PER_MESSAGE)
-    if len(req.ref_urls) > max_images:
+    count = len(req.ref_urls) + len(req.image_ids)
+    if count > max_images:
         raise InvalidArgument(
-            f"refUrls: {session['model']} accepts at most {max_images} images per message (got {len(req.ref_urls)})."
+            f"refUrls: {session['model']} accepts at most {max_images} images per message, "
+            f"refUrls and imageIds together (got {count})."
         )
+    check_library_refs(req.image_ids, req.ref_urls)
     if req.request_id:  # a retry of a finished request needs nothing else, not even its uploads
         recorded = deps.leases.recorded(uid, session_id, req.request_id)
         if recorded is not None:

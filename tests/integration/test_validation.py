@@ -123,3 +123,12 @@ def test_firestore_reserved_session_ids_are_not_found(user: ApiClient, session_i
         response = user.rest(method, f"/api/chat/sessions/{session_id}{path}", json=body)
         assert response.status_code == 404, (method, path, response.text)
     assert user.call("getSession", {"sessionId": session_id}).json()["error"]["status"] == "NOT_FOUND"
+
+
+def test_image_cap_counts_ref_urls_and_image_ids_together(user: ApiClient) -> None:
+    session_id = new_session(user)
+    body = {"text": "combine", "refUrls": [f"uploads/{user.uid}/x{i}.png" for i in range(10)], "imageIds": ["a"] * 5}
+    error = _message(user, session_id, body)
+    assert error["status"] == "INVALID_ARGUMENT"
+    assert "at most 14 images per message, refUrls and imageIds together (got 15)" in error["message"]
+    assert user.call("sendMessage", {"sessionId": session_id, **body}).json()["error"]["status"] == "INVALID_ARGUMENT"

@@ -45,6 +45,8 @@ def test_send_message_accepts_the_web_payload_and_ignores_extras() -> None:
         (SendMessageRequest, {"aspectRatio": "7:1"}, "aspectRatio: must be one of"),
         (SendMessageRequest, {"refUrls": ["a", 3]}, "refUrls[1]"),
         (SendMessageRequest, {"refUrls": ["a"] * 15}, "at most 14 images"),
+        (SendMessageRequest, {"refUrls": ["a"] * 10, "imageIds": ["b"] * 5}, "at most 14 images"),
+        (SendMessageRequest, {"imageIds": ["b"] * 15}, "at most 14 images"),
         (CreateSessionRequest, {"model": "dall-e"}, "model: must be one of"),
         (ListSessionsRequest, {"limit": "1000"}, "limit"),
     ],
