@@ -7,6 +7,8 @@ error becomes INVALID_ARGUMENT with a message naming the field.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -101,6 +103,14 @@ class SendMessageRequest(_Schema):
         if value is not None and (value in (".", "..") or re.fullmatch(r"__.*__", value)):
             raise ValueError("must not be '.', '..' or of the form __name__")
         return value
+
+    def payload_hash(self) -> str:
+        """SHA-256 of what the message asks for (everything but requestId): a request id may be
+        retried only with the same message."""
+        payload = self.model_dump(by_alias=True, mode="json", exclude={"request_id"})
+        payload["text"] = self.text.strip()
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     @model_validator(mode="after")
     def _not_too_many(self) -> SendMessageRequest:

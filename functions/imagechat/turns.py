@@ -58,13 +58,14 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
             f"refUrls and imageIds together (got {count})."
         )
     check_library_refs(req.image_ids, req.ref_urls)
+    payload_hash = req.payload_hash() if req.request_id else None
     if req.request_id:  # a retry of a finished request needs nothing else, not even its uploads
-        recorded = deps.leases.recorded(uid, session_id, req.request_id)
+        recorded = deps.leases.recorded(uid, session_id, req.request_id, payload_hash)
         if recorded is not None:
             return SendMessageResponse.model_validate(recorded.response)
     inputs = resolve_references(deps.images, uid, req.ref_urls)
 
-    claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s)
+    claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
 

@@ -70,6 +70,21 @@ def test_request_id_retry_returns_the_first_result(user: ApiClient, gemini: Gemi
     assert len(user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"]) == 2
 
 
+def test_request_id_reused_for_a_different_message_is_refused(user: ApiClient, gemini: GeminiControl) -> None:
+    session_id = new_session(user)
+    first = send(user, session_id, "Draw a fox", requestId="req-x")
+    for body in ({"text": "Draw a bear"}, {"text": "Draw a fox", "imageOnly": True},
+                 {"text": "Draw a fox", "aspectRatio": "16:9"}):
+        reused = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json={**body, "requestId": "req-x"})
+        assert reused.status_code == 400, reused.text
+        assert reused.json()["error"] == {"status": "INVALID_ARGUMENT",
+                                          "message": "requestId was already used for a different message."}
+    by_callable = user.call("sendMessage", {"sessionId": session_id, "text": "Draw a bear", "requestId": "req-x"})
+    assert by_callable.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert send(user, session_id, "Draw a fox", requestId="req-x") == first  # the same message still replays
+    assert len(model_calls(gemini.requests())) == 1
+
+
 def test_request_id_retry_while_running_says_so(user: ApiClient, gemini: GeminiControl,
                                                 firestore_db: firestore.Client) -> None:
     session_id = new_session(user)

@@ -149,3 +149,14 @@ def test_uids_that_would_break_paths_are_refused(uid: str) -> None:
 @pytest.mark.parametrize("uid", ["abcDEF123", "partner:alice@example.com", "a.b", "_x_", "x" * 128])
 def test_ordinary_uids_are_accepted(uid: str) -> None:
     assert caller_from_claims({"uid": uid}).uid == uid
+
+
+def test_payload_hash_ignores_the_request_id_and_sees_everything_else() -> None:
+    def digest(**fields: object) -> str:
+        return parse(SendMessageRequest, {"text": "Draw a fox", "refUrls": ["a", "b"], **fields}).payload_hash()
+
+    base = digest()
+    assert digest(requestId="r1") == digest(requestId="r2") == base
+    assert digest(text="  Draw a fox ") == base
+    assert len({base, digest(text="Draw a bear"), digest(refUrls=["b", "a"]), digest(imageOnly=True),
+                digest(aspectRatio="3:4"), digest(imageIds=["x"])}) == 6

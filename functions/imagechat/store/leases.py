@@ -21,10 +21,12 @@ from typing import Any
 from google.cloud import firestore
 
 from imagechat.errors import (
+    REQUEST_ID_REUSED,
     SESSION_NOT_FOUND,
     TRANSIENT_CODES,
     ImageChatError,
     Interrupted,
+    InvalidArgument,
     NotFound,
     SessionBusy,
     StillRunning,
@@ -73,6 +75,14 @@ def _runs_again(record: dict[str, Any], lease: dict[str, Any] | None, live: bool
     return not live or (lease or {}).get("requestId") != request_id
 
 
+def _check_same_payload(record: dict[str, Any], payload_hash: str | None) -> None:
+    """A request id names one message: reused for another (text, images, options) → refused.
+    Records written before hashes were stored carry none and are not checked."""
+    recorded = record.get("payloadHash")
+    if recorded and payload_hash and recorded != payload_hash:
+        raise InvalidArgument(REQUEST_ID_REUSED)
+
+
 def _replay_or_raise(record: dict[str, Any]) -> Replay:
     state = record.get("state")
     if state == "complete":
@@ -86,18 +96,21 @@ class LeaseStore:
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
 
-    def recorded(self, uid: str, session_id: str, request_id: str) -> Replay | None:
+    def recorded(self, uid: str, session_id: str, request_id: str, payload_hash: str | None = None) -> Replay | None:
         """The final outcome of an earlier attempt with this request id, read before anything
         else is done (a retry must not need its temporary uploads again): a Replay, or the
         recorded final error raised. None when the turn has to be claimed (unknown id, still
         running, or a transient failure); the claim transaction decides authoritatively."""
         snap = paths.requests(self._db, uid, session_id).document(request_id).get()
         record = (snap.to_dict() or {}) if snap.exists else {}
+        _check_same_payload(record, payload_hash)
         if record.get("state") == "complete" or (record.get("state") == "failed" and not _transient_failure(record)):
             return _replay_or_raise(record)
         return None
 
-    def claim(self, uid: str, session_id: str, request_id: str | None, ttl_s: float) -> TurnClaim | Replay:
+    def claim(
+        self, uid: str, session_id: str, request_id: str | None, ttl_s: float, payload_hash: str | None = None
+    ) -> TurnClaim | Replay:
         session_ref = paths.session(self._db, uid, session_id)
         request_ref = paths.requests(self._db, uid, session_id).document(request_id) if request_id else None
         turns = paths.turns(self._db, uid, session_id)
@@ -114,6 +127,8 @@ class LeaseStore:
             live = bool(lease and lease.get("expiresAt") and lease["expiresAt"] > stamp)
             record = request_ref.get(transaction=tx) if request_ref is not None else None
             previous = (record.to_dict() or {}) if record is not None and record.exists else None
+            if previous is not None:
+                _check_same_payload(previous, payload_hash)
             if previous is not None and not _runs_again(previous, lease, live, request_id):
                 return _replay_or_raise(previous)
             if live:
@@ -151,7 +166,13 @@ class LeaseStore:
             if request_ref is not None:
                 tx.set(
                     request_ref,
-                    {"state": "running", "userTurnId": user_turn_id, "modelTurnId": model_turn_id, "createdAt": stamp},
+                    {
+                        "state": "running",
+                        "userTurnId": user_turn_id,
+                        "modelTurnId": model_turn_id,
+                        "payloadHash": payload_hash,
+                        "createdAt": stamp,
+                    },
                 )
             return claim
 
