@@ -19,11 +19,16 @@ ensure_app()
 
 _CORS = options.CorsOptions(cors_origins="*", cors_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
 # A turn calls the model and writes images: give it room (memory for Pillow, time for retries).
-# The turn lease (config.DEFAULT_LEASE_TTL_S) outlives this deadline.
-_MODEL_CALL = {"secrets": [GEMINI_API_KEY], "timeout_sec": TURN_TIMEOUT_S, "memory": options.MemoryOption.GB_1}
+# The turn lease (config.DEFAULT_LEASE_TTL_S) outlives this deadline. Both functions that run a
+# turn pass these three explicitly (a splatted dict loses the keyword types).
+_MODEL_CALL_SECRETS = [GEMINI_API_KEY]
+_MODEL_CALL_TIMEOUT_S = TURN_TIMEOUT_S
+_MODEL_CALL_MEMORY = options.MemoryOption.GB_1
 
 
-@https_fn.on_request(cors=_CORS, **_MODEL_CALL)  # type: ignore[arg-type]
+@https_fn.on_request(
+    cors=_CORS, secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY
+)
 def api(req: https_fn.Request) -> https_fn.Response:
     return rest.handle(req)
 
@@ -53,7 +58,7 @@ def deleteSession(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_session(req)
 
 
-@https_fn.on_call(**_MODEL_CALL)  # type: ignore[arg-type]
+@https_fn.on_call(secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY)
 def sendMessage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.send_message(req)
 

@@ -70,6 +70,9 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         return SendMessageResponse.model_validate(claim.response)
 
     user_turn_written = False
+    # What is known when a run fails: the stage it reached and the time each finished stage took.
+    progress: dict[str, Any] = {"stage": "inputs", "model": session["model"], "images": len(inputs)}
+    stage_started = time.perf_counter()
     try:
         # The pending turn first, so that the input is recorded even if copying the images fails.
         attachments = source_attachments(uid, inputs)
@@ -80,6 +83,8 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         if inputs:
             attachments = store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs)
             deps.turns.set_attachments(uid, session_id, claim.user_turn_id, attachments)
+        progress.update(stage="history", inputsMs=_ms(stage_started))
+        stage_started = time.perf_counter()
         window = deps.settings.history_window_exchanges
         earlier = deps.turns.newest_before(uid, session_id, claim.user_index, history.turns_to_read(window))
         contents = history.contents_for(
@@ -93,23 +98,32 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
             image_only=req.image_only,
             system_prompt=session.get("systemPrompt") or "",
         )
-        reply = deps.model.send(contents, options)
-        storage_started = time.perf_counter()
+        progress.update(stage="model", historyReadMs=_ms(stage_started))
+        stage_started = time.perf_counter()
+        reply = deps.model.send(contents, options)  # builds the history parts (Files API) and calls the model
+        progress.update(stage="storage", modelMs=_ms(stage_started))
+        stage_started = time.perf_counter()
         outcome = _outcome(deps, uid, session_id, claim, reply)
-        storage_ms = _ms(storage_started)
+        storage_ms = _ms(stage_started)
+        progress.update(stage="commit", storageMs=storage_ms)
         _commit(deps, uid, session_id, claim, outcome, attachments)
     except (Interrupted, NotFound):
         # The lease was taken over (the new holder already failed this turn) or the session was
         # deleted: there is nothing left to record.
-        logger.warn("turn abandoned", uid=uid, sessionId=session_id, turnId=claim.user_turn_id)
+        logger.warn(
+            "turn abandoned", uid=uid, sessionId=session_id, turnId=claim.user_turn_id,
+            **_timings(progress, started, stage_started),
+        )
         raise
     except ImageChatError as exc:
-        _record_failure(deps, uid, session_id, claim, exc, user_turn_written)
+        timings = _timings(progress, started, stage_started)
+        _record_failure(deps, uid, session_id, claim, exc, user_turn_written, timings)
         raise
     except Exception as exc:  # an unexpected bug must still free the session
         logger.error("send message crashed", sessionId=session_id, error=repr(exc))
         failure = Internal(GENERATION_FAILED)
-        _record_failure(deps, uid, session_id, claim, failure, user_turn_written)
+        timings = _timings(progress, started, stage_started)
+        _record_failure(deps, uid, session_id, claim, failure, user_turn_written, timings)
         raise failure from exc
 
     logger.info(
@@ -183,10 +197,29 @@ def _outcome(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: Mod
     )
 
 
+def _timings(progress: dict[str, Any], started: float, stage_started: float) -> dict[str, Any]:
+    """The failure log's timings: the finished stages, the failed stage's time so far, and the total."""
+    return {**progress, "stageMs": _ms(stage_started), "totalMs": _ms(started)}
+
+
 def _record_failure(
-    deps: Deps, uid: str, session_id: str, claim: TurnClaim, exc: ImageChatError, user_turn_written: bool
+    deps: Deps,
+    uid: str,
+    session_id: str,
+    claim: TurnClaim,
+    exc: ImageChatError,
+    user_turn_written: bool,
+    timings: dict[str, Any],
 ) -> None:
-    logger.warn("turn failed", uid=uid, sessionId=session_id, code=exc.code.value, message=exc.message)
+    logger.warn(
+        "turn failed",
+        uid=uid,
+        sessionId=session_id,
+        turnId=claim.user_turn_id,
+        code=exc.code.value,
+        message=exc.message,
+        **timings,
+    )
     try:
         deps.turns.commit_failure(uid, session_id, claim, exc.as_dict(), user_turn_written)
     except Exception as commit_error:  # the lease expires on its own; keep the original error

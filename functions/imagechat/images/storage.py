@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import uuid
 from dataclasses import dataclass
 
-from google.api_core.exceptions import NotFound
 from google.cloud.storage import Bucket
 
 from imagechat.images.urls import UrlStyle, download_url
@@ -63,12 +61,15 @@ class ImageStorage:
 
     def delete(self, paths: list[str]) -> None:
         """Deletes the objects; one already gone is fine."""
-        for path in paths:
-            with contextlib.suppress(NotFound):
-                self._bucket.blob(path).delete()
+        if paths:
+            self._bucket.delete_blobs(paths, on_error=_already_gone)
 
     def delete_prefix(self, prefix: str) -> int:
         blobs = list(self._bucket.list_blobs(prefix=prefix))
-        for blob in blobs:
-            blob.delete()
+        if blobs:
+            self._bucket.delete_blobs(blobs, on_error=_already_gone)
         return len(blobs)
+
+
+def _already_gone(_blob: object) -> None:
+    """delete_blobs' NotFound handler: an object deleted meanwhile is what we wanted."""

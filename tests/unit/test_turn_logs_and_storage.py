@@ -1,0 +1,80 @@
+"""Send-message failure logs and bulk deletes, with fakes in place of Firestore, Storage and Gemini."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from imagechat import turns
+from imagechat.config import load_settings
+from imagechat.errors import Unavailable
+from imagechat.images.storage import ImageStorage
+from imagechat.images.urls import UrlStyle
+from imagechat.schemas import SendMessageRequest
+from imagechat.store.leases import TurnClaim
+
+
+class _FailingModel:
+    def send(self, build: Any, options: Any) -> Any:
+        raise Unavailable("Image generation failed. Please try again.")
+
+
+def _deps(failures: list[dict[str, Any]]) -> Any:
+    session = {"id": "s1", "model": "gemini-2.5-flash-image", "aspectRatio": "1:1", "imageSize": "1K"}
+    claim = TurnClaim("lease", "u-turn", "m-turn", 0, 1, None)
+    return SimpleNamespace(
+        settings=load_settings(),
+        sessions=SimpleNamespace(get=lambda uid, sid: session),
+        leases=SimpleNamespace(claim=lambda *args: claim),
+        turns=SimpleNamespace(
+            write_user_turn=lambda *args: None,
+            newest_before=lambda *args: [],
+            commit_failure=lambda uid, sid, claim, error, written: failures.append(error),
+        ),
+        images=None,
+        model=_FailingModel(),
+    )
+
+
+def test_a_failed_turn_logs_its_timings(monkeypatch: pytest.MonkeyPatch) -> None:
+    logged: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(turns.logger, "warn", lambda *args, **fields: logged.append((args[0], fields)))
+    failures: list[dict[str, Any]] = []
+    with pytest.raises(Unavailable):
+        turns.send_message(_deps(failures), "u1", "s1", SendMessageRequest(text="Draw a fox"))
+    assert failures == [{"code": "UNAVAILABLE", "message": "Image generation failed. Please try again."}]
+    [(message, fields)] = logged
+    assert message == "turn failed"
+    assert fields["stage"] == "model" and fields["code"] == "UNAVAILABLE"
+    assert fields["model"] == "gemini-2.5-flash-image"
+    for key in ("totalMs", "stageMs", "inputsMs", "historyReadMs"):
+        assert isinstance(fields[key], float) and fields[key] >= 0, key
+    assert fields["totalMs"] >= fields["stageMs"]
+
+
+class _Bucket:
+    def __init__(self) -> None:
+        self.bulk: list[tuple[list[Any], Any]] = []
+
+    def delete_blobs(self, blobs: list[Any], on_error: Any = None) -> None:
+        self.bulk.append((list(blobs), on_error))
+
+    def list_blobs(self, prefix: str) -> list[str]:
+        return [f"{prefix}a.png", f"{prefix}b.png"]
+
+    def blob(self, path: str) -> Any:
+        raise AssertionError("objects are deleted in bulk, not blob by blob")
+
+
+def test_deletes_go_through_one_delete_blobs_call_that_tolerates_missing_objects() -> None:
+    bucket = _Bucket()
+    storage = ImageStorage(bucket, UrlStyle("b", None))  # type: ignore[arg-type]
+    storage.delete(["x.png", "y.png"])
+    assert storage.delete_prefix("chat-images/u/s/") == 2
+    storage.delete([])
+    swept = ["chat-images/u/s/a.png", "chat-images/u/s/b.png"]
+    assert [blobs for blobs, _ in bucket.bulk] == [["x.png", "y.png"], swept]
+    assert all(on_error is not None for _, on_error in bucket.bulk)
+    bucket.bulk[0][1]("x.png")  # a NotFound handler that does not raise
