@@ -161,6 +161,8 @@ def test_an_unexpired_lease_is_respected(user: ApiClient, firestore_db: firestor
     _session_ref(firestore_db, user.uid, session_id).update({"lease": {"id": "x", "expiresAt": future}})
     busy = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json={"text": "Draw a fox"})
     assert busy.status_code == 409
+    assert busy.json()["error"] == {"status": "FAILED_PRECONDITION",
+                                    "message": "This session is busy with another message."}
 
 
 INTERRUPTED_MESSAGE = "This message was interrupted before it finished. Please send it again."

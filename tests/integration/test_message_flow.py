@@ -9,8 +9,8 @@ from itertools import pairwise
 from google.cloud import firestore, storage
 from PIL import Image
 
-from tests.integration.helpers import fetch, new_session, png_bytes, provenance_of, send, upload
-from tests.support.clients import ApiClient
+from tests.integration.helpers import fetch, model_calls, new_session, png_bytes, provenance_of, send, upload
+from tests.support.clients import ApiClient, GeminiControl
 
 
 def test_five_turns_form_one_provenance_chain(user: ApiClient, firestore_db: firestore.Client) -> None:
@@ -75,10 +75,12 @@ def test_storage_paths_and_earlier_outputs_are_accepted_in_order(user: ApiClient
     assert [a["source"] for a in user_turn["attachments"]] == ["upload", "output"]
 
 
-def test_image_only_turn_has_no_text(user: ApiClient) -> None:
+def test_image_only_turn_has_no_text(user: ApiClient, gemini: GeminiControl) -> None:
     session_id = new_session(user)
     turn = send(user, session_id, "Draw a cat", imageOnly=True)
     assert turn["text"] == "" and len(turn["images"]) == 1
+    send(user, session_id, "make it warmer")
+    assert [call["responseModalities"] for call in model_calls(gemini.requests())] == [["IMAGE"], ["TEXT", "IMAGE"]]
 
 
 def test_an_output_larger_than_the_upload_limit_is_kept(user: ApiClient, bucket: storage.Bucket) -> None:

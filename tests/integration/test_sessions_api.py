@@ -37,10 +37,18 @@ def test_create_get_update_list_over_rest(user: ApiClient) -> None:
     assert listed.json()["nextCursor"] is None
 
 
-def test_paths_work_without_the_api_prefix(user: ApiClient) -> None:
-    response = user.rest("POST", "/api/api/chat/sessions", json={})
-    assert response.status_code == 200
-    assert user.rest("GET", f"/api/chat/sessions/{response.json()['id']}").status_code == 200
+def test_paths_work_with_and_without_the_api_prefix(user: ApiClient) -> None:
+    """The local functions host mounts `api` at /api, so `/api/chat/...` reaches the function as
+    `/chat/...`; behind the real Hosting rewrite it sees the full `/api/chat/...`, which
+    `/api/api/chat/...` reproduces here. Both forms name the same routes."""
+    prefixed = user.rest("POST", "/api/api/chat/sessions", json={"title": "Via rewrite"})
+    assert prefixed.status_code == 200, prefixed.text
+    session_id = prefixed.json()["id"]
+    bare = user.rest("GET", f"/api/chat/sessions/{session_id}")
+    assert bare.status_code == 200 and bare.json()["session"]["title"] == "Via rewrite"
+    assert user.rest("GET", f"/api/api/chat/sessions/{session_id}").json() == bare.json()
+    assert user.rest("DELETE", f"/api/api/chat/sessions/{session_id}").status_code == 204
+    assert user.rest("GET", f"/api/chat/sessions/{session_id}").status_code == 404
 
 
 def test_list_pages_newest_activity_first(user: ApiClient) -> None:
