@@ -74,6 +74,9 @@ MAX_REQUEST_ID_CHARS = 128
 DEFAULT_LIST_LIMIT = 20
 MAX_LIST_LIMIT = 100
 THUMBNAIL_MAX_PX = 256
+# Firestore refuses documents over 1 MiB. A model turn whose stored size would pass this is written
+# without its `content` (history then falls back to the turn's text and images).
+MAX_TURN_DOCUMENT_BYTES = 900_000
 
 # Storage layout. Temporary uploads of a user live under their own prefix; a message may
 # only reference objects under the caller's own prefixes.

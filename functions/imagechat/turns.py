@@ -37,7 +37,7 @@ from imagechat.schemas import SendMessageRequest, SendMessageResponse, TurnView,
 from imagechat.sessions import load_session
 from imagechat.store.leases import Replay, TurnClaim
 from imagechat.store.session_store import now
-from imagechat.store.turn_store import ExchangeOutcome
+from imagechat.store.turn_store import ExchangeOutcome, document_size
 
 
 def _ms(since: float) -> float:
@@ -185,6 +185,7 @@ def _outcome(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: Mod
             for i, image in enumerate(reply.images)
         ]
         model_turn.update(text=reply.text, images=images, content=reply.content, status="complete")
+        model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=claim.model_turn_id)
     view = TurnView.model_validate(
         {**model_turn, "id": claim.model_turn_id, "index": claim.model_index, "role": "model", "createdAt": now()}
     )
@@ -200,6 +201,23 @@ def _outcome(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: Mod
 def _timings(progress: dict[str, Any], started: float, stage_started: float) -> dict[str, Any]:
     """The failure log's timings: the finished stages, the failed stage's time so far, and the total."""
     return {**progress, "stageMs": _ms(stage_started), "totalMs": _ms(started)}
+
+
+def fit_model_turn(model_turn: dict[str, Any], **context: Any) -> dict[str, Any]:
+    """The model turn as it can be stored: one whose document would pass
+    MAX_TURN_DOCUMENT_BYTES (Firestore's limit is 1 MiB) loses its `content` — history then
+    falls back to the turn's text and images — and a warning is logged."""
+    size = document_size(model_turn)
+    if size <= config.MAX_TURN_DOCUMENT_BYTES or not model_turn.get("content"):
+        return model_turn
+    logger.warn(
+        "model turn content dropped: document too large",
+        bytes=size,
+        limit=config.MAX_TURN_DOCUMENT_BYTES,
+        contentBytes=document_size(model_turn["content"]),
+        **context,
+    )
+    return {**model_turn, "content": []}
 
 
 def _record_failure(

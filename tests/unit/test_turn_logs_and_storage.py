@@ -78,3 +78,36 @@ def test_deletes_go_through_one_delete_blobs_call_that_tolerates_missing_objects
     assert [blobs for blobs, _ in bucket.bulk] == [["x.png", "y.png"], swept]
     assert all(on_error is not None for _, on_error in bucket.bulk)
     bucket.bulk[0][1]("x.png")  # a NotFound handler that does not raise
+
+
+def test_document_size_follows_firestore_rules() -> None:
+    from imagechat.store.turn_store import document_size
+
+    assert document_size("abc") == 4 and document_size("é") == 3
+    assert document_size({"a": 1, "bb": [True, None, "x"]}) == (2 + 8) + (3 + 1 + 1 + 2)
+
+
+def _model_turn(signature_bytes: int) -> dict[str, Any]:
+    part = {"part": {"text": "done", "thought_signature": "s" * signature_bytes}, "image": None}
+    return {"text": "done", "images": [], "status": "complete", "finishReason": "STOP", "content": [part]}
+
+
+def test_a_model_turn_under_the_limit_keeps_its_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    logged: list[Any] = []
+    monkeypatch.setattr(turns.logger, "warn", lambda *args, **fields: logged.append(fields))
+    turn = _model_turn(800_000)
+    assert turns.fit_model_turn(turn) is turn
+    assert logged == []
+
+
+def test_a_model_turn_over_the_limit_drops_its_content_and_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from imagechat import config
+
+    logged: list[dict[str, Any]] = []
+    monkeypatch.setattr(turns.logger, "warn", lambda *args, **fields: logged.append(fields))
+    turn = _model_turn(950_000)
+    fitted = turns.fit_model_turn(turn, turnId="m1")
+    assert fitted["content"] == [] and turn["content"]  # the caller's dict is left alone
+    assert {k: v for k, v in fitted.items() if k != "content"} == {k: v for k, v in turn.items() if k != "content"}
+    [fields] = logged
+    assert fields["bytes"] > config.MAX_TURN_DOCUMENT_BYTES == fields["limit"] and fields["turnId"] == "m1"

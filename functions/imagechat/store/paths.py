@@ -24,3 +24,4 @@ def requests(db: Client, uid: str, session_id: str) -> CollectionReference:
 
 def gemini_file(db: Client, sha256: str) -> DocumentReference:
     return db.collection("geminiFiles").document(sha256)
+

@@ -33,6 +33,22 @@ class ExchangeOutcome:
     last_image: dict[str, Any] | None = None
 
 
+def document_size(value: Any) -> int:
+    """A document's stored size by Firestore's rules (strings: UTF-8 bytes + 1; numbers, dates: 8;
+    booleans, null: 1; map entries: the key's size plus the value's), without the name overhead."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8")) + 1
+    if isinstance(value, bytes):
+        return len(value)
+    if value is None or isinstance(value, bool):
+        return 1
+    if isinstance(value, dict):
+        return sum(len(str(key).encode("utf-8")) + 1 + document_size(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return sum(document_size(item) for item in value)
+    return 8  # int, float, timestamp, sentinels
+
+
 class TurnStore:
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
