@@ -54,14 +54,15 @@ def complete_exchanges(turns: list[dict[str, Any]]) -> list[tuple[dict[str, Any]
 
 def user_parts(attachments: list[dict[str, Any]], text: str, images: ImagePartSource) -> list[types.Part]:
     """A user message: its images in the order given, then the instruction."""
-    parts = [images.image_part(attachment_ref(a)) for a in attachments]
+    parts = [images.image_part(image_ref(a)) for a in attachments]
     if text:
         parts.append(types.Part(text=text))
     return parts
 
 
-def attachment_ref(attachment: dict[str, Any]) -> ImageRef:
-    return ImageRef(attachment["sha256"], attachment["storagePath"], attachment["mimeType"])
+def image_ref(image: dict[str, Any]) -> ImageRef:
+    """The stored image an attachment or an output entry names (both keep these three keys)."""
+    return ImageRef(image["sha256"], image["storagePath"], image["mimeType"])
 
 
 def model_content(turn: dict[str, Any], images: ImagePartSource) -> types.Content:
@@ -72,18 +73,14 @@ def model_content(turn: dict[str, Any], images: ImagePartSource) -> types.Conten
         part = types.Part.model_validate(entry.get("part") or {})
         index = entry.get("image")
         if index is not None:
-            image = outputs[index]
-            part = images.image_part(
-                ImageRef(image["sha256"], image["storagePath"], image["mimeType"]),
-                thought_signature=part.thought_signature,
-            )
+            part = images.image_part(image_ref(outputs[index]), thought_signature=part.thought_signature)
         parts.append(part)
     if not turn.get("content"):
         # Written without stored content: fall back to what the turn shows.
         if turn.get("text"):
             parts.append(types.Part(text=turn["text"]))
         for image in outputs:
-            parts.append(images.image_part(ImageRef(image["sha256"], image["storagePath"], image["mimeType"])))
+            parts.append(images.image_part(image_ref(image)))
     return types.Content(role="model", parts=parts)
 
 
