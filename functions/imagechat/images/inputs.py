@@ -25,6 +25,7 @@ class InputImage:
     source_url: str
     data: bytes
     info: ImageInfo
+    sha256: str  # hex digest of `data`, computed once
 
 
 def check_library_refs(image_ids: list[str], ref_urls: list[str]) -> None:
@@ -49,7 +50,8 @@ def resolve_references(storage: ImageStorage, uid: str, ref_urls: list[str]) -> 
         if source is None:
             raise InvalidArgument(f"{field}: {ref} does not exist (temporary uploads expire; upload it again).")
         data = storage.read(path)
-        images.append(InputImage(path, source.public_url, data, inspect_image(data, what=field)))
+        info = inspect_image(data, what=field)
+        images.append(InputImage(path, source.public_url, data, info, hashlib.sha256(data).hexdigest()))
     return images
 
 
@@ -60,7 +62,7 @@ def _attachment(uid: str, image: InputImage, storage_path: str, url: str) -> dic
         "storagePath": storage_path,
         "url": url,
         "mimeType": image.info.mime_type,
-        "sha256": hashlib.sha256(image.data).hexdigest(),
+        "sha256": image.sha256,
         "width": image.info.width,
         "height": image.info.height,
     }
