@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from google.cloud import firestore
@@ -56,6 +56,11 @@ class Replay:
     """The recorded response of an earlier attempt with the same request id."""
 
     response: dict[str, Any]
+
+
+def _is_live(lease: dict[str, Any] | None, stamp: datetime) -> bool:
+    """Whether a lease still holds the session at `stamp` (an expired one is free to take)."""
+    return bool(lease and lease.get("expiresAt") and lease["expiresAt"] > stamp)
 
 
 def _transient_failure(record: dict[str, Any]) -> bool:
@@ -124,7 +129,7 @@ class LeaseStore:
             session = snap.to_dict() or {}
             stamp = now()
             lease = session.get("lease")
-            live = bool(lease and lease.get("expiresAt") and lease["expiresAt"] > stamp)
+            live = _is_live(lease, stamp)
             record = request_ref.get(transaction=tx) if request_ref is not None else None
             previous = (record.to_dict() or {}) if record is not None and record.exists else None
             if previous is not None:
@@ -191,7 +196,7 @@ class LeaseStore:
                 raise NotFound(SESSION_NOT_FOUND)
             lease = (snap.to_dict() or {}).get("lease")
             stamp = now()
-            if lease and lease.get("expiresAt") and lease["expiresAt"] > stamp:
+            if _is_live(lease, stamp):
                 raise SessionBusy()
             tx.update(
                 session_ref,
