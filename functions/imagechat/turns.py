@@ -134,7 +134,7 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         status=outcome.model_turn["status"],
         model=options.model,
         images=len(reply.images),
-        filesUploaded=int(reply.timings_ms.get("uploads", 0)),
+        filesUploaded=reply.files_uploaded,
         historyMs=round(reply.timings_ms.get("historyMs", 0.0), 1),
         modelMs=round(reply.timings_ms.get("modelMs", 0.0), 1),
         storageMs=storage_ms,

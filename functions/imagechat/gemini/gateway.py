@@ -91,7 +91,8 @@ class ImageModelGateway:
             finally:
                 timings["modelMs"] += (time.perf_counter() - started) * 1000
             reply = parse_response(response, options.image_only)
-            reply.timings_ms = {**timings, "uploads": float(files.uploads)}
+            reply.timings_ms = timings
+            reply.files_uploaded = files.uploads
             return reply
         raise Internal(GENERATION_FAILED)  # unreachable: the second attempt returns or raises
 

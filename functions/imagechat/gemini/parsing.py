@@ -42,6 +42,7 @@ class ModelReply:
     # Stored model content: [{"part": <Part JSON without image bytes>, "image": <index>|None}]
     content: list[dict[str, Any]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    files_uploaded: int = 0  # Files API uploads this call needed (cache misses)
 
     @property
     def blocked(self) -> bool:
