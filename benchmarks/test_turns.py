@@ -9,24 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.integration.helpers import new_session, send, uploads_in
 from tests.support.clients import ApiClient, GeminiControl
 
 PROMPTS = ["a lighthouse at dusk", "make it warmer", "add a border", "blur it", "make it brighter",
            "rotate it", "sharpen it", "make it cooler", "invert it", "make it darker"]
 
 
-def _new_session(user: ApiClient) -> str:
-    reply = user.rest("POST", "/api/chat/sessions", json={"title": "bench"})
-    assert reply.status_code == 200, reply.text
-    session_id: str = reply.json()["id"]
-    return session_id
-
-
 def _send(user: ApiClient, session_id: str, text: str) -> dict[str, Any]:
-    reply = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json={"text": text})
-    assert reply.status_code == 200, reply.text
-    turn: dict[str, Any] = reply.json()["turn"]
-    assert turn["images"], turn
+    turn = send(user, session_id, text)
+    assert turn["images"], turn  # a benchmark of turns that made no image would measure nothing
     return turn
 
 
@@ -37,7 +29,7 @@ def _last_seq(gemini: GeminiControl) -> int:
 def _model_traffic(gemini: GeminiControl, after_seq: int) -> tuple[int, int]:
     """(Files API uploads, inline bytes) in the emulator's request log after entry `after_seq`."""
     log = [r for r in gemini.requests() if r["seq"] > after_seq]
-    uploads = sum(1 for r in log if r.get("kind") == "upload")
+    uploads = len(uploads_in(log))
     inline = sum(
         part.get("bytes") or 0
         for r in log
@@ -50,7 +42,7 @@ def _model_traffic(gemini: GeminiControl, after_seq: int) -> tuple[int, int]:
 
 def test_first_turn_text_to_image(benchmark: Any, user: ApiClient) -> None:
     def setup() -> tuple[tuple[str], dict[str, Any]]:
-        return (_new_session(user),), {}
+        return (new_session(user, title="bench"),), {}
 
     benchmark.pedantic(lambda sid: _send(user, sid, PROMPTS[0]), setup=setup, rounds=8)
 
@@ -61,7 +53,7 @@ def test_tenth_turn_with_nine_earlier_turns(benchmark: Any, user: ApiClient, gem
 
     def setup() -> tuple[tuple[str], dict[str, Any]]:
         nonlocal last_seq
-        session_id = _new_session(user)
+        session_id = new_session(user, title="bench")
         # A different first prompt each round: new image bytes, so the Files API cache (shared
         # by every session) cannot serve this round from an earlier one.
         _send(user, session_id, f"{PROMPTS[0]}, take {next(rounds)}")
