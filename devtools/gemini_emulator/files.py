@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import secrets
@@ -30,6 +31,10 @@ def permission_denied(file_id: str) -> ApiError:
         f"You do not have permission to access the File {file_id} or it may not exist.",
         "PERMISSION_DENIED",
     )
+
+
+def no_upload_session() -> ApiError:
+    return ApiError(404, "No upload session found for this upload id.", "NOT_FOUND")
 
 
 def not_active(file_id: str) -> ApiError:
@@ -60,6 +65,11 @@ class StoredFile:
     expire_time: float
     ready_time: float
 
+    @functools.cached_property
+    def sha256_hex(self) -> str:
+        """The content's digest, computed once: the bytes never change after the upload."""
+        return hashlib.sha256(self.data).hexdigest()
+
     def state(self, now: float) -> str:
         return "ACTIVE" if now >= self.ready_time else "PROCESSING"
 
@@ -67,7 +77,7 @@ class StoredFile:
         out: dict[str, Any] = {"name": f"files/{self.file_id}"}
         if self.display_name:
             out["displayName"] = self.display_name
-        sha_hex = hashlib.sha256(self.data).hexdigest()
+        sha_hex = self.sha256_hex
         out.update(
             {
                 "mimeType": self.mime_type,
@@ -155,7 +165,7 @@ class FileStore:
         with self._lock:
             upload = self._uploads.get(upload_id)
             if upload is None:
-                raise ApiError(404, "No upload session found for this upload id.", "NOT_FOUND")
+                raise no_upload_session()
             if offset != len(upload.received):
                 raise invalid_argument(
                     f"Invalid upload offset {offset}: the server has received {len(upload.received)} bytes."
@@ -168,7 +178,7 @@ class FileStore:
         with self._lock:
             upload = self._uploads.pop(upload_id, None)
             if upload is None:
-                raise ApiError(404, "No upload session found for this upload id.", "NOT_FOUND")
+                raise no_upload_session()
             if upload.declared_size is not None and upload.declared_size != len(upload.received):
                 raise invalid_argument(
                     f"Upload size mismatch: declared {upload.declared_size} bytes, received {len(upload.received)}."

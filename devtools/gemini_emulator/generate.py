@@ -25,7 +25,7 @@ from .models import (
     validate_image_size,
 )
 from .request_body import Content, GenerateRequest, Part, parse_generate_request
-from .wire import b64encode, invalid_argument
+from .wire import ApiError, b64encode, invalid_argument
 
 # Refusal markers, looked for in the text of the last user content only.
 BLOCKED = "[[blocked]]"
@@ -37,6 +37,14 @@ _SIGNATURE_PREFIX = b"emu1"
 # Documented placeholders that make the real API skip signature validation.
 DUMMY_SIGNATURES = frozenset({b"skip_thought_signature_validator", b"context_engineering_is_the_way_to_go"})
 
+
+
+def unprocessable_image() -> ApiError:
+    """The real API's answer to image bytes it cannot decode."""
+    return invalid_argument(
+        "Unable to process input image. Please retry or report in "
+        "https://developers.generativeai.google/guide/troubleshooting"
+    )
 
 def image_signature(image_bytes: bytes) -> bytes:
     """The thought signature issued with an output image: HMAC over the image's SHA-256."""
@@ -215,10 +223,7 @@ class Generator:
                         try:
                             width, height = imaging.image_size(data)
                         except ValueError:
-                            raise invalid_argument(
-                                "Unable to process input image. Please retry or report in "
-                                "https://developers.generativeai.google/guide/troubleshooting"
-                            ) from None
+                            raise unprocessable_image() from None
                         _add(usage.prompt, "IMAGE", input_image_tokens(width, height))
                     elif data is not None:
                         _add(usage.prompt, "DOCUMENT", text_tokens(data.decode("utf-8", "replace")))
@@ -342,10 +347,7 @@ def _render_uncached(prompt: str, source: bytes | None, aspect_ratio: str | None
     try:
         edited = imaging.edit(source, prompt)
     except ValueError:
-        raise invalid_argument(
-            "Unable to process input image. Please retry or report in "
-            "https://developers.generativeai.google/guide/troubleshooting"
-        ) from None
+        raise unprocessable_image() from None
     ratio = aspect_ratio or nearest_aspect_ratio(*edited.image.size)
     image = imaging.fit(edited.image, output_size(ratio, image_size))
     return imaging.encode_png(image, edited.chain), edited.ops, edited.chain

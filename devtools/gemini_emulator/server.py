@@ -18,6 +18,7 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from .control import EmulatorState, Fault, parse_fault
+from .files import no_upload_session
 from .generate import Generator, new_response_id, stream_chunks
 from .models import MODELS, get_model
 from .request_body import check_object, check_string, describe_generate_body
@@ -54,14 +55,17 @@ def _raw_body(request: Request) -> dict[str, Any]:
     try:
         parsed = json.loads(raw)
     except ValueError:
-        raise ApiError(400, "Invalid JSON payload received.", "INVALID_ARGUMENT") from None
+        raise invalid_argument("Invalid JSON payload received.") from None
     if not isinstance(parsed, dict):
-        raise ApiError(400, "Invalid JSON payload received. Expected an object.", "INVALID_ARGUMENT")
+        raise invalid_argument("Invalid JSON payload received. Expected an object.")
     return parsed
 
 
-def _body(request: Request) -> dict[str, Any]:
-    normalized: dict[str, Any] = normalize_keys(_raw_body(request))
+def _body(request: Request, log: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body with keys normalised to camelCase; the log notes whether it used snake_case."""
+    raw = _raw_body(request)
+    log["snakeCaseKeys"] = has_snake_keys(raw)
+    normalized: dict[str, Any] = normalize_keys(raw)
     return normalized
 
 
@@ -148,9 +152,7 @@ class EmulatorApp:
         log["model"] = model
         if method not in ("generateContent", "streamGenerateContent", "countTokens"):
             raise ApiError(404, f"Method {method} is not supported by the emulator.", "NOT_FOUND")
-        raw = _raw_body(request)
-        body: dict[str, Any] = normalize_keys(raw)
-        log["snakeCaseKeys"] = has_snake_keys(raw)
+        body = _body(request, log)
         if method != "countTokens":
             log.update(describe_generate_body(body, self.state.files.size_of))
         latency = self.state.get_config().latencyMs
@@ -166,19 +168,16 @@ class EmulatorApp:
         if method == "generateContent":
             return _json(result)
         chunks = stream_chunks(result)
+        for chunk in chunks:
+            chunk.update(modelVersion=result["modelVersion"], responseId=result["responseId"])
         if request.args.get("alt") != "sse":  # without alt=sse the API answers one JSON array
             if fault is not None:
                 raise fault.error()
-            for chunk in chunks:
-                chunk.update(modelVersion=result["modelVersion"], responseId=result["responseId"])
             return _json(chunks)
-        return self._sse(chunks, result, fault)
+        return self._sse(chunks, fault)
 
     @staticmethod
-    def _sse(chunks: list[dict[str, Any]], full: dict[str, Any], fault: Fault | None) -> Response:
-        for chunk in chunks:
-            chunk["modelVersion"] = full["modelVersion"]
-            chunk["responseId"] = full["responseId"]
+    def _sse(chunks: list[dict[str, Any]], fault: Fault | None) -> Response:
         if fault is not None:  # a mid-stream fault: the first chunk, then the error event
             chunks = [*chunks[:1], fault.error().body()]
 
@@ -204,7 +203,7 @@ class EmulatorApp:
         self._maybe_fault("upload")
         if "query" in commands:
             if pending is None:
-                raise ApiError(404, "No upload session found for this upload id.", "NOT_FOUND")
+                raise no_upload_session()
             return self._upload_active(len(pending.received))
         if "cancel" in commands:
             return _json({}, headers={_UPLOAD_STATUS: "cancelled"})
@@ -226,20 +225,18 @@ class EmulatorApp:
 
     def _upload_start(self, request: Request, version: str, log: dict[str, Any]) -> Response:
         self._maybe_fault("upload.start")
-        raw = _raw_body(request)
-        log["snakeCaseKeys"] = has_snake_keys(raw)
-        body: dict[str, Any] = normalize_keys(raw)
+        body = _body(request, log)
         meta = check_object(body.get("file"), "file", "File")
         declared = request.headers.get("X-Goog-Upload-Header-Content-Length") or meta.get("sizeBytes")
         mime_type = request.headers.get("X-Goog-Upload-Header-Content-Type") or check_string(
             meta.get("mimeType"), "file.mime_type"
         )
         if not mime_type:
-            raise ApiError(400, "Mime type is required for file upload.", "INVALID_ARGUMENT")
+            raise invalid_argument("Mime type is required for file upload.")
         try:
             declared_size = int(declared) if declared is not None else None
         except (TypeError, ValueError):
-            raise ApiError(400, f"Invalid content length {declared!r}.", "INVALID_ARGUMENT") from None
+            raise invalid_argument(f"Invalid content length {declared!r}.") from None
         base = _base_url(request)
         pending = self.state.files.start_upload(
             requested_name=check_string(meta.get("name"), "file.name"),
@@ -264,7 +261,7 @@ class EmulatorApp:
         try:
             page_size = int(request.args.get("pageSize") or request.args.get("page_size") or 0)
         except ValueError:
-            raise ApiError(400, "Invalid page size.", "INVALID_ARGUMENT") from None
+            raise invalid_argument("Invalid page size.") from None
         token = request.args.get("pageToken") or request.args.get("page_token")
         page, next_token = self.state.files.list_page(page_size, token)
         if not page:
