@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -108,13 +109,20 @@ def has_snake_keys(value: Any) -> bool:
     return False
 
 
-def b64decode_any(data: str, field: str = "data") -> bytes:
-    """Decode standard or URL-safe base64, padded or not. Raises a 400 ApiError when invalid."""
+@functools.lru_cache(maxsize=4)
+def _b64decode(data: str) -> bytes:
+    """Cached: a request's image is decoded for the request log and again for the model
+    (a failure is not cached, so each caller raises with its own field name)."""
     text = "".join(data.split())  # drop whitespace; 10x faster than a regex on megabytes
     text = text.replace("-", "+").replace("_", "/")
     text += "=" * (-len(text) % 4)
+    return base64.b64decode(text, validate=True)
+
+
+def b64decode_any(data: str, field: str = "data") -> bytes:
+    """Decode standard or URL-safe base64, padded or not. Raises a 400 ApiError when invalid."""
     try:
-        return base64.b64decode(text, validate=True)
+        return _b64decode(data)
     except (binascii.Error, ValueError):
         shown = data if len(data) <= 40 else data[:40] + "..."
         raise invalid_argument(
