@@ -5,12 +5,12 @@ VENV := functions/venv
 PY := $(VENV)/bin/python
 export CI ?= true
 
-.PHONY: dev test bench demo lint install clean
+.PHONY: dev test bench demo lint install web clean
 
 dev: install ## run the whole stack locally; prints "API ready at <url>"
 	$(PY) -m devtools.stack $(STACK_ARGS)
 
-test: install ## run every test against real emulators
+test: install $(CHROMIUM_STAMP) ## run every test against real emulators (browser tests included)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install ## performance benchmarks (never part of `make test`)
@@ -23,7 +23,22 @@ lint: install
 	$(VENV)/bin/ruff check functions devtools tests benchmarks
 	$(VENV)/bin/mypy
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed public/index.html
+
+web: public/index.html ## build the web app (web/ → public/, what Hosting serves)
+
+# The built app is not committed: public/ is rebuilt whenever a source of the app changes.
+public/index.html: node_modules/.installed $(shell find web -type f)
+	node web/build.mjs
+
+# Debian's chromium for the browser tests (a Playwright browser download does not work offline).
+# The stamp lives in the venv so that `make clean` forgets it; apt-get runs only when missing.
+CHROMIUM_STAMP := $(VENV)/.chromium
+$(CHROMIUM_STAMP): $(VENV)/.installed
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+	@touch $@
 
 # functions/venv is also what firebase-tools uses for the Python functions.
 $(VENV)/.installed: requirements.txt functions/requirements.txt
@@ -36,4 +51,4 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 clean:
-	rm -rf $(VENV) node_modules .stack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules public .stack .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,62 @@
+// The REST API under /api (docs/api.md), reached through Hosting's /api/** rewrite with the
+// user's ID token. Errors come back as ApiError with the server's own message for people.
+
+export class ApiError extends Error {
+  constructor(httpStatus, status, message) {
+    super(message);
+    this.httpStatus = httpStatus;
+    this.status = status;
+  }
+
+  /** 409 FAILED_PRECONDITION: another message of this session is still running. */
+  get busy() {
+    return this.httpStatus === 409;
+  }
+}
+
+export function createApi(auth) {
+  async function request(method, path, { json, form } = {}) {
+    const user = auth.currentUser;
+    if (!user) throw new ApiError(401, 'UNAUTHENTICATED', 'You are signed out. Sign in again.');
+    const headers = { Authorization: `Bearer ${await user.getIdToken()}` };
+    let body;
+    if (json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(json);
+    } else if (form) {
+      body = form; // the browser sets the multipart boundary
+    }
+    let response;
+    try {
+      response = await fetch(`/api${path}`, { method, headers, body });
+    } catch {
+      throw new ApiError(0, 'UNAVAILABLE', 'The server cannot be reached. Check your connection and try again.');
+    }
+    if (response.status === 204) return null;
+    const payload = await response.json().catch(() => null);
+    if (!response.ok) {
+      const error = payload?.error ?? {};
+      throw new ApiError(response.status, error.status ?? 'UNKNOWN',
+        error.message ?? `The server answered ${response.status}. Please try again.`);
+    }
+    return payload;
+  }
+
+  const session = (id) => `/chat/sessions/${encodeURIComponent(id)}`;
+  return {
+    createSession: (fields) => request('POST', '/chat/sessions', { json: fields }),
+    listSessions: ({ limit = 20, cursor } = {}) => {
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (cursor) query.set('cursor', cursor);
+      return request('GET', `/chat/sessions?${query}`);
+    },
+    updateSession: (id, fields) => request('PATCH', session(id), { json: fields }),
+    deleteSession: (id) => request('DELETE', session(id)),
+    sendMessage: (id, message) => request('POST', `${session(id)}/message`, { json: message }),
+    uploadImage: (file) => {
+      const form = new FormData();
+      form.append('file', file, file.name || 'pasted-image.png');
+      return request('POST', '/upload/temp', { form });
+    },
+  };
+}

@@ -1,0 +1,170 @@
+// Writing a message: text, attached images (picker, drag-and-drop, paste; reorder and remove
+// before sending), aspect ratio for this message, image-only. Enter sends, Shift+Enter breaks.
+import { h, uid } from '../dom.js';
+import { plural } from '../format.js';
+import { ASPECT_RATIOS, MAX_IMAGES_PER_MESSAGE, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from '../options.js';
+
+export class Composer {
+  constructor({ api }, { onSend }) {
+    this.api = api;
+    this.onSend = onSend;
+    this.attachments = []; // {key, file, preview, storagePath?, error?, upload: Promise}
+    this.chatAspect = '1:1';
+    this.text = h('textarea', {
+      rows: 2, maxlength: 8000, placeholder: 'Describe an edit, e.g. “make the lighting warmer”',
+      onkeydown: (event) => this.onKey(event), onpaste: (event) => this.onPaste(event),
+    });
+    this.picker = h('input', {
+      type: 'file', accept: UPLOAD_TYPES.join(','), multiple: true, hidden: true,
+      onchange: () => { this.addFiles([...this.picker.files]); this.picker.value = ''; },
+    });
+    this.aspect = h('select', { 'aria-label': 'Aspect ratio for this message' });
+    this.imageOnly = h('input', { type: 'checkbox', id: uid('image-only') });
+    this.tray = h('ol', { class: 'tray', 'aria-label': 'Images to send, in order' });
+    this.message = h('p', { class: 'form-message', role: 'status', 'aria-live': 'polite' });
+    this.sendButton = h('button', { type: 'submit', class: 'primary send' }, 'Send');
+    const textId = uid('message');
+    this.text.id = textId;
+    this.el = h('form', { class: 'composer', onsubmit: (event) => { event.preventDefault(); this.submit(); } },
+      this.tray,
+      h('label', { for: textId, class: 'visually-hidden' }, 'Message'),
+      h('div', { class: 'compose-row' }, this.text, this.sendButton),
+      h('div', { class: 'compose-options' },
+        h('button', { type: 'button', onclick: () => this.picker.click() }, 'Add images'),
+        this.picker,
+        this.aspect,
+        h('span', { class: 'check' }, this.imageOnly, h('label', { for: this.imageOnly.id }, 'Image only')),
+        h('small', { class: 'hint' }, 'Enter sends · Shift+Enter: new line · drop or paste images')),
+      this.message);
+    this.setChatAspect(this.chatAspect);
+  }
+
+  focus() {
+    this.text.focus();
+  }
+
+  /** The chat's own ratio is the default choice ("Chat default (16:9)"). */
+  setChatAspect(ratio) {
+    if (ratio === this.chatAspect && this.aspect.options.length) return;
+    const chosen = this.aspect.value;
+    this.chatAspect = ratio;
+    this.aspect.replaceChildren(...[['', `Chat default (${ratio})`], ...ASPECT_RATIOS.map((r) => [r, r])]
+      .map(([value, text]) => h('option', { value }, text)));
+    this.aspect.value = chosen || '';
+  }
+
+  say(text, isError = false) {
+    this.message.textContent = text;
+    this.message.classList.toggle('error', isError);
+  }
+
+  onKey(event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.submit();
+    }
+  }
+
+  onPaste(event) {
+    const files = [...(event.clipboardData?.files ?? [])].filter((f) => f.type.startsWith('image/'));
+    if (files.length) {
+      event.preventDefault();
+      this.addFiles(files);
+    }
+  }
+
+  addFiles(files) {
+    for (const file of files) {
+      if (this.attachments.length >= MAX_IMAGES_PER_MESSAGE) {
+        this.say(`A message takes at most ${MAX_IMAGES_PER_MESSAGE} images.`, true);
+        break;
+      }
+      const item = { key: uid('attachment'), file, preview: URL.createObjectURL(file) };
+      if (!UPLOAD_TYPES.includes(file.type)) item.error = 'Use a PNG, JPEG or WebP image.';
+      else if (file.size > MAX_UPLOAD_BYTES) item.error = 'Larger than 10 MB.';
+      else item.upload = this.upload(item);
+      this.attachments.push(item);
+    }
+    this.renderTray();
+  }
+
+  async upload(item) {
+    try {
+      const { storagePath } = await this.api.uploadImage(item.file);
+      item.storagePath = storagePath;
+    } catch (error) {
+      item.error = error.message;
+    }
+    this.renderTray();
+  }
+
+  move(index, by) {
+    const [item] = this.attachments.splice(index, 1);
+    this.attachments.splice(index + by, 0, item);
+    this.renderTray();
+    this.tray.children[index + by]?.querySelector(by < 0 ? '.earlier' : '.later')?.focus();
+  }
+
+  remove(index) {
+    const [item] = this.attachments.splice(index, 1);
+    URL.revokeObjectURL(item.preview);
+    this.renderTray();
+    (this.tray.querySelector('.remove') ?? this.text).focus();
+  }
+
+  renderTray() {
+    const count = this.attachments.length;
+    this.tray.hidden = count === 0;
+    this.tray.replaceChildren(...this.attachments.map((item, i) => {
+      const name = `image ${i + 1}`;
+      let state = null;
+      if (item.error) state = h('span', { class: 'error' }, item.error);
+      else if (!item.storagePath) state = h('span', { class: 'uploading' }, 'Uploading…');
+      return h('li', { class: item.error ? 'invalid' : '', dataset: { key: item.key } },
+        h('img', { src: item.preview, alt: `Attached ${name}${item.file.name ? ` (${item.file.name})` : ''}` }),
+        h('span', { class: 'order', 'aria-hidden': 'true' }, i + 1),
+        state,
+        h('div', { class: 'tray-actions' },
+          h('button', {
+            type: 'button', class: 'icon earlier', 'aria-label': `Move ${name} earlier`, disabled: i === 0,
+            onclick: () => this.move(i, -1),
+          }, '‹'),
+          h('button', {
+            type: 'button', class: 'icon later', 'aria-label': `Move ${name} later`, disabled: i === count - 1,
+            onclick: () => this.move(i, 1),
+          }, '›'),
+          h('button', {
+            type: 'button', class: 'icon remove', 'aria-label': `Remove ${name}`, onclick: () => this.remove(i),
+          }, '×')));
+    }));
+  }
+
+  async submit() {
+    const text = this.text.value.trim();
+    const items = [...this.attachments];
+    if (!text && !items.length) {
+      this.say('Write what to change, or attach an image.', true);
+      this.text.focus();
+      return;
+    }
+    if (items.some((item) => item.error)) {
+      this.say('Remove the images that could not be used first.', true);
+      return;
+    }
+    if (items.some((item) => !item.storagePath)) {
+      this.say(`Uploading ${plural(items.filter((i) => !i.storagePath).length, 'image')}…`);
+      await Promise.all(items.map((item) => item.upload));
+      if (items.some((item) => item.error)) return this.say('Some images could not be uploaded.', true);
+    }
+    const message = { text, refUrls: items.map((item) => item.storagePath), imageOnly: this.imageOnly.checked };
+    if (this.aspect.value) message.aspectRatio = this.aspect.value;
+    const previews = items.map((item) => ({ src: item.preview }));
+    // The previews' blob URLs stay alive: the pending bubble shows them until the server's turn
+    // (with its stored copies) replaces it.
+    this.attachments = [];
+    this.text.value = '';
+    this.say('');
+    this.renderTray();
+    this.onSend(message, previews);
+  }
+}
