@@ -10,7 +10,8 @@ Services, started in parallel:
 - auth: the Firebase Auth emulator from firebase-tools (node_modules, pinned in package.json);
 - storage: gcp-storage-emulator (PyPI), reached through STORAGE_EMULATOR_HOST;
 - gemini: devtools.gemini_emulator, unless GEMINI_API_KEY is set (then the real API is used);
-- functions: devtools.functions_host, which serves functions/main.py with functions-framework.
+- functions: devtools.functions_host, which serves functions/main.py with functions-framework;
+- web: devtools.web_server, the built app (public/) with Hosting's `/api/**` rewrite to the functions.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from devtools.web_server import INIT_JSON, init_json
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_ID = "demo-imagechat"
@@ -82,6 +85,7 @@ class Ports:
     functions: int
     hub: int
     logging: int
+    web: int
 
     @classmethod
     def from_firebase_json(cls) -> Ports:
@@ -94,11 +98,12 @@ class Ports:
             functions=emulators["functions"]["port"],
             hub=emulators["hub"]["port"],
             logging=emulators["logging"]["port"],
+            web=emulators["hosting"]["port"],
         )
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(*free_ports(7))
+        return cls(*free_ports(len(fields(cls))))
 
 
 def firestore_jar() -> Path | None:
@@ -211,6 +216,11 @@ class Stack:
         return f"{self.functions_url}/{PROJECT_ID}/{REGION}/{name}"
 
     @property
+    def web_url(self) -> str:
+        """The web app, served as Hosting serves it (with the `/api/**` rewrite)."""
+        return f"http://{HOST}:{self.ports.web}"
+
+    @property
     def firestore_host(self) -> str:
         return f"{HOST}:{self.ports.firestore}"
 
@@ -270,6 +280,15 @@ class Stack:
                 env=self.env,
                 # With GEMINI_API_KEY the real API is meant, whatever the shell says.
                 unset=("GOOGLE_GEMINI_BASE_URL",) if self.use_real_gemini else (),
+            )
+        )
+        config = init_json(PROJECT_ID, BUCKET, auth=self.auth_host, firestore=self.firestore_host)
+        services.append(
+            Service(
+                "web",
+                [py, "-m", "devtools.web_server", "--host", HOST, "--port", str(self.ports.web),
+                 "--root", str(ROOT / "public"), "--api", self.api_url, "--config", json.dumps(config)],
+                f"{self.web_url}{INIT_JSON}",
             )
         )
         return services
@@ -387,6 +406,7 @@ def main() -> int:
     print(f"callables at {stack.callable_url('<name>')}", flush=True)
     print(f"all services up in {seconds:.1f} s", flush=True)
     print(f"API ready at {stack.api_url}", flush=True)
+    print(f"Web app at {stack.web_url}", flush=True)
     failed = None
     try:
         while failed is None and not stopping.wait(0.5):
