@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, expect, sync_playwright
 
 from devtools.stack import ROOT, Stack
 from tests.web.app import WebApp
@@ -61,6 +61,7 @@ def open_app(stack: Stack, browser: Browser, artifacts: Path,
         app = WebApp(context.new_page(), stack, artifacts)
         apps.append(app)
         app.page.goto("/")
+        expect(app.page.locator(".boot")).to_have_count(0)  # started: the sign-in screen or the chats
         return app
 
     yield open_one

@@ -60,5 +60,11 @@ def test_sign_up_upload_and_two_edits_each_seen_pending_first(
     assert full.evaluate("i => i.complete && i.naturalWidth") > 256  # not the thumbnail
     expect(viewer.get_by_text("1024 × 1024 px")).to_be_visible()
     app.screenshot("image-viewer")
+    # The local storage emulator sends no CORS headers, so Download opens the original instead of
+    # saving a blob (a bucket with CORS set up saves it).
+    with app.page.expect_popup() as popup:
+        viewer.get_by_role("button", name="Download").click()
+    assert popup.value.url == full.get_attribute("src")
+    popup.value.close()
     app.page.keyboard.press("Escape")
     expect(viewer).to_be_hidden()
