@@ -86,6 +86,7 @@ export class ChatPane {
     if (!snapshot.exists()) return this.missing();
     this.session = sessionFromDoc(snapshot);
     this.title.textContent = this.session.title;
+    document.title = `${this.session.title} · Image Chat`; // tabs and history entries tell chats apart
     this.meta.textContent = `${modelLabel(this.session.model)} · ${this.session.imageSize}`;
     this.aspect.value = this.session.aspectRatio;
     this.composer.setChatAspect(this.session.aspectRatio);
@@ -218,5 +219,6 @@ export class ChatPane {
   destroy() {
     this.stopListening();
     this.gone = true;
+    document.title = 'Image Chat';
   }
 }
