@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := functions/venv
 PY := $(VENV)/bin/python
+# Set before the rules: make expands prerequisites as it reads them. In the venv, so `make clean` forgets it.
+CHROMIUM_STAMP := $(VENV)/.chromium
 export CI ?= true
 
 .PHONY: dev test bench demo lint install web clean
@@ -32,8 +34,7 @@ public/index.html: node_modules/.installed $(shell find web -type f)
 	node web/build.mjs
 
 # Debian's chromium for the browser tests (a Playwright browser download does not work offline).
-# The stamp lives in the venv so that `make clean` forgets it; apt-get runs only when missing.
-CHROMIUM_STAMP := $(VENV)/.chromium
+# apt-get runs only when chromium is missing.
 $(CHROMIUM_STAMP): $(VENV)/.installed
 	@command -v chromium >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
