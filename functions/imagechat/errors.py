@@ -145,6 +145,9 @@ SESSION_NOT_FOUND = "Chat session not found."
 EDIT_PROMPT_REQUIRED = "Edit prompt is required."
 GENERATION_FAILED = "Image generation failed. Please try again."
 QUOTA_EXHAUSTED = "The image model is over its request quota right now. Please wait a minute and try again."
+# A turn's final write kept losing to other writes on the session (very rare: busy sessions are
+# refused before they contend). Transient: a retry with the same requestId runs the turn again.
+SESSION_CONTENDED = "This session was too busy to save your message. Please send it again."
 REQUEST_ID_REUSED = "requestId was already used for a different message."
 LIBRARY_UNAVAILABLE = "Image library is not available yet: attach the image as an upload instead."
 # A run that lost its lease (it outlived the expiry and another send took the session), or

@@ -9,14 +9,20 @@ A claim is taken in one Firestore transaction on the session document. It
 - refuses when another unexpired lease holds the session,
 - otherwise writes a lease with an expiry (so a crashed instance cannot lock a session
   forever), reserves two turn indexes, and records the request id as running.
+
+Under load many sends reach one session at once. A plain read before the transaction refuses a
+visibly busy session without opening one, so the losers rarely contend with each other or with
+the winner; a claim that still loses to contention is retried a few rounds and then answered
+as busy (someone else is taking the session right now) — never as an error of ours.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from google.cloud import firestore
 
@@ -31,8 +37,10 @@ from imagechat.errors import (
     SessionBusy,
     StillRunning,
 )
-from imagechat.store import paths
+from imagechat.store import paths, transactions
 from imagechat.store.session_store import now
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,25 @@ def _replay_or_raise(record: dict[str, Any]) -> Replay:
 class LeaseStore:
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
+
+    def _take(self, session_ref: firestore.DocumentReference, request_id: str | None,
+              attempt: Callable[[firestore.Transaction], _T], what: str) -> _T:
+        """Runs a lease-taking transaction: refused as busy by a plain read while another run's
+        lease visibly holds the session (no transaction opened), and answered as busy when it
+        keeps losing to contention. A live lease of this same request id is left to the
+        transaction, which says the request is still running."""
+
+        def refuse_if_visibly_busy() -> None:
+            snap = session_ref.get()
+            if not snap.exists:
+                raise NotFound(SESSION_NOT_FOUND)
+            lease = (snap.to_dict() or {}).get("lease")
+            if _is_live(lease, now()) and (request_id is None or (lease or {}).get("requestId") != request_id):
+                raise SessionBusy()
+
+        return transactions.run(
+            self._db, attempt, before_round=refuse_if_visibly_busy, exhausted=SessionBusy, what=what
+        )
 
     def recorded(self, uid: str, session_id: str, request_id: str, payload_hash: str | None = None) -> Replay | None:
         """The final outcome of an earlier attempt with this request id, read before anything
@@ -181,8 +208,7 @@ class LeaseStore:
                 )
             return claim
 
-        result: TurnClaim | Replay = attempt(self._db.transaction())
-        return result
+        return self._take(session_ref, request_id, attempt, "claim")
 
     def hold_for_delete(self, uid: str, session_id: str, ttl_s: float) -> None:
         """Takes the session's lease for a deletion: refused (busy) while a turn runs, and no
@@ -210,7 +236,7 @@ class LeaseStore:
                 },
             )
 
-        attempt(self._db.transaction())
+        self._take(session_ref, None, attempt, "hold for delete")
 
     def _pending_turn(
         self, tx: firestore.Transaction, uid: str, session_id: str, turn_id: str

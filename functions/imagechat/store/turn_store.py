@@ -16,8 +16,8 @@ from typing import Any
 
 from google.cloud import firestore
 
-from imagechat.errors import SESSION_NOT_FOUND, Interrupted, NotFound
-from imagechat.store import paths
+from imagechat.errors import SESSION_CONTENDED, SESSION_NOT_FOUND, Interrupted, NotFound, Unavailable
+from imagechat.store import paths, transactions
 from imagechat.store.leases import TurnClaim
 from imagechat.store.session_store import now
 
@@ -47,6 +47,11 @@ def document_size(value: Any) -> int:
     if isinstance(value, list | tuple):
         return sum(document_size(item) for item in value)
     return 8  # int, float, timestamp, sentinels
+
+
+def _contended() -> Unavailable:
+    """A commit that kept losing to contention: not saved, and worth sending again (transient)."""
+    return Unavailable(SESSION_CONTENDED)
 
 
 class TurnStore:
@@ -111,7 +116,7 @@ class TurnStore:
                     merge=True,
                 )
 
-        attempt(self._db.transaction())
+        transactions.run(self._db, attempt, exhausted=_contended, what="commit exchange")
 
     def commit_failure(
         self, uid: str, session_id: str, claim: TurnClaim, error: dict[str, str], user_turn_written: bool
@@ -138,7 +143,7 @@ class TurnStore:
                     merge=True,
                 )
 
-        attempt(self._db.transaction())
+        transactions.run(self._db, attempt, exhausted=_contended, what="commit failure")
 
     @staticmethod
     def _check_lease(tx: firestore.Transaction, session_ref: firestore.DocumentReference, claim: TurnClaim) -> None:
