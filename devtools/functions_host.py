@@ -2,7 +2,8 @@
 
 - `/{project}/us-central1/{name}`: each function, where the Firebase client SDKs look after
   `connectFunctionsEmulator(functions, "127.0.0.1", <port>)`;
-- `/api/...`: the REST function `api`, as the Hosting rewrite `/api/**` → `api` does in production.
+- `/api/...`: the REST function `api`, as the Hosting rewrite `/api/**` → `api` does in production;
+  any other path is a JSON 404.
 
 Each function gets its own functions-framework app (`create_app`), so requests go through the
 same framework code as in Cloud Functions; this module only mounts them on one port.
@@ -11,6 +12,7 @@ same framework code as in Cloud Functions; this module only mounts them on one p
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -21,8 +23,8 @@ from typing import Any
 
 import flask
 import functions_framework
+import werkzeug
 from functions_framework import execution_id
-from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 
@@ -58,7 +60,15 @@ def create_host(project_id: str, source: Path = SOURCE) -> Any:
         mounts[f"/{project_id}/{REGION}/{name}"] = app
     # The REST function sees `/chat/...` here (mounted at /api) and `/api/chat/...` behind the
     # real Hosting rewrite; it accepts both.
-    return DispatcherMiddleware(NotFound(), mounts)
+    return DispatcherMiddleware(_no_such_function, mounts)
+
+
+def _no_such_function(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    """A path no function is mounted at: a JSON 404 in the API's error shape, not an HTML page."""
+    path = environ.get("PATH_INFO", "")
+    body = {"error": {"status": "NOT_FOUND", "message": f"No function or endpoint at {path!r}."}}
+    response = werkzeug.Response(json.dumps(body), status=404, mimetype="application/json")
+    return response(environ, start_response)
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import functions_framework
 from firebase_functions import https_fn, options
+from werkzeug.exceptions import NotFound
 
 from imagechat.config import GEMINI_API_KEY, TURN_TIMEOUT_S
 from imagechat.firebase_app import ensure_app
@@ -16,6 +18,10 @@ from imagechat.web import callables, rest
 
 # The callable protocol verifies ID tokens with the default app: make sure it exists.
 ensure_app()
+# functions-framework routes with werkzeug before any function runs, and its router refuses some
+# paths (a segment holding a newline) with an HTML 404: hand those to the REST function too, so
+# every answer is our JSON error shape (auth first, then our own routing).
+functions_framework.errorhandler(NotFound)(rest.answer_unrouted)
 
 _CORS = options.CorsOptions(cors_origins="*", cors_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
 # A turn calls the model and writes images: give it room (memory for Pillow, time for retries).

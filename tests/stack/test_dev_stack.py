@@ -49,8 +49,10 @@ def test_each_callable_is_where_connect_functions_emulator_looks(stack: Stack) -
 
 
 def test_unknown_paths_are_404(stack: Stack) -> None:
-    response = requests.get(f"{stack.functions_url}/{stack.project_id}/us-central1/noSuchFunction", timeout=10)
-    assert response.status_code == 404
+    for path in (f"/{stack.project_id}/us-central1/noSuchFunction", "/nowhere", "/nowhere%0A"):
+        response = requests.get(f"{stack.functions_url}{path}", timeout=10)
+        assert response.status_code == 404
+        assert response.json()["error"]["status"] == "NOT_FOUND"  # JSON, not an HTML page
 
 
 def _descendants(pid: int) -> set[int]:

@@ -69,6 +69,11 @@ def handle(request: flask.Request) -> flask.Response:
         return _error(Internal(UNEXPECTED_ERROR))
 
 
+def answer_unrouted(_: Exception) -> flask.Response:
+    """The framework's 404 for a path its router would not take: answered by `handle`."""
+    return handle(flask.request)
+
+
 def _resolve(method: str, path: str, shown_path: str) -> tuple[Handler, dict[str, str]]:
     """The handler of a route: NotFound for an unknown path, MethodNotAllowed for another method."""
     matches = [(m, h, match) for m, rx, h in _ROUTES if (match := rx.match(path))]
