@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,6 +27,7 @@ from functions_framework import execution_id
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 
+from devtools.serving import serve_until_stopped
 from devtools.stack import PROJECT_ID, REGION, ROOT
 
 SOURCE = ROOT / "functions" / "main.py"
@@ -79,19 +79,7 @@ def main(argv: Iterable[str] | None = None) -> int:
 
     project_id = os.environ.get("GCLOUD_PROJECT", PROJECT_ID)
     server = make_server(args.host, args.port, create_host(project_id), threaded=True)
-
-    def on_signal(signum: int, _frame: object) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    print(f"functions listening on http://{args.host}:{args.port}", flush=True)
-    try:
-        server.serve_forever()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        server.server_close()
-    return 0
+    return serve_until_stopped(server, f"functions listening on http://{args.host}:{args.port}")
 
 
 if __name__ == "__main__":

@@ -17,12 +17,13 @@ import argparse
 import http.client
 import json
 import mimetypes
-import signal
 import sys
 import urllib.parse
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from devtools.serving import serve_until_stopped
 
 INIT_JSON = "/__/firebase/init.json"
 API_PREFIX = "/api"
@@ -164,19 +165,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         print(f"{root}/index.html is missing: build the app first (make install).", file=sys.stderr, flush=True)
         return 1
     server = make_server(args.host, args.port, root=root, api_url=args.api, config=json.loads(args.config))
-
-    def on_signal(signum: int, _frame: object) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    print(f"web app on http://{args.host}:{args.port}", flush=True)
-    try:
-        server.serve_forever()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        server.server_close()
-    return 0
+    return serve_until_stopped(server, f"web app on http://{args.host}:{args.port}")
 
 
 if __name__ == "__main__":
