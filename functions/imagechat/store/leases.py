@@ -1,6 +1,7 @@
 """Turn claims: one turn at a time per session, and idempotent retries.
 
-A claim is taken in one Firestore transaction on the session document. It
+A claim is decided on a plain read of the session document (and the request record) and written
+as one batch that holds only if the session document is unchanged since that read. It
 - replays the recorded outcome when the request id was seen before (or says it still runs);
   a transient failure (UNAVAILABLE, RESOURCE_EXHAUSTED, INTERNAL) is not final: the retry runs,
 - treats a `running` record whose run no longer holds a live lease as interrupted: the run
@@ -10,19 +11,19 @@ A claim is taken in one Firestore transaction on the session document. It
 - otherwise writes a lease with an expiry (so a crashed instance cannot lock a session
   forever), reserves two turn indexes, and records the request id as running.
 
-Under load many sends reach one session at once. A plain read before the transaction refuses a
-visibly busy session without opening one, so the losers rarely contend with each other or with
-the winner; a claim that still loses to contention is retried a few rounds and then answered
-as busy (someone else is taking the session right now) — never as an error of ours.
+Under load many sends reach one session at once. No transaction means no read locks, so the
+contenders never abort each other: exactly one conditional write wins per version of the
+session document; each loser reads again, sees the winner's lease and is answered busy. A claim
+that keeps losing (the document keeps changing) is answered busy after a few rounds — never as
+an error of ours.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from google.cloud import firestore
 
@@ -39,8 +40,6 @@ from imagechat.errors import (
 )
 from imagechat.store import paths, transactions
 from imagechat.store.session_store import now
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -109,30 +108,21 @@ class LeaseStore:
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
 
-    def _take(self, session_ref: firestore.DocumentReference, request_id: str | None,
-              attempt: Callable[[firestore.Transaction], _T], what: str) -> _T:
-        """Runs a lease-taking transaction: refused as busy by a plain read while another run's
-        lease visibly holds the session (no transaction opened), and answered as busy when it
-        keeps losing to contention. A live lease of this same request id is left to the
-        transaction, which says the request is still running."""
+    def _read_session(self, session_ref: firestore.DocumentReference) -> firestore.DocumentSnapshot:
+        snap = session_ref.get()
+        if not snap.exists:
+            raise NotFound(SESSION_NOT_FOUND)
+        return snap
 
-        def refuse_if_visibly_busy() -> None:
-            snap = session_ref.get()
-            if not snap.exists:
-                raise NotFound(SESSION_NOT_FOUND)
-            lease = (snap.to_dict() or {}).get("lease")
-            if _is_live(lease, now()) and (request_id is None or (lease or {}).get("requestId") != request_id):
-                raise SessionBusy()
-
-        return transactions.run(
-            self._db, attempt, before_round=refuse_if_visibly_busy, exhausted=SessionBusy, what=what
-        )
+    def _if_unchanged(self, snap: firestore.DocumentSnapshot) -> Any:
+        """The precondition that makes a write of the session lose when it changed since `snap`."""
+        return self._db.write_option(last_update_time=snap.update_time)
 
     def recorded(self, uid: str, session_id: str, request_id: str, payload_hash: str | None = None) -> Replay | None:
         """The final outcome of an earlier attempt with this request id, read before anything
         else is done (a retry must not need its temporary uploads again): a Replay, or the
         recorded final error raised. None when the turn has to be claimed (unknown id, still
-        running, or a transient failure); the claim transaction decides authoritatively."""
+        running, or a transient failure); the claim decides authoritatively."""
         snap = paths.requests(self._db, uid, session_id).document(request_id).get()
         record = (snap.to_dict() or {}) if snap.exists else {}
         _check_same_payload(record, payload_hash)
@@ -143,21 +133,22 @@ class LeaseStore:
     def claim(
         self, uid: str, session_id: str, request_id: str | None, ttl_s: float, payload_hash: str | None = None
     ) -> TurnClaim | Replay:
+        """Replays, refuses as busy, or takes the lease. Read plainly, written as one batch
+        conditional on the session document being unchanged since the read: every write of a
+        request record or of a run's turns also writes the session document, so the condition
+        covers everything the decision read."""
         session_ref = paths.session(self._db, uid, session_id)
         request_ref = paths.requests(self._db, uid, session_id).document(request_id) if request_id else None
         turns = paths.turns(self._db, uid, session_id)
         user_turn_id, model_turn_id = turns.document().id, turns.document().id
 
-        @firestore.transactional
-        def attempt(tx: firestore.Transaction) -> TurnClaim | Replay:
-            snap = session_ref.get(transaction=tx)
-            if not snap.exists:
-                raise NotFound(SESSION_NOT_FOUND)
+        def attempt() -> TurnClaim | Replay:
+            snap = self._read_session(session_ref)
             session = snap.to_dict() or {}
             stamp = now()
             lease = session.get("lease")
             live = _is_live(lease, stamp)
-            record = request_ref.get(transaction=tx) if request_ref is not None else None
+            record = request_ref.get() if request_ref is not None else None
             previous = (record.to_dict() or {}) if record is not None and record.exists else None
             if previous is not None:
                 _check_same_payload(previous, payload_hash)
@@ -167,7 +158,7 @@ class LeaseStore:
                 raise SessionBusy()
             # Turns left `pending` by dead runs: the expired lease's, and this request's earlier attempt's.
             stale_ids = sorted({t for t in ((lease or {}).get("userTurnId"), (previous or {}).get("userTurnId")) if t})
-            stale_turns = [ref for ref in (self._pending_turn(tx, uid, session_id, t) for t in stale_ids) if ref]
+            stale_turns = [ref for ref in (self._pending_turn(uid, session_id, t) for t in stale_ids) if ref]
             first = int(session.get("nextIndex", 0))
             claim = TurnClaim(
                 lease_id=uuid.uuid4().hex,
@@ -177,7 +168,8 @@ class LeaseStore:
                 model_index=first + 1,
                 request_id=request_id,
             )
-            tx.update(
+            batch = self._db.batch()
+            batch.update(
                 session_ref,
                 {
                     "lease": {
@@ -189,14 +181,15 @@ class LeaseStore:
                     "nextIndex": first + 2,
                     **({"turnCount": firestore.Increment(len(stale_turns))} if stale_turns else {}),
                 },
+                option=self._if_unchanged(snap),
             )
             for stale_turn in stale_turns:
-                tx.update(stale_turn, {"status": "failed", "error": INTERRUPTED})
+                batch.update(stale_turn, {"status": "failed", "error": INTERRUPTED})
             if lease and lease.get("requestId") and lease["requestId"] != request_id:
                 stale_request = paths.requests(self._db, uid, session_id).document(lease["requestId"])
-                tx.set(stale_request, {"state": "failed", "error": INTERRUPTED}, merge=True)
+                batch.set(stale_request, {"state": "failed", "error": INTERRUPTED}, merge=True)
             if request_ref is not None:
-                tx.set(
+                batch.set(
                     request_ref,
                     {
                         "state": "running",
@@ -206,25 +199,25 @@ class LeaseStore:
                         "createdAt": stamp,
                     },
                 )
+            transactions.commit_if_unchanged(batch)
             return claim
 
-        return self._take(session_ref, request_id, attempt, "claim")
+        return transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="claim")
 
     def hold_for_delete(self, uid: str, session_id: str, ttl_s: float) -> None:
         """Takes the session's lease for a deletion: refused (busy) while a turn runs, and no
-        send can start while the session's objects and documents are being deleted."""
+        send can start while the session's objects and documents are being deleted. Written
+        conditionally, like a claim."""
         session_ref = paths.session(self._db, uid, session_id)
 
-        @firestore.transactional
-        def attempt(tx: firestore.Transaction) -> None:
-            snap = session_ref.get(transaction=tx)
-            if not snap.exists:
-                raise NotFound(SESSION_NOT_FOUND)
+        def attempt() -> None:
+            snap = self._read_session(session_ref)
             lease = (snap.to_dict() or {}).get("lease")
             stamp = now()
             if _is_live(lease, stamp):
                 raise SessionBusy()
-            tx.update(
+            batch = self._db.batch()
+            batch.update(
                 session_ref,
                 {
                     "lease": {
@@ -234,14 +227,14 @@ class LeaseStore:
                         "expiresAt": stamp + timedelta(seconds=ttl_s),
                     }
                 },
+                option=self._if_unchanged(snap),
             )
+            transactions.commit_if_unchanged(batch)
 
-        self._take(session_ref, None, attempt, "hold for delete")
+        transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="hold for delete")
 
-    def _pending_turn(
-        self, tx: firestore.Transaction, uid: str, session_id: str, turn_id: str
-    ) -> firestore.DocumentReference | None:
+    def _pending_turn(self, uid: str, session_id: str, turn_id: str) -> firestore.DocumentReference | None:
         """The user turn a dead run left `pending`, so that it can be marked failed."""
         ref = paths.turns(self._db, uid, session_id).document(turn_id)
-        snap = ref.get(transaction=tx)
+        snap = ref.get()
         return ref if snap.exists and (snap.to_dict() or {}).get("status") == "pending" else None
