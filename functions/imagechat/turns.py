@@ -120,10 +120,12 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         _record_failure(deps, uid, session_id, claim, exc, user_turn_written, timings)
         raise
     except Exception as exc:  # an unexpected bug must still free the session
-        logger.error("send message crashed", sessionId=session_id, error=repr(exc))
         failure = Internal(GENERATION_FAILED)
         timings = _timings(progress, started, stage_started)
+        # Raises NotFound when the session was deleted meanwhile (then its objects vanished
+        # under the run, which is what crashed it): that is a 404, not our bug.
         _record_failure(deps, uid, session_id, claim, failure, user_turn_written, timings)
+        logger.error("send message crashed", sessionId=session_id, error=repr(exc))
         raise failure from exc
 
     logger.info(
@@ -240,5 +242,8 @@ def _record_failure(
     )
     try:
         deps.turns.commit_failure(uid, session_id, claim, exc.as_dict(), user_turn_written)
+    except NotFound:
+        logger.warn("turn abandoned: the session was deleted", uid=uid, sessionId=session_id)
+        raise
     except Exception as commit_error:  # the lease expires on its own; keep the original error
         logger.error("could not record a failed turn", sessionId=session_id, error=repr(commit_error))
