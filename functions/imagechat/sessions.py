@@ -11,7 +11,7 @@ from typing import Any
 from imagechat import config
 from imagechat.deps import Deps
 from imagechat.errors import SESSION_NOT_FOUND, InvalidArgument, NotFound
-from imagechat.images.outputs import delete_session_objects
+from imagechat.images.cleanup import delete_session_objects
 from imagechat.schemas import (
     CreateSessionRequest,
     CreateSessionResponse,

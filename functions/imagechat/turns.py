@@ -18,7 +18,7 @@ from typing import Any
 
 from firebase_functions import logger
 
-from imagechat import config, history
+from imagechat import clock, config, history
 from imagechat.deps import Deps
 from imagechat.errors import (
     EDIT_PROMPT_REQUIRED,
@@ -31,12 +31,12 @@ from imagechat.errors import (
 )
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
+from imagechat.images.cleanup import delete_outputs
 from imagechat.images.inputs import check_library_refs, resolve_references, source_attachments, store_inputs
-from imagechat.images.outputs import delete_outputs, save_output
+from imagechat.images.outputs import save_output
 from imagechat.schemas import SendMessageRequest, SendMessageResponse, TurnView, dump
 from imagechat.sessions import load_session
 from imagechat.store.leases import Replay, TurnClaim
-from imagechat.store.session_store import now
 from imagechat.store.turn_store import ExchangeOutcome, document_size
 
 
@@ -50,7 +50,7 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     text = req.text.strip()
     if not text and not req.ref_urls and not req.image_ids:
         raise InvalidArgument(EDIT_PROMPT_REQUIRED)
-    max_images = config.MAX_INPUT_IMAGES_BY_MODEL.get(session["model"], config.MAX_IMAGES_PER_MESSAGE)
+    max_images = config.model_spec(session["model"]).max_input_images
     count = len(req.ref_urls) + len(req.image_ids)
     if count > max_images:
         raise InvalidArgument(
@@ -187,7 +187,7 @@ def _outcome(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: Mod
         model_turn.update(text=reply.text, images=images, content=reply.content, status="complete")
         model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=claim.model_turn_id)
     view = TurnView.model_validate(
-        {**model_turn, "id": claim.model_turn_id, "index": claim.model_index, "role": "model", "createdAt": now()}
+        {**model_turn, "id": claim.model_turn_id, "index": claim.model_index, "role": "model", "createdAt": clock.now()}
     )
     return ExchangeOutcome(
         user_status="blocked" if reply.blocked else "complete",

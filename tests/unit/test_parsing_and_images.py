@@ -10,8 +10,9 @@ from PIL import Image
 
 from imagechat.errors import InvalidArgument
 from imagechat.gemini.parsing import parse_response
+from imagechat.images.conversion import as_png, thumbnail
 from imagechat.images.urls import UrlStyle, download_url, owned_by, storage_path_of
-from imagechat.images.validation import as_png, inspect_image, thumbnail
+from imagechat.images.validation import inspect_image
 
 USAGE = types.GenerateContentResponseUsageMetadata(prompt_token_count=10, candidates_token_count=1290,
                                                    total_token_count=1300)

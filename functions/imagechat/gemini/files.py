@@ -12,11 +12,12 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from google import genai
 from google.genai import types
 
+from imagechat import clock
 from imagechat.errors import Unavailable
 from imagechat.store.files_cache import CachedFile, FilesCacheStore
 
@@ -69,7 +70,7 @@ class FilesApiCache:
         if ref.sha256 in self._resolved:
             return self._resolved[ref.sha256]
         entry = self._store.get(ref.sha256)
-        if entry is None or entry.expires_at - self._margin <= datetime.now(UTC):
+        if entry is None or entry.expires_at - self._margin <= clock.now():
             entry = self._upload(ref)
             self._store.put(entry)
             self._uploaded_now.add(ref.sha256)
@@ -86,7 +87,7 @@ class FilesApiCache:
         file = self._wait_active(file)
         if not file.name or not file.uri:
             raise Unavailable("Image upload to the model failed. Please try again.")
-        expires = file.expiration_time or datetime.now(UTC) + FILES_TTL
+        expires = file.expiration_time or clock.now() + FILES_TTL
         return CachedFile(ref.sha256, file.name, file.uri, file.mime_type or ref.mime_type, expires)
 
     def _wait_active(self, file: types.File) -> types.File:

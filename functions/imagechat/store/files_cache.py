@@ -11,8 +11,8 @@ from datetime import datetime
 
 from google.cloud import firestore
 
+from imagechat import clock
 from imagechat.store import paths
-from imagechat.store.session_store import now
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class FilesCacheStore:
                 "uri": entry.uri,
                 "mimeType": entry.mime_type,
                 "expiresAt": entry.expires_at,
-                "uploadedAt": now(),
+                "uploadedAt": clock.now(),
             }
         )
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from google.cloud import firestore
 
+from imagechat import clock
 from imagechat.errors import (
     REQUEST_ID_REUSED,
     SESSION_NOT_FOUND,
@@ -39,7 +40,6 @@ from imagechat.errors import (
     StillRunning,
 )
 from imagechat.store import paths, transactions
-from imagechat.store.session_store import now
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class LeaseStore:
         def attempt() -> TurnClaim | Replay:
             snap = self._read_session(session_ref)
             session = snap.to_dict() or {}
-            stamp = now()
+            stamp = clock.now()
             lease = session.get("lease")
             live = _is_live(lease, stamp)
             record = request_ref.get() if request_ref is not None else None
@@ -213,7 +213,7 @@ class LeaseStore:
         def attempt() -> None:
             snap = self._read_session(session_ref)
             lease = (snap.to_dict() or {}).get("lease")
-            stamp = now()
+            stamp = clock.now()
             if _is_live(lease, stamp):
                 raise SessionBusy()
             batch = self._db.batch()

@@ -10,15 +10,12 @@ from typing import Any
 
 from google.cloud import firestore
 
+from imagechat import clock
 from imagechat.errors import InvalidArgument
 from imagechat.store import paths
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DELETE_PAGE = 300
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def valid_session_id(session_id: str) -> bool:
@@ -50,7 +47,7 @@ class SessionStore:
 
     def create(self, uid: str, fields: dict[str, Any]) -> dict[str, Any]:
         ref = paths.sessions(self._db, uid).document()
-        stamp = now()
+        stamp = clock.now()
         doc = {
             **fields,
             "createdAt": stamp,
@@ -87,7 +84,7 @@ class SessionStore:
         return page, next_cursor
 
     def update(self, uid: str, session_id: str, fields: dict[str, Any]) -> None:
-        paths.session(self._db, uid, session_id).update({**fields, "lastActive": now()})
+        paths.session(self._db, uid, session_id).update({**fields, "lastActive": clock.now()})
 
     def delete_tree(self, uid: str, session_id: str) -> None:
         """Deletes the turns, the idempotency records, then the session document."""

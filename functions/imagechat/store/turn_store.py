@@ -16,10 +16,10 @@ from typing import Any
 
 from google.cloud import firestore
 
+from imagechat import clock
 from imagechat.errors import SESSION_CONTENDED, SESSION_NOT_FOUND, Interrupted, NotFound, Unavailable
 from imagechat.store import paths, transactions
 from imagechat.store.leases import TurnClaim
-from imagechat.store.session_store import now
 
 
 @dataclass
@@ -78,7 +78,7 @@ class TurnStore:
     def write_user_turn(self, uid: str, session_id: str, claim: TurnClaim, doc: dict[str, Any]) -> None:
         """The pending user turn, written before the model is called (clients see progress)."""
         ref = paths.turns(self._db, uid, session_id).document(claim.user_turn_id)
-        ref.set({**doc, "role": "user", "index": claim.user_index, "status": "pending", "createdAt": now()})
+        ref.set({**doc, "role": "user", "index": claim.user_index, "status": "pending", "createdAt": clock.now()})
 
     def set_attachments(self, uid: str, session_id: str, turn_id: str, attachments: Sequence[dict[str, Any]]) -> None:
         """Points the user turn at the session's own copies of its images."""
@@ -93,7 +93,7 @@ class TurnStore:
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
             self._check_lease(tx, session_ref, claim)
-            stamp = now()
+            stamp = clock.now()
             tx.set(
                 turns.document(claim.model_turn_id),
                 {**outcome.model_turn, "role": "model", "index": claim.model_index, "createdAt": stamp},
@@ -128,7 +128,7 @@ class TurnStore:
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
             self._check_lease(tx, session_ref, claim)
-            session_update: dict[str, Any] = {"lastActive": now(), "lease": firestore.DELETE_FIELD}
+            session_update: dict[str, Any] = {"lastActive": clock.now(), "lease": firestore.DELETE_FIELD}
             if user_turn_written:
                 tx.update(
                     paths.turns(self._db, uid, session_id).document(claim.user_turn_id),
