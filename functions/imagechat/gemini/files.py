@@ -19,7 +19,8 @@ from google.genai import types
 
 from imagechat import clock
 from imagechat.errors import Unavailable
-from imagechat.store.files_cache import CachedFile, FilesCacheStore
+from imagechat.store.documents import CachedFile
+from imagechat.store.files_cache import FilesCacheStore
 
 FILES_TTL = timedelta(hours=48)
 _ACTIVE_WAIT_S = 60.0
@@ -87,8 +88,15 @@ class FilesApiCache:
         file = self._wait_active(file)
         if not file.name or not file.uri:
             raise Unavailable("Image upload to the model failed. Please try again.")
-        expires = file.expiration_time or clock.now() + FILES_TTL
-        return CachedFile(ref.sha256, file.name, file.uri, file.mime_type or ref.mime_type, expires)
+        uploaded = clock.now()
+        return CachedFile(
+            sha256=ref.sha256,
+            name=file.name,
+            uri=file.uri,
+            mime_type=file.mime_type or ref.mime_type,
+            expires_at=file.expiration_time or uploaded + FILES_TTL,
+            uploaded_at=uploaded,
+        )
 
     def _wait_active(self, file: types.File) -> types.File:
         deadline = time.monotonic() + _ACTIVE_WAIT_S

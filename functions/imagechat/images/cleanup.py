@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import session_prefix
+from imagechat.store.documents import OutputImage
 
 
-def delete_outputs(storage: ImageStorage, images: list[dict[str, Any]]) -> None:
+def delete_outputs(storage: ImageStorage, images: Sequence[OutputImage]) -> None:
     """Removes output images (and thumbnails) that no turn will reference."""
-    paths = [image["storagePath"] for image in images]
-    paths += [image["thumbnail"]["storagePath"] for image in images if image.get("thumbnail")]
+    paths = [image.storage_path for image in images]
+    paths += [image.thumbnail.storage_path for image in images if image.thumbnail is not None]
     storage.delete(paths)
 
 
