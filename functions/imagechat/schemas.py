@@ -45,7 +45,7 @@ class CreateSessionRequest(_Schema):
     image_size: str | None = Field(
         default=None,
         description=f"Output size, default {config.DEFAULT_IMAGE_SIZE}; per model: "
-        + "; ".join(f"{model}: {', '.join(sizes)}" for model, sizes in config.IMAGE_SIZES_BY_MODEL.items())
+        + "; ".join(f"{spec.name}: {', '.join(spec.image_sizes)}" for spec in config.MODEL_SPECS.values())
         + ".",
     )
 

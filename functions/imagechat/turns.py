@@ -18,7 +18,7 @@ from typing import Any
 
 from firebase_functions import logger
 
-from imagechat import config, history
+from imagechat import clock, config, history, views
 from imagechat.deps import Deps
 from imagechat.errors import (
     EDIT_PROMPT_REQUIRED,
@@ -29,14 +29,16 @@ from imagechat.errors import (
     InvalidArgument,
     NotFound,
 )
+from imagechat.gemini.contents import Prompt
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
+from imagechat.images.cleanup import delete_outputs
 from imagechat.images.inputs import check_library_refs, resolve_references, source_attachments, store_inputs
-from imagechat.images.outputs import delete_outputs, save_output
-from imagechat.schemas import SendMessageRequest, SendMessageResponse, TurnView, dump
-from imagechat.sessions import load_session
+from imagechat.images.outputs import save_output
+from imagechat.schemas import SendMessageRequest, SendMessageResponse, dump
+from imagechat.sessions import check_model_options, load_session
+from imagechat.store.documents import Attachment, OutputImage, StoredError, Turn
 from imagechat.store.leases import Replay, TurnClaim
-from imagechat.store.session_store import now
 from imagechat.store.turn_store import ExchangeOutcome, document_size
 
 
@@ -50,13 +52,14 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     text = req.text.strip()
     if not text and not req.ref_urls and not req.image_ids:
         raise InvalidArgument(EDIT_PROMPT_REQUIRED)
-    max_images = config.MAX_INPUT_IMAGES_BY_MODEL.get(session["model"], config.MAX_IMAGES_PER_MESSAGE)
+    max_images = config.model_spec(session.model).max_input_images
     count = len(req.ref_urls) + len(req.image_ids)
     if count > max_images:
         raise InvalidArgument(
-            f"refUrls: {session['model']} accepts at most {max_images} images per message, "
+            f"refUrls: {session.model} accepts at most {max_images} images per message, "
             f"refUrls and imageIds together (got {count})."
         )
+    check_model_options(session.model, aspect_ratio=req.aspect_ratio)
     check_library_refs(req.image_ids, req.ref_urls)
     payload_hash = req.payload_hash() if req.request_id else None
     if req.request_id:  # a retry of a finished request needs nothing else, not even its uploads
@@ -71,14 +74,22 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
 
     user_turn_written = False
     # What is known when a run fails: the stage it reached and the time each finished stage took.
-    progress: dict[str, Any] = {"stage": "inputs", "model": session["model"], "images": len(inputs)}
+    progress: dict[str, Any] = {"stage": "inputs", "model": session.model, "images": len(inputs)}
     stage_started = time.perf_counter()
     try:
         # The pending turn first, so that the input is recorded even if copying the images fails.
         attachments = source_attachments(uid, inputs)
-        deps.turns.write_user_turn(
-            uid, session_id, claim, {"text": text, "attachments": attachments, "requestId": req.request_id}
+        user_turn = Turn(
+            id=claim.user_turn_id,
+            role="user",
+            index=claim.user_index,
+            status="pending",
+            text=text,
+            attachments=tuple(attachments),
+            request_id=req.request_id,
+            created_at=clock.now(),
         )
+        deps.turns.write_user_turn(uid, session_id, user_turn)
         user_turn_written = True
         if inputs:
             attachments = store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs)
@@ -87,23 +98,23 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         stage_started = time.perf_counter()
         window = deps.settings.history_window_exchanges
         earlier = deps.turns.newest_before(uid, session_id, claim.user_index, history.turns_to_read(window))
-        contents = history.contents_for(
-            earlier, attachments, text, window, max_images
-        )
-
+        # History images and this message's images together within the model's cap.
+        replayed = history.exchanges_to_replay(earlier, window, image_budget=max_images - len(attachments))
+        prompt = Prompt(history=replayed, attachments=attachments, text=text)
         options = ChatOptions(
-            model=session["model"],
-            aspect_ratio=req.aspect_ratio or session["aspectRatio"],
-            image_size=session["imageSize"],
+            model=session.model,
+            aspect_ratio=req.aspect_ratio or session.aspect_ratio,
+            image_size=session.image_size,
             image_only=req.image_only,
-            system_prompt=session.get("systemPrompt") or "",
+            system_prompt=session.system_prompt,
         )
         progress.update(stage="model", historyReadMs=_ms(stage_started))
         stage_started = time.perf_counter()
-        reply = deps.model.send(contents, options)  # builds the history parts (Files API) and calls the model
+        reply = deps.model.send(prompt, options)  # builds the history parts (Files API) and calls the model
         progress.update(stage="storage", modelMs=_ms(stage_started))
         stage_started = time.perf_counter()
-        outcome = _outcome(deps, uid, session_id, claim, reply)
+        outputs = [] if reply.blocked else _save_outputs(deps, uid, session_id, claim, reply)
+        outcome = _exchange_outcome(session_id, claim, reply, outputs)
         storage_ms = _ms(stage_started)
         progress.update(stage="commit", storageMs=storage_ms)
         _commit(deps, uid, session_id, claim, outcome, attachments)
@@ -133,7 +144,7 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         uid=uid,
         sessionId=session_id,
         turnId=claim.model_turn_id,
-        status=outcome.model_turn["status"],
+        status=outcome.model_turn.status,
         model=options.model,
         images=len(reply.images),
         filesUploaded=reply.files_uploaded,
@@ -141,7 +152,7 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         modelMs=round(reply.timings_ms.get("modelMs", 0.0), 1),
         storageMs=storage_ms,
         totalMs=_ms(started),
-        usage=reply.usage,
+        usage=reply.usage.model_dump(by_alias=True),
     )
     return SendMessageResponse.model_validate(outcome.response)
 
@@ -152,51 +163,54 @@ def _commit(
     session_id: str,
     claim: TurnClaim,
     outcome: ExchangeOutcome,
-    attachments: list[dict[str, Any]],
+    attachments: list[Attachment],
 ) -> None:
     try:
         deps.turns.commit_exchange(uid, session_id, claim, outcome)
     except Interrupted:
-        delete_outputs(deps.images, outcome.model_turn["images"])  # no turn will reference them
+        delete_outputs(deps.images, outcome.model_turn.images)  # no turn will reference them
         raise
     except NotFound:
         # The session was deleted while the turn ran: remove what this run stored after the
         # deletion swept the session's folder.
-        delete_outputs(deps.images, outcome.model_turn["images"])
-        deps.images.delete([a["storagePath"] for a in attachments])
+        delete_outputs(deps.images, outcome.model_turn.images)
+        deps.images.delete([a.storage_path for a in attachments])
         raise
 
 
-def _outcome(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: ModelReply) -> ExchangeOutcome:
-    """Stores the output images and shapes the documents of the finished exchange."""
-    model_turn: dict[str, Any] = {
-        "finishReason": reply.finish_reason,
-        "usage": reply.usage,
-    }
-    if reply.blocked:
-        model_turn.update(
-            text=reply.blocked_message,
-            images=[],
-            content=[],
-            status="blocked",
-            error={"code": "BLOCKED", "message": reply.blocked_message or ""},
-        )
-    else:
-        images = [
-            save_output(deps.images, uid, session_id, claim.model_turn_id, i, image.data)
-            for i, image in enumerate(reply.images)
-        ]
-        model_turn.update(text=reply.text, images=images, content=reply.content, status="complete")
-        model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=claim.model_turn_id)
-    view = TurnView.model_validate(
-        {**model_turn, "id": claim.model_turn_id, "index": claim.model_index, "role": "model", "createdAt": now()}
+def _save_outputs(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: ModelReply) -> list[OutputImage]:
+    """Stores the reply's images (PNG and thumbnail each) in the session's folder."""
+    return [
+        save_output(deps.images, uid, session_id, claim.model_turn_id, i, image.data)
+        for i, image in enumerate(reply.images)
+    ]
+
+
+def _exchange_outcome(
+    session_id: str, claim: TurnClaim, reply: ModelReply, outputs: list[OutputImage]
+) -> ExchangeOutcome:
+    """The model turn of the finished exchange, and the response recorded for replays, made from
+    that same turn (so the answer and what GET later shows agree, `createdAt` included)."""
+    blocked = reply.blocked_message or ""
+    model_turn = Turn(
+        id=claim.model_turn_id,
+        role="model",
+        index=claim.model_index,
+        status="blocked" if reply.blocked else "complete",
+        text=blocked if reply.blocked else reply.text,
+        error=StoredError(code="BLOCKED", message=blocked) if reply.blocked else None,
+        images=tuple(outputs),  # none when blocked
+        content=() if reply.blocked else tuple(reply.content),
+        finish_reason=reply.finish_reason,
+        usage=reply.usage,
+        created_at=clock.now(),
     )
+    if not reply.blocked:
+        model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=claim.model_turn_id)
     return ExchangeOutcome(
         user_status="blocked" if reply.blocked else "complete",
         model_turn=model_turn,
-        response=dump(SendMessageResponse(turn=view)),
-        usage=reply.usage,
-        last_image=model_turn["images"][0] if model_turn["images"] else None,
+        response=dump(views.sent_message(model_turn)),
     )
 
 
@@ -205,21 +219,22 @@ def _timings(progress: dict[str, Any], started: float, stage_started: float) -> 
     return {**progress, "stageMs": _ms(stage_started), "totalMs": _ms(started)}
 
 
-def fit_model_turn(model_turn: dict[str, Any], **context: Any) -> dict[str, Any]:
+def fit_model_turn(model_turn: Turn, **context: Any) -> Turn:
     """The model turn as it can be stored: one whose document would pass
     MAX_TURN_DOCUMENT_BYTES (Firestore's limit is 1 MiB) loses its `content` — history then
     falls back to the turn's text and images — and a warning is logged."""
-    size = document_size(model_turn)
-    if size <= config.MAX_TURN_DOCUMENT_BYTES or not model_turn.get("content"):
+    stored = model_turn.to_firestore()
+    size = document_size(stored)
+    if size <= config.MAX_TURN_DOCUMENT_BYTES or not model_turn.content:
         return model_turn
     logger.warn(
         "model turn content dropped: document too large",
         bytes=size,
         limit=config.MAX_TURN_DOCUMENT_BYTES,
-        contentBytes=document_size(model_turn["content"]),
+        contentBytes=document_size(stored[Turn.stored_name("content")]),
         **context,
     )
-    return {**model_turn, "content": []}
+    return model_turn.model_copy(update={"content": ()})
 
 
 def _record_failure(
@@ -241,7 +256,7 @@ def _record_failure(
         **timings,
     )
     try:
-        deps.turns.commit_failure(uid, session_id, claim, exc.as_dict(), user_turn_written)
+        deps.turns.commit_failure(uid, session_id, claim, StoredError.of(exc), user_turn_written)
     except NotFound:
         logger.warn("turn abandoned: the session was deleted", uid=uid, sessionId=session_id)
         raise

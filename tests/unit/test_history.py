@@ -1,14 +1,15 @@
-"""Turns → Contents: exchanges, windowing, signatures and image rehydration."""
+"""Turns → Contents: exchanges, windowing, signatures and image rehydration (history.py picks
+the exchanges, gemini/contents.py renders them)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from google.genai import types
 
+from imagechat.gemini.contents import history_contents, user_parts
 from imagechat.gemini.files import ImageRef
 from imagechat.gemini.parsing import stored_content
-from imagechat.history import build_history, complete_exchanges, user_parts
+from imagechat.history import complete_exchanges, exchanges_to_replay
+from imagechat.store.documents import Attachment, ContentPart, OutputImage, Turn, TurnStatus
 
 
 class FileUris:
@@ -25,14 +26,24 @@ class FileUris:
         )
 
 
-def _user(index: int, text: str, status: str = "complete", images: int = 0) -> dict[str, Any]:
-    attachments = [{"sha256": f"in{index}-{i}", "storagePath": f"p/{index}/{i}", "mimeType": "image/png"}
-                   for i in range(images)]
-    return {"id": f"u{index}", "index": index, "role": "user", "text": text, "status": status,
-            "attachments": attachments}
+def build_history(
+    turns: list[Turn], images: FileUris, window: int, image_budget: int | None = None
+) -> list[types.Content]:
+    """What a send does with the turns before its message: pick the exchanges, render them."""
+    return history_contents(exchanges_to_replay(turns, window, image_budget), images)
 
 
-def _model(index: int, status: str = "complete", signature: bytes | None = None) -> dict[str, Any]:
+def _attachment(sha256: str, path: str, mime_type: str = "image/png") -> Attachment:
+    return Attachment(source="upload", source_path=path, storage_path=path, url=f"https://x/{path}",
+                      mime_type=mime_type, sha256=sha256, width=8, height=8)
+
+
+def _user(index: int, text: str, status: TurnStatus = "complete", images: int = 0) -> Turn:
+    attachments = tuple(_attachment(f"in{index}-{i}", f"p/{index}/{i}") for i in range(images))
+    return Turn(id=f"u{index}", index=index, role="user", text=text, status=status, attachments=attachments)
+
+
+def _model(index: int, status: TurnStatus = "complete", signature: bytes | None = None) -> Turn:
     parts = [
         types.Part(text=f"done {index}", thought_signature=signature),
         types.Part(thought=True, text="thinking"),
@@ -40,9 +51,10 @@ def _model(index: int, status: str = "complete", signature: bytes | None = None)
     ]
     content, images, text = stored_content(parts)
     assert len(images) == 1 and text == f"done {index}"
-    stored_images = [{"sha256": f"out{index}", "storagePath": f"o/{index}.png", "mimeType": "image/png"}]
-    return {"id": f"m{index}", "index": index, "role": "model", "text": text, "status": status,
-            "content": content, "images": stored_images}
+    stored_images = (OutputImage(sha256=f"out{index}", storage_path=f"o/{index}.png", mime_type="image/png",
+                                 public_url=f"https://x/o/{index}.png", width=8, height=8),)
+    return Turn(id=f"m{index}", index=index, role="model", text=text, status=status,
+                content=tuple(content), images=stored_images)
 
 
 def test_only_complete_exchanges_count() -> None:
@@ -53,7 +65,7 @@ def test_only_complete_exchanges_count() -> None:
         _user(6, "d"), _model(7),
         _user(8, "e", status="pending"),
     ]
-    assert [(u["id"], m["id"]) for u, m in complete_exchanges(turns)] == [("u0", "m1"), ("u6", "m7")]
+    assert [(u.id, m.id) for u, m in complete_exchanges(turns)] == [("u0", "m1"), ("u6", "m7")]
 
 
 def test_model_content_comes_back_with_signatures_on_file_parts() -> None:
@@ -73,11 +85,11 @@ def test_model_content_comes_back_with_signatures_on_file_parts() -> None:
 def test_stored_content_holds_no_image_bytes() -> None:
     content, _, _ = stored_content([types.Part(inline_data=types.Blob(data=b"x" * 1000, mime_type="image/png"),
                                                thought_signature=b"s")])
-    assert content == [{"part": {"thought_signature": "cw=="}, "image": 0}]
+    assert content == [ContentPart(part={"thought_signature": "cw=="}, image=0)]
 
 
 def test_window_keeps_the_newest_exchanges() -> None:
-    turns = []
+    turns: list[Turn] = []
     for n in range(5):
         turns += [_user(2 * n, f"t{n}"), _model(2 * n + 1)]
     history = build_history(turns, FileUris(), window=2)
@@ -88,7 +100,7 @@ def test_window_keeps_the_newest_exchanges() -> None:
 
 def test_user_parts_keep_image_order_then_text() -> None:
     files = FileUris()
-    attachments = [{"sha256": s, "storagePath": s, "mimeType": "image/jpeg"} for s in ("b", "a", "c")]
+    attachments = [_attachment(s, s, "image/jpeg") for s in ("b", "a", "c")]
     parts = user_parts(attachments, "merge", files)
     assert files.seen == ["b", "a", "c"] and parts[-1].text == "merge"
     assert user_parts([], "", files) == []

@@ -11,26 +11,26 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from google.cloud import firestore
 
+from imagechat import clock
 from imagechat.errors import SESSION_CONTENDED, SESSION_NOT_FOUND, Interrupted, NotFound, Unavailable
 from imagechat.store import paths, transactions
+from imagechat.store.documents import Attachment, RequestRecord, Session, StoredError, Turn, TurnStatus
 from imagechat.store.leases import TurnClaim
-from imagechat.store.session_store import now
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExchangeOutcome:
-    """The documents a finished turn writes (complete or blocked)."""
+    """What a finished turn writes (complete or blocked): the user turn's final status, the model
+    turn, and the response a retry of the same request id replays (the API's JSON body)."""
 
-    user_status: str
-    model_turn: dict[str, Any]
+    user_status: TurnStatus
+    model_turn: Turn
     response: dict[str, Any]
-    usage: dict[str, int] = field(default_factory=dict)
-    last_image: dict[str, Any] | None = None
 
 
 def document_size(value: Any) -> int:
@@ -58,68 +58,66 @@ class TurnStore:
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
 
-    def list(self, uid: str, session_id: str) -> list[dict[str, Any]]:
-        snaps = paths.turns(self._db, uid, session_id).order_by("index").stream()
-        return [{"id": s.id, **(s.to_dict() or {})} for s in snaps]
+    def list(self, uid: str, session_id: str) -> list[Turn]:
+        snaps = paths.turns(self._db, uid, session_id).order_by(Turn.stored_name("index")).stream()
+        return [Turn.from_firestore(s.to_dict(), s.id) for s in snaps]
 
-    def newest_before(self, uid: str, session_id: str, index: int, limit: int) -> builtins.list[dict[str, Any]]:
+    def newest_before(self, uid: str, session_id: str, index: int, limit: int) -> builtins.list[Turn]:
         """The `limit` newest turns below `index`, oldest first: one bounded query per send
         (single-field index on `index`; no composite index needed)."""
+        order = Turn.stored_name("index")
         query = (
             paths.turns(self._db, uid, session_id)
-            .where(filter=firestore.FieldFilter("index", "<", index))
-            .order_by("index", direction=firestore.Query.DESCENDING)
+            .where(filter=firestore.FieldFilter(order, "<", index))
+            .order_by(order, direction=firestore.Query.DESCENDING)
             .limit(limit)
         )
-        turns = [{"id": s.id, **(s.to_dict() or {})} for s in query.stream()]
+        turns = [Turn.from_firestore(s.to_dict(), s.id) for s in query.stream()]
         turns.reverse()
         return turns
 
-    def write_user_turn(self, uid: str, session_id: str, claim: TurnClaim, doc: dict[str, Any]) -> None:
+    def write_user_turn(self, uid: str, session_id: str, turn: Turn) -> None:
         """The pending user turn, written before the model is called (clients see progress)."""
-        ref = paths.turns(self._db, uid, session_id).document(claim.user_turn_id)
-        ref.set({**doc, "role": "user", "index": claim.user_index, "status": "pending", "createdAt": now()})
+        paths.turns(self._db, uid, session_id).document(turn.id).set(turn.to_firestore())
 
-    def set_attachments(self, uid: str, session_id: str, turn_id: str, attachments: Sequence[dict[str, Any]]) -> None:
+    def set_attachments(self, uid: str, session_id: str, turn_id: str, attachments: Sequence[Attachment]) -> None:
         """Points the user turn at the session's own copies of its images."""
-        paths.turns(self._db, uid, session_id).document(turn_id).update({"attachments": [*attachments]})
+        paths.turns(self._db, uid, session_id).document(turn_id).update(Turn.fields(attachments=attachments))
 
     def commit_exchange(self, uid: str, session_id: str, claim: TurnClaim, outcome: ExchangeOutcome) -> None:
         """Writes the finished exchange in one transaction, only while this run holds the lease
         (else `Interrupted`, or `NotFound` when the session was deleted; nothing is written)."""
         turns = paths.turns(self._db, uid, session_id)
         session_ref = paths.session(self._db, uid, session_id)
+        model_turn = outcome.model_turn
 
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
             self._check_lease(tx, session_ref, claim)
-            stamp = now()
-            tx.set(
-                turns.document(claim.model_turn_id),
-                {**outcome.model_turn, "role": "model", "index": claim.model_index, "createdAt": stamp},
+            tx.set(turns.document(claim.model_turn_id), model_turn.to_firestore())
+            tx.update(turns.document(claim.user_turn_id), Turn.fields(status=outcome.user_status))
+            # The session was last active when the model turn was made (the same instant).
+            session_update = Session.fields(
+                last_active=model_turn.created_at or clock.now(),
+                turn_count=firestore.Increment(2),
+                lease=firestore.DELETE_FIELD,
             )
-            tx.update(turns.document(claim.user_turn_id), {"status": outcome.user_status})
-            session_update: dict[str, Any] = {
-                "lastActive": stamp,
-                "turnCount": firestore.Increment(2),
-                "lease": firestore.DELETE_FIELD,
-            }
-            for key, value in outcome.usage.items():
-                session_update[f"usage.{key}"] = firestore.Increment(value)
-            if outcome.last_image is not None:
-                session_update["lastImage"] = outcome.last_image
+            if model_turn.usage is not None:
+                session_update.update(Session.usage_increments(model_turn.usage))
+            if model_turn.images:
+                session_update.update(Session.fields(last_image=model_turn.images[0]))
             tx.update(session_ref, session_update)
             if claim.request_id:
                 tx.set(
                     paths.requests(self._db, uid, session_id).document(claim.request_id),
-                    {"state": "complete", "response": outcome.response},
+                    RequestRecord.fields(state="complete", response=outcome.response),
                     merge=True,
                 )
 
         transactions.run(self._db, attempt, exhausted=_contended, what="commit exchange")
 
     def commit_failure(
-        self, uid: str, session_id: str, claim: TurnClaim, error: dict[str, str], user_turn_written: bool
+        self, uid: str, session_id: str, claim: TurnClaim, error: StoredError, user_turn_written: bool
     ) -> None:
         """Marks the user turn failed (its input is kept) and frees the session, only while this
         run holds the lease (else `Interrupted`, and nothing is written)."""
@@ -128,18 +126,18 @@ class TurnStore:
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
             self._check_lease(tx, session_ref, claim)
-            session_update: dict[str, Any] = {"lastActive": now(), "lease": firestore.DELETE_FIELD}
+            session_update = Session.fields(last_active=clock.now(), lease=firestore.DELETE_FIELD)
             if user_turn_written:
                 tx.update(
                     paths.turns(self._db, uid, session_id).document(claim.user_turn_id),
-                    {"status": "failed", "error": error},
+                    Turn.fields(status="failed", error=error),
                 )
-                session_update["turnCount"] = firestore.Increment(1)
+                session_update.update(Session.fields(turn_count=firestore.Increment(1)))
             tx.update(session_ref, session_update)
             if claim.request_id:
                 tx.set(
                     paths.requests(self._db, uid, session_id).document(claim.request_id),
-                    {"state": "failed", "error": error},
+                    RequestRecord.fields(state="failed", error=error),
                     merge=True,
                 )
 
@@ -152,6 +150,6 @@ class TurnStore:
         snap = session_ref.get(transaction=tx)
         if not snap.exists:
             raise NotFound(SESSION_NOT_FOUND)
-        lease = (snap.to_dict() or {}).get("lease")
-        if not lease or lease.get("id") != claim.lease_id:
+        lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+        if lease is None or lease.id != claim.lease_id:
             raise Interrupted()
