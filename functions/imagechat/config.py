@@ -88,6 +88,7 @@ MAX_TEXT_CHARS = 8000
 MAX_TITLE_CHARS = 200
 MAX_SYSTEM_PROMPT_CHARS = 8000
 MAX_REQUEST_ID_CHARS = 128
+MAX_HISTORY_TURNS = 50
 DEFAULT_LIST_LIMIT = 20
 MAX_LIST_LIMIT = 100
 THUMBNAIL_MAX_PX = 256
@@ -123,7 +124,7 @@ class Settings:
     # The Files API keeps uploads 48 h; a cache entry is trusted until this margin before expiry.
     files_safety_margin_s: float = 2 * 3600.0
     lease_ttl_s: float = DEFAULT_LEASE_TTL_S
-    history_window_exchanges: int = 20
+    history_window_exchanges: int = 2
     retry_attempts: int = 3
     retry_initial_delay_s: float = 1.0
     retry_max_delay_s: float = 10.0

@@ -6,13 +6,14 @@ id of another user is simply not found under this uid, hence 404.
 
 from __future__ import annotations
 
-from imagechat import clock, config, views
+from imagechat import clock, config, tree, views
 from imagechat.deps import Deps
 from imagechat.errors import SESSION_NOT_FOUND, InvalidArgument, NotFound
 from imagechat.images.cleanup import delete_session_objects
 from imagechat.schemas import (
     CreateSessionRequest,
     CreateSessionResponse,
+    GetSessionRequest,
     GetSessionResponse,
     ListSessionsRequest,
     ListSessionsResponse,
@@ -56,6 +57,8 @@ def create_session(deps: Deps, uid: str, req: CreateSessionRequest) -> CreateSes
             system_prompt=req.system_prompt or "",
             created_at=stamp,
             last_active=stamp,
+            head_turn_id=None,
+            history_turns=req.history_turns,
         ),
     )
     return views.created_session(session)
@@ -66,18 +69,26 @@ def list_sessions(deps: Deps, uid: str, req: ListSessionsRequest) -> ListSession
     return views.session_page(sessions, next_cursor)
 
 
-def get_session(deps: Deps, uid: str, session_id: str) -> GetSessionResponse:
+def get_session(deps: Deps, uid: str, session_id: str, req: GetSessionRequest) -> GetSessionResponse:
+    """The session with its active branch (or, with `all`, every turn of every branch)."""
     session = load_session(deps, uid, session_id)
-    return views.session_with_turns(session, deps.turns.list(uid, session_id))
+    turns, head = tree.resolve(session, deps.turns.list(uid, session_id))
+    shown = turns if req.all else tree.active_branch(turns, head)
+    return views.session_with_turns(session.model_copy(update={"head_turn_id": head}), turns, shown)
 
 
 def update_session(deps: Deps, uid: str, session_id: str, req: UpdateSessionRequest) -> UpdateSessionResponse:
     session = load_session(deps, uid, session_id)
     check_model_options(session.model, aspect_ratio=req.aspect_ratio)
     title = None if req.title is None else req.title.strip() or config.DEFAULT_TITLE
-    if title is not None or req.aspect_ratio is not None or req.system_prompt is not None:
+    if title is not None or req.aspect_ratio is not None or req.system_prompt is not None or req.history_turns:
         deps.sessions.update(
-            uid, session_id, title=title, aspect_ratio=req.aspect_ratio, system_prompt=req.system_prompt
+            uid,
+            session_id,
+            title=title,
+            aspect_ratio=req.aspect_ratio,
+            system_prompt=req.system_prompt,
+            history_turns=req.history_turns,
         )
     return views.updated_session(load_session(deps, uid, session_id))
 

@@ -14,15 +14,20 @@ session stays usable.
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from firebase_functions import logger
 
-from imagechat import clock, config, history, views
+from imagechat import clock, config, history, tree, views
+from imagechat.branches import head_turn, lined_turn
 from imagechat.deps import Deps
 from imagechat.errors import (
     EDIT_PROMPT_REQUIRED,
     GENERATION_FAILED,
+    NOT_A_PARENT,
+    NOT_AN_ANSWER,
+    SESSION_NOT_FOUND,
     ImageChatError,
     Internal,
     Interrupted,
@@ -35,11 +40,13 @@ from imagechat.gemini.parsing import ModelReply
 from imagechat.images.cleanup import delete_outputs
 from imagechat.images.inputs import check_library_refs, resolve_references, source_attachments, store_inputs
 from imagechat.images.outputs import save_output
-from imagechat.schemas import SendMessageRequest, SendMessageResponse, dump
+from imagechat.schemas import RegenerateRequest, SendMessageRequest, SendMessageResponse, dump, operation_hash
 from imagechat.sessions import check_model_options, load_session
-from imagechat.store.documents import Attachment, OutputImage, StoredError, Turn
+from imagechat.store.documents import Attachment, Exchange, OutputImage, Session, StoredError, Turn, TurnStatus
 from imagechat.store.leases import Replay, TurnClaim
 from imagechat.store.turn_store import ExchangeOutcome, document_size
+
+T = TypeVar("T")
 
 
 def _ms(since: float) -> float:
@@ -66,95 +73,182 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         recorded = deps.leases.recorded(uid, session_id, req.request_id, payload_hash)
         if recorded is not None:
             return SendMessageResponse.model_validate(recorded.response)
+    chosen_parent = None if req.continues_head or req.parent_turn_id is None else _parent(deps, uid, session_id,
+                                                                                         req.parent_turn_id)
     inputs = resolve_references(deps.images, uid, req.ref_urls)
 
     claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
+    run = _Run(deps, uid, claim, started)
+    # The head is the one the claim read: no other send can move it until this run ends.
+    parent = run.step(lambda: head_turn(deps, uid, claim.session) if req.continues_head else chosen_parent)
+    user_turn = Turn(
+        id=claim.user_turn_id,
+        role="user",
+        index=claim.user_index,
+        status="pending",
+        text=text,
+        attachments=tuple(source_attachments(uid, inputs)),
+        request_id=req.request_id,
+        created_at=clock.now(),
+        parent_id=parent.id if parent else None,
+        lineage=(*(parent.lineage if parent else ()), claim.user_turn_id),
+        aspect_ratio=req.aspect_ratio,
+        image_only=req.image_only,
+    )
+    # The pending turn first, so that the input is recorded even if copying the images fails.
+    run.step(lambda: deps.turns.write_user_turn(uid, session_id, user_turn))
+    run.user_turn_written = True
+    if inputs:
+        copies = run.step(lambda: store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs))
+        run.step(lambda: deps.turns.set_attachments(uid, session_id, claim.user_turn_id, copies))
+        user_turn = user_turn.model_copy(update={"attachments": tuple(copies)})
+    return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id])
 
-    user_turn_written = False
-    # What is known when a run fails: the stage it reached and the time each finished stage took.
-    progress: dict[str, Any] = {"stage": "inputs", "model": session.model, "images": len(inputs)}
-    stage_started = time.perf_counter()
-    try:
-        # The pending turn first, so that the input is recorded even if copying the images fails.
-        attachments = source_attachments(uid, inputs)
-        user_turn = Turn(
-            id=claim.user_turn_id,
-            role="user",
-            index=claim.user_index,
-            status="pending",
-            text=text,
-            attachments=tuple(attachments),
-            request_id=req.request_id,
-            created_at=clock.now(),
-        )
-        deps.turns.write_user_turn(uid, session_id, user_turn)
-        user_turn_written = True
-        if inputs:
-            attachments = store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs)
-            deps.turns.set_attachments(uid, session_id, claim.user_turn_id, attachments)
-        progress.update(stage="history", inputsMs=_ms(stage_started))
-        stage_started = time.perf_counter()
-        window = deps.settings.history_window_exchanges
-        earlier = deps.turns.newest_before(uid, session_id, claim.user_index, history.turns_to_read(window))
-        # History images and this message's images together within the model's cap.
-        replayed = history.exchanges_to_replay(earlier, window, image_budget=max_images - len(attachments))
-        prompt = Prompt(history=replayed, attachments=attachments, text=text)
+
+def regenerate_turn(
+    deps: Deps, uid: str, session_id: str, turn_id: str, req: RegenerateRequest
+) -> SendMessageResponse:
+    """Sends an answered user message again (same text, images and options, from the same
+    parent); the new answer is a sibling of `turn_id` and becomes the head."""
+    started = time.perf_counter()
+    session = load_session(deps, uid, session_id)
+    answer = lined_turn(deps, uid, session_id, turn_id)
+    if answer.role != "model" or answer.parent_id is None:
+        raise InvalidArgument(NOT_AN_ANSWER)
+    payload_hash = operation_hash("regenerate", turn_id) if req.request_id else None
+    if req.request_id:
+        recorded = deps.leases.recorded(uid, session_id, req.request_id, payload_hash)
+        if recorded is not None:
+            return SendMessageResponse.model_validate(recorded.response)
+    user_turn = lined_turn(deps, uid, session_id, answer.parent_id)
+    parent = lined_turn(deps, uid, session_id, user_turn.parent_id) if user_turn.parent_id else None
+    claim = deps.leases.claim(
+        uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash, answering=user_turn.id
+    )
+    if isinstance(claim, Replay):
+        return SendMessageResponse.model_validate(claim.response)
+    run = _Run(deps, uid, claim, started, regenerating=True)
+    answers = run.step(lambda: deps.turns.answers(uid, session_id, user_turn.id))
+    earlier = [t.id for t in answers] or [answer.id]  # an answer written before the tree has no parentId
+    return run.exchange(session, parent, user_turn, sibling_ids=[*earlier, claim.model_turn_id])
+
+
+def _parent(deps: Deps, uid: str, session_id: str, turn_id: str) -> Turn:
+    """The model turn a message names to branch from: complete, of this session."""
+    parent = lined_turn(deps, uid, session_id, turn_id)
+    if parent.role != "model" or parent.status != "complete":
+        raise InvalidArgument(NOT_A_PARENT)
+    return parent
+
+
+def _history(
+    deps: Deps, uid: str, session: Session, parent: Turn | None, image_budget: int
+) -> tuple[list[Exchange], str]:
+    """The exchanges replayed in full and the note of the rest (history.py decides which)."""
+    if parent is None:
+        return [], ""
+    pairs = tree.exchange_pairs(parent.lineage)
+    window = session.history_turns or deps.settings.history_window_exchanges
+    chosen = history.plan(len(pairs), window)
+    full = deps.turns.get_many(uid, session.id, [turn_id for i in chosen.replayed for turn_id in pairs[i]])
+    exchanges = [Exchange(full[u], full[m]) for u, m in (pairs[i] for i in chosen.replayed) if u in full and m in full]
+    kept, dropped = history.fit_images(exchanges, image_budget)
+    summarised = deps.turns.texts(uid, session.id, [pairs[i][0] for i in chosen.summarised])
+    return kept, history.earlier_note(history.left_out_instructions(pairs, summarised, dropped))
+
+
+class _Run:
+    """One claimed run: every step after the claim goes through `step`, so that any failure is
+    recorded (the user turn failed, the lease freed) and mapped once."""
+
+    def __init__(self, deps: Deps, uid: str, claim: TurnClaim, started: float, *, regenerating: bool = False):
+        self.deps, self.uid, self.claim, self.started = deps, uid, claim, started
+        self.regenerating = regenerating
+        self.user_turn_written = False
+        # What is known when a run fails: the stage it reached and the time each finished stage took.
+        self.progress: dict[str, Any] = {"stage": "inputs", "model": claim.session.model}
+        self.stage_started = time.perf_counter()
+
+    def stage(self, name: str, **finished: float) -> None:
+        self.progress.update(stage=name, **finished)
+        self.stage_started = time.perf_counter()
+
+    def step(self, action: Callable[[], T]) -> T:
+        session_id = self.claim.session.id
+        try:
+            return action()
+        except (Interrupted, NotFound) as exc:
+            if isinstance(exc, NotFound) and exc.message != SESSION_NOT_FOUND:
+                self._fail(exc)
+                raise
+            # The lease was taken over (the new holder already failed this turn) or the session was
+            # deleted: there is nothing left to record.
+            logger.warn("turn abandoned", uid=self.uid, sessionId=session_id, turnId=self.claim.user_turn_id,
+                        **self._timings())
+            raise
+        except ImageChatError as exc:
+            self._fail(exc)
+            raise
+        except Exception as exc:  # an unexpected bug must still free the session
+            failure = Internal(GENERATION_FAILED)
+            # Raises NotFound when the session was deleted meanwhile (then its objects vanished
+            # under the run, which is what crashed it): that is a 404, not our bug.
+            self._fail(failure)
+            logger.error("send message crashed", sessionId=session_id, error=repr(exc))
+            raise failure from exc
+
+    def exchange(
+        self, session: Session, parent: Turn | None, user_turn: Turn, sibling_ids: list[str]
+    ) -> SendMessageResponse:
+        """History, model call, outputs and the commit of the finished exchange."""
+        deps, uid, claim = self.deps, self.uid, self.claim
+        self.stage("history", inputsMs=_ms(self.stage_started))
+        budget = config.model_spec(session.model).max_input_images - len(user_turn.attachments)
+        replayed, note = self.step(lambda: _history(deps, uid, session, parent, budget))
+        prompt = Prompt(history=replayed, attachments=user_turn.attachments, text=user_turn.text)
         options = ChatOptions(
             model=session.model,
-            aspect_ratio=req.aspect_ratio or session.aspect_ratio,
+            aspect_ratio=user_turn.aspect_ratio or session.aspect_ratio,
             image_size=session.image_size,
-            image_only=req.image_only,
-            system_prompt=session.system_prompt,
+            image_only=user_turn.image_only,
+            system_prompt=history.with_note(session.system_prompt, note),
         )
-        progress.update(stage="model", historyReadMs=_ms(stage_started))
-        stage_started = time.perf_counter()
-        reply = deps.model.send(prompt, options)  # builds the history parts (Files API) and calls the model
-        progress.update(stage="storage", modelMs=_ms(stage_started))
-        stage_started = time.perf_counter()
-        outputs = [] if reply.blocked else _save_outputs(deps, uid, session_id, claim, reply)
-        outcome = _exchange_outcome(session_id, claim, reply, outputs)
-        storage_ms = _ms(stage_started)
-        progress.update(stage="commit", storageMs=storage_ms)
-        _commit(deps, uid, session_id, claim, outcome, attachments)
-    except (Interrupted, NotFound):
-        # The lease was taken over (the new holder already failed this turn) or the session was
-        # deleted: there is nothing left to record.
-        logger.warn(
-            "turn abandoned", uid=uid, sessionId=session_id, turnId=claim.user_turn_id,
-            **_timings(progress, started, stage_started),
+        self.stage("model", historyReadMs=_ms(self.stage_started))
+        reply = self.step(lambda: deps.model.send(prompt, options))  # Files API parts, then the model
+        self.stage("storage", modelMs=_ms(self.stage_started))
+        outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
+        outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
+        storage_ms = _ms(self.stage_started)
+        self.stage("commit", storageMs=storage_ms)
+        self.step(lambda: _commit(deps, uid, session.id, claim, outcome, user_turn.attachments))
+        logger.info(
+            "turn finished",
+            uid=uid,
+            sessionId=session.id,
+            turnId=claim.model_turn_id,
+            status=outcome.model_turn.status,
+            model=options.model,
+            images=len(reply.images),
+            filesUploaded=reply.files_uploaded,
+            replayedExchanges=len(replayed),
+            noteChars=len(note),
+            historyMs=round(reply.timings_ms.get("historyMs", 0.0), 1),
+            modelMs=round(reply.timings_ms.get("modelMs", 0.0), 1),
+            storageMs=storage_ms,
+            totalMs=_ms(self.started),
+            usage=reply.usage.model_dump(by_alias=True),
         )
-        raise
-    except ImageChatError as exc:
-        timings = _timings(progress, started, stage_started)
-        _record_failure(deps, uid, session_id, claim, exc, user_turn_written, timings)
-        raise
-    except Exception as exc:  # an unexpected bug must still free the session
-        failure = Internal(GENERATION_FAILED)
-        timings = _timings(progress, started, stage_started)
-        # Raises NotFound when the session was deleted meanwhile (then its objects vanished
-        # under the run, which is what crashed it): that is a 404, not our bug.
-        _record_failure(deps, uid, session_id, claim, failure, user_turn_written, timings)
-        logger.error("send message crashed", sessionId=session_id, error=repr(exc))
-        raise failure from exc
+        return SendMessageResponse.model_validate(outcome.response)
 
-    logger.info(
-        "turn finished",
-        uid=uid,
-        sessionId=session_id,
-        turnId=claim.model_turn_id,
-        status=outcome.model_turn.status,
-        model=options.model,
-        images=len(reply.images),
-        filesUploaded=reply.files_uploaded,
-        historyMs=round(reply.timings_ms.get("historyMs", 0.0), 1),
-        modelMs=round(reply.timings_ms.get("modelMs", 0.0), 1),
-        storageMs=storage_ms,
-        totalMs=_ms(started),
-        usage=reply.usage.model_dump(by_alias=True),
-    )
-    return SendMessageResponse.model_validate(outcome.response)
+    def _timings(self) -> dict[str, Any]:
+        """The failure log's timings: the finished stages, the failed stage's time so far, and the total."""
+        return {**self.progress, "stageMs": _ms(self.stage_started), "totalMs": _ms(self.started)}
+
+    def _fail(self, exc: ImageChatError) -> None:
+        _record_failure(self.deps, self.uid, self.claim.session.id, self.claim, exc, self.user_turn_written,
+                        self._timings())
 
 
 def _commit(
@@ -163,7 +257,7 @@ def _commit(
     session_id: str,
     claim: TurnClaim,
     outcome: ExchangeOutcome,
-    attachments: list[Attachment],
+    attachments: Sequence[Attachment],
 ) -> None:
     try:
         deps.turns.commit_exchange(uid, session_id, claim, outcome)
@@ -187,7 +281,13 @@ def _save_outputs(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply
 
 
 def _exchange_outcome(
-    session_id: str, claim: TurnClaim, reply: ModelReply, outputs: list[OutputImage]
+    session_id: str,
+    claim: TurnClaim,
+    user_turn: Turn,
+    reply: ModelReply,
+    outputs: list[OutputImage],
+    sibling_ids: list[str],
+    regenerating: bool,
 ) -> ExchangeOutcome:
     """The model turn of the finished exchange, and the response recorded for replays, made from
     that same turn (so the answer and what GET later shows agree, `createdAt` included)."""
@@ -204,19 +304,20 @@ def _exchange_outcome(
         finish_reason=reply.finish_reason,
         usage=reply.usage,
         created_at=clock.now(),
+        parent_id=user_turn.id,
+        lineage=(*user_turn.lineage, claim.model_turn_id),
     )
     if not reply.blocked:
         model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=claim.model_turn_id)
+    user_status: TurnStatus | None = "blocked" if reply.blocked else "complete"
+    if regenerating and reply.blocked:
+        user_status = None  # the message keeps its earlier answers: it is not blocked
     return ExchangeOutcome(
-        user_status="blocked" if reply.blocked else "complete",
+        user_status=user_status,
         model_turn=model_turn,
-        response=dump(views.sent_message(model_turn)),
+        response=dump(views.sent_message(model_turn, sibling_ids)),
+        new_turns=1 if regenerating else 2,
     )
-
-
-def _timings(progress: dict[str, Any], started: float, stage_started: float) -> dict[str, Any]:
-    """The failure log's timings: the finished stages, the failed stage's time so far, and the total."""
-    return {**progress, "stageMs": _ms(stage_started), "totalMs": _ms(started)}
 
 
 def fit_model_turn(model_turn: Turn, **context: Any) -> Turn:

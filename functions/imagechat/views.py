@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from imagechat import tree
 from imagechat.schemas import (
     CreateSessionResponse,
     GetSessionResponse,
@@ -23,11 +24,15 @@ from imagechat.store.documents import Session, Turn
 
 
 def session_view(session: Session) -> SessionView:
-    return SessionView.model_validate(session, from_attributes=True)
+    """A session written before the tree shows its computed head once `tree.with_head` gave it one
+    (until then, in lists, null)."""
+    view = SessionView.model_validate(session, from_attributes=True)
+    return view if session.has_tree_head else view.model_copy(update={"head_turn_id": None})
 
 
-def turn_view(turn: Turn) -> TurnView:
-    return TurnView.model_validate(turn, from_attributes=True)
+def turn_view(turn: Turn, sibling_ids: Sequence[str] = ()) -> TurnView:
+    view = TurnView.model_validate(turn, from_attributes=True)
+    return view.model_copy(update={"sibling_ids": list(sibling_ids or [turn.id])})
 
 
 def created_session(session: Session) -> CreateSessionResponse:
@@ -38,13 +43,17 @@ def session_page(sessions: Sequence[Session], next_cursor: str | None) -> ListSe
     return ListSessionsResponse(sessions=[session_view(s) for s in sessions], next_cursor=next_cursor)
 
 
-def session_with_turns(session: Session, turns: Sequence[Turn]) -> GetSessionResponse:
-    return GetSessionResponse(session=session_view(session), turns=[turn_view(t) for t in turns])
+def session_with_turns(session: Session, turns: Sequence[Turn], shown: Sequence[Turn]) -> GetSessionResponse:
+    """The session and the `shown` turns, each with its siblings among all `turns`."""
+    siblings = tree.siblings(turns)
+    return GetSessionResponse(
+        session=session_view(session), turns=[turn_view(t, siblings.get(t.id, ())) for t in shown]
+    )
 
 
 def updated_session(session: Session) -> UpdateSessionResponse:
     return UpdateSessionResponse(session=session_view(session))
 
 
-def sent_message(model_turn: Turn) -> SendMessageResponse:
-    return SendMessageResponse(turn=turn_view(model_turn))
+def sent_message(model_turn: Turn, sibling_ids: Sequence[str] = ()) -> SendMessageResponse:
+    return SendMessageResponse(turn=turn_view(model_turn, sibling_ids))

@@ -40,6 +40,7 @@ SESSION = Session(
     system_prompt="Be subtle.", created_at=NOW, last_active=NOW, turn_count=2, next_index=2, last_image=IMAGE,
     usage=Usage(prompt_tokens=1, output_tokens=2, total_tokens=3),
     lease=Lease(id="l1", user_turn_id="t1", request_id=None, expires_at=NOW + timedelta(minutes=6)),
+    head_turn_id="t2",
 )
 USER_TURN = Turn(
     id="t1", role="user", index=0, status="failed", text="warmer", created_at=NOW, attachments=(ATTACHMENT,),
@@ -68,14 +69,16 @@ def test_documents_store_the_names_clients_read() -> None:
     # The web app reads sessions and turns with onSnapshot: these are its field names.
     assert set(SESSION.to_firestore()) == {
         "title", "aspectRatio", "imageSize", "model", "systemPrompt", "createdAt", "lastActive", "turnCount",
-        "nextIndex", "lastImage", "usage", "lease",
+        "nextIndex", "lastImage", "usage", "lease", "headTurnId",
     }
     assert SESSION.to_firestore()["lease"] == {"id": "l1", "userTurnId": "t1", "requestId": None,
                                                "expiresAt": NOW + timedelta(minutes=6)}
     assert set(USER_TURN.to_firestore()) == {
-        "role", "index", "status", "text", "createdAt", "attachments", "requestId", "error"}
+        "role", "index", "status", "text", "createdAt", "attachments", "requestId", "error", "parentId", "lineage",
+        "aspectRatio", "imageOnly"}
     assert set(MODEL_TURN.to_firestore()) == {
-        "role", "index", "status", "text", "createdAt", "images", "content", "finishReason", "usage"}
+        "role", "index", "status", "text", "createdAt", "images", "content", "finishReason", "usage", "parentId",
+        "lineage"}
     assert MODEL_TURN.to_firestore()["images"][0]["thumbnail"] == {
         "storagePath": "chat-images/u/s/m-0.thumb.webp", "publicUrl": "https://x/t", "width": 256, "height": 192}
     assert USER_TURN.to_firestore()["attachments"][0]["sourcePath"] == "uploads/u/a.png"
@@ -108,7 +111,9 @@ def test_older_documents_missing_optional_fields_still_read() -> None:
     assert record.payload_hash is None and record.model_turn_id is None and record.response is None
     assert RequestRecord.from_firestore(None).state is None
     # Unknown fields (written by a newer backend, say) are ignored.
-    assert Turn.from_firestore({**turn.to_firestore(), "parentId": "p"}, "m") == turn
+    assert Turn.from_firestore({**turn.to_firestore(), "newerField": "p"}, "m") == turn
+    # Written before the tree: no parent, no lineage, no recorded head.
+    assert (turn.parent_id, turn.lineage, session.has_tree_head) == (None, (), False)
     assert ContentPart.from_firestore({"part": {"text": "x"}}).image is None
 
 

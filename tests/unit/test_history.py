@@ -1,15 +1,15 @@
-"""Turns → Contents: exchanges, windowing, signatures and image rehydration (history.py picks
-the exchanges, gemini/contents.py renders them)."""
+"""Turns → Contents: a branch's exchanges, the history policy, signatures and image rehydration
+(tree.py finds the branch, history.py picks the exchanges, gemini/contents.py renders them)."""
 
 from __future__ import annotations
 
 from google.genai import types
 
+from imagechat import history, tree
 from imagechat.gemini.contents import history_contents, user_parts
 from imagechat.gemini.files import ImageRef
 from imagechat.gemini.parsing import stored_content
-from imagechat.history import complete_exchanges, exchanges_to_replay
-from imagechat.store.documents import Attachment, ContentPart, OutputImage, Turn, TurnStatus
+from imagechat.store.documents import Attachment, ContentPart, Exchange, OutputImage, Turn, TurnStatus
 
 
 class FileUris:
@@ -26,11 +26,24 @@ class FileUris:
         )
 
 
-def build_history(
-    turns: list[Turn], images: FileUris, window: int, image_budget: int | None = None
-) -> list[types.Content]:
+def replayed(turns: list[Turn], window: int, image_budget: int = 1000) -> tuple[list[Exchange], str]:
+    """What a send continuing from the head of these (pre-tree, linear) turns replays, and its note."""
+    lined = tree.as_line(turns)
+    by_id = {t.id: t for t in lined}
+    head = tree.legacy_head(lined)
+    if head is None:
+        return [], ""
+    pairs = tree.exchange_pairs(by_id[head].lineage)
+    chosen = history.plan(len(pairs), window)
+    exchanges = [Exchange(by_id[u], by_id[m]) for u, m in (pairs[i] for i in chosen.replayed)]
+    kept, dropped = history.fit_images(exchanges, image_budget)
+    summarised = {pairs[i][0]: by_id[pairs[i][0]].text for i in chosen.summarised}
+    return kept, history.earlier_note(history.left_out_instructions(pairs, summarised, dropped))
+
+
+def build_history(turns: list[Turn], images: FileUris, window: int, image_budget: int = 1000) -> list[types.Content]:
     """What a send does with the turns before its message: pick the exchanges, render them."""
-    return history_contents(exchanges_to_replay(turns, window, image_budget), images)
+    return history_contents(replayed(turns, window, image_budget)[0], images)
 
 
 def _attachment(sha256: str, path: str, mime_type: str = "image/png") -> Attachment:
@@ -65,7 +78,11 @@ def test_only_complete_exchanges_count() -> None:
         _user(6, "d"), _model(7),
         _user(8, "e", status="pending"),
     ]
-    assert [(u.id, m.id) for u, m in complete_exchanges(turns)] == [("u0", "m1"), ("u6", "m7")]
+    lined = {t.id: t for t in tree.as_line(turns)}
+    assert tree.legacy_head(list(lined.values())) == "m7"
+    assert lined["m7"].lineage == ("u0", "m1", "u6", "m7")  # the failed and blocked sends are not on it
+    assert lined["u2"].parent_id == "m1" and lined["u4"].parent_id == "m1" and lined["u8"].parent_id == "m7"
+    assert [(u.id, m.id) for u, m in replayed(turns, window=10)[0]] == [("u0", "m1"), ("u6", "m7")]
 
 
 def test_model_content_comes_back_with_signatures_on_file_parts() -> None:
@@ -88,14 +105,20 @@ def test_stored_content_holds_no_image_bytes() -> None:
     assert content == [ContentPart(part={"thought_signature": "cw=="}, image=0)]
 
 
-def test_window_keeps_the_newest_exchanges() -> None:
+def test_window_keeps_the_first_and_the_newest_exchanges_and_notes_the_rest() -> None:
     turns: list[Turn] = []
     for n in range(5):
         turns += [_user(2 * n, f"t{n}"), _model(2 * n + 1)]
-    history = build_history(turns, FileUris(), window=2)
-    texts = [c.parts[0].text for c in history if c.role == "user" and c.parts]
-    assert texts == ["t3", "t4"]
-    assert build_history(turns, FileUris(), window=0) == []
+    contents = build_history(turns, FileUris(), window=2)
+    texts = [c.parts[0].text for c in contents if c.role == "user" and c.parts]
+    assert texts == ["t0", "t3", "t4"]
+    assert replayed(turns, window=2)[1] == (
+        "Earlier in this conversation the user asked, in order: 1) t1; 2) t2. "
+        "The images below already reflect those requests."
+    )
+    # The head's exchange is always replayed: a window below 1 counts as 1.
+    assert [c.parts[0].text for c in build_history(turns, FileUris(), window=0) if c.role == "user"] == ["t0", "t4"]
+    assert replayed(turns, window=10)[1] == ""
 
 
 def test_user_parts_keep_image_order_then_text() -> None:
@@ -116,3 +139,16 @@ def test_the_image_budget_drops_the_oldest_exchanges() -> None:
     assert len(build_history(turns, FileUris(), window=20, image_budget=5)) == 4
     assert len(build_history(turns, FileUris(), window=20, image_budget=6)) == 6
     assert build_history(turns, FileUris(), window=20, image_budget=0) == []
+    # What the cap drops is kept as text.
+    assert replayed(turns, window=20, image_budget=4)[1].startswith(
+        "Earlier in this conversation the user asked, in order: 1) a."
+    )
+
+
+def test_the_note_keeps_the_newest_instructions_when_long() -> None:
+    note = history.earlier_note([f"request {i} " + "x" * 100 for i in range(100)])
+    assert len(note) < history.MAX_NOTE_CHARS + 200
+    assert "request 99 " in note and "request 0 " not in note and "… " in note
+    assert history.earlier_note(["", "  "]) == ""
+    assert history.with_note("Be brief.", note).startswith("Be brief.\n\nEarlier")
+    assert history.with_note("", "") == ""

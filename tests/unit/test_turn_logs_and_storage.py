@@ -23,15 +23,15 @@ class _FailingModel:
 
 
 def _deps(failures: list[StoredError]) -> Any:
-    session = Session(id="s1", title="t", model="gemini-2.5-flash-image", aspect_ratio="1:1", image_size="1K")
-    claim = TurnClaim("lease", "u-turn", "m-turn", 0, 1, None)
+    session = Session(id="s1", title="t", model="gemini-2.5-flash-image", aspect_ratio="1:1", image_size="1K",
+                      head_turn_id=None)
+    claim = TurnClaim("lease", "u-turn", "m-turn", 0, 1, None, session)
     return SimpleNamespace(
         settings=load_settings(),
         sessions=SimpleNamespace(get=lambda uid, sid: session),
         leases=SimpleNamespace(claim=lambda *args: claim),
         turns=SimpleNamespace(
             write_user_turn=lambda *args: None,
-            newest_before=lambda *args: [],
             commit_failure=lambda uid, sid, claim, error, written: failures.append(error),
         ),
         images=None,

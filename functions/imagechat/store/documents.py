@@ -140,9 +140,16 @@ class Turn(Document):
     text: str = ""
     created_at: datetime | None = None
     error: StoredError | None = None
-    # User turns.
+    # The tree: a user turn's parent is the model turn it continues (None: a first message), a
+    # model turn's is its user turn; `lineage` is the ids from the root down to this turn. Both
+    # are absent on turns written before the tree (tree.as_line gives them a line's).
+    parent_id: str | None = None
+    lineage: tuple[str, ...] = ()
+    # User turns. The options the message was sent with (None: the session's, as before the tree).
     attachments: tuple[Attachment, ...] = ()
     request_id: str | None = None
+    aspect_ratio: str | None = None
+    image_only: bool = False
     # Model turns. `content` is empty when the document would have been too large with it.
     images: tuple[OutputImage, ...] = ()
     content: tuple[ContentPart, ...] = ()
@@ -150,9 +157,11 @@ class Turn(Document):
     usage: Usage | None = None
 
     # What each role stores (a user turn has no images, a model turn no attachments).
-    _COMMON: ClassVar[frozenset[str]] = frozenset({"role", "index", "status", "text", "created_at", "error"})
+    _COMMON: ClassVar[frozenset[str]] = frozenset(
+        {"role", "index", "status", "text", "created_at", "error", "parent_id", "lineage"}
+    )
     STORED_BY_ROLE: ClassVar[dict[str, frozenset[str]]] = {
-        "user": _COMMON | {"attachments", "request_id"},
+        "user": _COMMON | {"attachments", "request_id", "aspect_ratio", "image_only"},
         "model": _COMMON | {"images", "content", "finish_reason", "usage"},
     }
 
@@ -183,11 +192,15 @@ class Lease(Document):
         return self.expires_at is not None and self.expires_at > at
 
 
+# A session's `head_turn_id` when the document has none (written before the tree). Never an id.
+LEGACY_HEAD = ""
+
+
 class Session(Document):
     """users/{uid}/chatSessions/{id}."""
 
     ID_FIELD = "id"
-    OMIT_IF_NONE = frozenset({"lease"})
+    OMIT_IF_NONE = frozenset({"lease", "history_turns"})
 
     id: str = Field(default="", exclude=True)
     title: str
@@ -202,6 +215,22 @@ class Session(Document):
     last_image: OutputImage | None = None
     usage: Usage = Field(default_factory=Usage)
     lease: Lease | None = None
+    # The model turn the next message continues from; None: start from the root. Absent
+    # (LEGACY_HEAD) on sessions written before the tree: their newest complete exchange is the head.
+    head_turn_id: str | None = LEGACY_HEAD
+    # Exchanges replayed in full to the model; None: the deployment's IMAGECHAT_HISTORY_WINDOW.
+    history_turns: int | None = None
+
+    def to_firestore(self) -> dict[str, Any]:
+        stored = super().to_firestore()
+        if not self.has_tree_head:
+            del stored[self.stored_name("head_turn_id")]
+        return stored
+
+    @property
+    def has_tree_head(self) -> bool:
+        """Whether the head is recorded (False for a session written before the tree)."""
+        return self.head_turn_id != LEGACY_HEAD
 
     @classmethod
     def usage_increments(cls, usage: Usage) -> dict[str, Any]:

@@ -20,11 +20,13 @@ an error of ours.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from google.api_core import exceptions as api_exceptions
 from google.cloud import firestore
 
 from imagechat import clock
@@ -52,6 +54,8 @@ class TurnClaim:
     user_index: int
     model_index: int
     request_id: str | None
+    # The session as the claim read it: the head the run continues from is the one at claim time.
+    session: Session
 
 
 # Stored on a turn whose run died (crash, timeout) and whose lease expired.
@@ -125,16 +129,24 @@ class LeaseStore:
         return None
 
     def claim(
-        self, uid: str, session_id: str, request_id: str | None, ttl_s: float, payload_hash: str | None = None
+        self,
+        uid: str,
+        session_id: str,
+        request_id: str | None,
+        ttl_s: float,
+        payload_hash: str | None = None,
+        *,
+        answering: str | None = None,
     ) -> TurnClaim | Replay:
         """Replays, refuses as busy, or takes the lease. Read plainly, written as one batch
         conditional on the session document being unchanged since the read: every write of a
         request record or of a run's turns also writes the session document, so the condition
-        covers everything the decision read."""
+        covers everything the decision read. `answering` names an existing user turn to answer
+        again (a regeneration): the claim then makes no new user turn."""
         session_ref = paths.session(self._db, uid, session_id)
         request_ref = paths.requests(self._db, uid, session_id).document(request_id) if request_id else None
         turns = paths.turns(self._db, uid, session_id)
-        user_turn_id, model_turn_id = turns.document().id, turns.document().id
+        user_turn_id, model_turn_id = answering or turns.document().id, turns.document().id
 
         def attempt() -> TurnClaim | Replay:
             snap = self._read_session(session_ref)
@@ -162,6 +174,7 @@ class LeaseStore:
                 user_index=first,
                 model_index=first + 1,
                 request_id=request_id,
+                session=session,
             )
             batch = self._db.batch()
             new_lease = Lease(
@@ -198,13 +211,13 @@ class LeaseStore:
 
         return transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="claim")
 
-    def hold_for_delete(self, uid: str, session_id: str, ttl_s: float) -> None:
-        """Takes the session's lease for a deletion: refused (busy) while a turn runs, and no
-        send can start while the session's objects and documents are being deleted. Written
-        conditionally, like a claim."""
+    def hold_for_delete(self, uid: str, session_id: str, ttl_s: float) -> str:
+        """Takes the session's lease for a deletion (of the session, or of some turns): refused
+        (busy) while a turn runs, and no send can start while objects and documents are being
+        deleted. Written conditionally, like a claim. Returns the lease's id."""
         session_ref = paths.session(self._db, uid, session_id)
 
-        def attempt() -> None:
+        def attempt() -> str:
             snap = self._read_session(session_ref)
             lease = Session.from_firestore(snap.to_dict(), snap.id).lease
             stamp = clock.now()
@@ -219,8 +232,42 @@ class LeaseStore:
             batch = self._db.batch()
             batch.update(session_ref, Session.fields(lease=held), option=self._if_unchanged(snap))
             transactions.commit_if_unchanged(batch)
+            return held.id
 
-        transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="hold for delete")
+        return transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="hold for delete")
+
+    def release(self, uid: str, session_id: str, lease_id: str) -> None:
+        """Frees the session after an operation that held it failed (if the lease is still ours)."""
+        session_ref = paths.session(self._db, uid, session_id)
+        snap = session_ref.get()
+        lease = Session.from_firestore(snap.to_dict(), snap.id).lease if snap.exists else None
+        if lease is not None and lease.id == lease_id:
+            # Changed meanwhile: then the lease expires on its own.
+            with contextlib.suppress(api_exceptions.GoogleAPICallError):
+                session_ref.update(Session.fields(lease=firestore.DELETE_FIELD), option=self._if_unchanged(snap))
+
+    def move_head(self, uid: str, session_id: str, head: Turn | None) -> None:
+        """Points the session at another model turn (None: start over), refused (busy) while a
+        turn runs: a running send would otherwise continue from a head that is no longer there.
+        Written conditionally, like a claim."""
+        session_ref = paths.session(self._db, uid, session_id)
+        image = head.images[0] if head is not None and head.images else None
+
+        def attempt() -> None:
+            snap = self._read_session(session_ref)
+            lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+            if lease is not None and lease.is_live(clock.now()):
+                raise SessionBusy()
+            batch = self._db.batch()
+            update = Session.fields(
+                head_turn_id=head.id if head is not None else None,
+                last_image=image if image is not None else firestore.DELETE_FIELD,
+                last_active=clock.now(),
+            )
+            batch.update(session_ref, update, option=self._if_unchanged(snap))
+            transactions.commit_if_unchanged(batch)
+
+        transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="move head")
 
     def _pending_turn(self, uid: str, session_id: str, turn_id: str) -> firestore.DocumentReference | None:
         """The user turn a dead run left `pending`, so that it can be marked failed."""

@@ -84,9 +84,15 @@ class SessionStore:
         title: str | None = None,
         aspect_ratio: str | None = None,
         system_prompt: str | None = None,
+        history_turns: int | None = None,
     ) -> None:
         """Writes the settings given (None: unchanged) and moves `lastActive`."""
-        changes = {"title": title, "aspect_ratio": aspect_ratio, "system_prompt": system_prompt}
+        changes = {
+            "title": title,
+            "aspect_ratio": aspect_ratio,
+            "system_prompt": system_prompt,
+            "history_turns": history_turns,
+        }
         written = {name: value for name, value in changes.items() if value is not None}
         paths.session(self._db, uid, session_id).update(Session.fields(**written, last_active=clock.now()))
 

@@ -10,6 +10,7 @@ none of it, and a run that lost its lease writes nothing.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,15 +23,24 @@ from imagechat.store import paths, transactions
 from imagechat.store.documents import Attachment, RequestRecord, Session, StoredError, Turn, TurnStatus
 from imagechat.store.leases import TurnClaim
 
+_DELETE_PAGE = 400
+_TURN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def valid_turn_id(turn_id: str) -> bool:
+    """Ids this store could have made (anything else is simply not found, never a 500)."""
+    return bool(_TURN_ID.match(turn_id)) and not re.fullmatch(r"__.*__", turn_id)
+
 
 @dataclass(frozen=True)
 class ExchangeOutcome:
     """What a finished turn writes (complete or blocked): the user turn's final status, the model
     turn, and the response a retry of the same request id replays (the API's JSON body)."""
 
-    user_status: TurnStatus
+    user_status: TurnStatus | None  # None: the user turn keeps its status (a regeneration)
     model_turn: Turn
     response: dict[str, Any]
+    new_turns: int = 2  # turn documents this exchange adds (1 for a regeneration)
 
 
 def document_size(value: Any) -> int:
@@ -62,19 +72,33 @@ class TurnStore:
         snaps = paths.turns(self._db, uid, session_id).order_by(Turn.stored_name("index")).stream()
         return [Turn.from_firestore(s.to_dict(), s.id) for s in snaps]
 
-    def newest_before(self, uid: str, session_id: str, index: int, limit: int) -> builtins.list[Turn]:
-        """The `limit` newest turns below `index`, oldest first: one bounded query per send
-        (single-field index on `index`; no composite index needed)."""
-        order = Turn.stored_name("index")
-        query = (
-            paths.turns(self._db, uid, session_id)
-            .where(filter=firestore.FieldFilter(order, "<", index))
-            .order_by(order, direction=firestore.Query.DESCENDING)
-            .limit(limit)
+    def get(self, uid: str, session_id: str, turn_id: str) -> Turn | None:
+        if not valid_turn_id(turn_id):
+            return None
+        snap = paths.turns(self._db, uid, session_id).document(turn_id).get()
+        return Turn.from_firestore(snap.to_dict(), snap.id) if snap.exists else None
+
+    def get_many(self, uid: str, session_id: str, turn_ids: Sequence[str]) -> dict[str, Turn]:
+        """The turns of these ids that exist, in one round trip."""
+        turns = paths.turns(self._db, uid, session_id)
+        refs = [turns.document(turn_id) for turn_id in dict.fromkeys(turn_ids)]
+        return {s.id: Turn.from_firestore(s.to_dict(), s.id) for s in self._db.get_all(refs) if s.exists}
+
+    def texts(self, uid: str, session_id: str, turn_ids: Sequence[str]) -> dict[str, str]:
+        """Only the `text` of these turns (a field mask: no attachments or content read)."""
+        if not turn_ids:
+            return {}
+        turns = paths.turns(self._db, uid, session_id)
+        refs = [turns.document(turn_id) for turn_id in dict.fromkeys(turn_ids)]
+        text = Turn.stored_name("text")
+        return {s.id: str(s.get(text) or "") for s in self._db.get_all(refs, field_paths=[text]) if s.exists}
+
+    def answers(self, uid: str, session_id: str, user_turn_id: str) -> builtins.list[Turn]:
+        """The model turns that answer this user turn (its regenerations included), oldest first."""
+        query = paths.turns(self._db, uid, session_id).where(
+            filter=firestore.FieldFilter(Turn.stored_name("parent_id"), "==", user_turn_id)
         )
-        turns = [Turn.from_firestore(s.to_dict(), s.id) for s in query.stream()]
-        turns.reverse()
-        return turns
+        return sorted((Turn.from_firestore(s.to_dict(), s.id) for s in query.stream()), key=lambda t: t.index)
 
     def write_user_turn(self, uid: str, session_id: str, turn: Turn) -> None:
         """The pending user turn, written before the model is called (clients see progress)."""
@@ -93,19 +117,22 @@ class TurnStore:
 
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
-            self._check_lease(tx, session_ref, claim)
+            self._check_lease(tx, session_ref, claim.lease_id)
             tx.set(turns.document(claim.model_turn_id), model_turn.to_firestore())
-            tx.update(turns.document(claim.user_turn_id), Turn.fields(status=outcome.user_status))
+            if outcome.user_status is not None:
+                tx.update(turns.document(claim.user_turn_id), Turn.fields(status=outcome.user_status))
             # The session was last active when the model turn was made (the same instant).
             session_update = Session.fields(
                 last_active=model_turn.created_at or clock.now(),
-                turn_count=firestore.Increment(2),
+                turn_count=firestore.Increment(outcome.new_turns),
                 lease=firestore.DELETE_FIELD,
             )
             if model_turn.usage is not None:
                 session_update.update(Session.usage_increments(model_turn.usage))
-            if model_turn.images:
-                session_update.update(Session.fields(last_image=model_turn.images[0]))
+            if model_turn.status == "complete":  # only a complete answer becomes the head
+                session_update.update(Session.fields(head_turn_id=model_turn.id))
+                if model_turn.images:
+                    session_update.update(Session.fields(last_image=model_turn.images[0]))
             tx.update(session_ref, session_update)
             if claim.request_id:
                 tx.set(
@@ -125,7 +152,7 @@ class TurnStore:
 
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
-            self._check_lease(tx, session_ref, claim)
+            self._check_lease(tx, session_ref, claim.lease_id)
             session_update = Session.fields(last_active=clock.now(), lease=firestore.DELETE_FIELD)
             if user_turn_written:
                 tx.update(
@@ -143,13 +170,55 @@ class TurnStore:
 
         transactions.run(self._db, attempt, exhausted=_contended, what="commit failure")
 
+    def remove(
+        self,
+        uid: str,
+        session_id: str,
+        lease_id: str,
+        removed: Sequence[Turn],
+        head: Turn | None,
+        request_id: str | None,
+    ) -> None:
+        """Deletes these turns (a subtree, under the deletion's lease), then moves the head, fixes
+        the counters and frees the session in one write that checks the lease is still ours."""
+        turns = paths.turns(self._db, uid, session_id)
+        for start in range(0, len(removed), _DELETE_PAGE):
+            batch = self._db.batch()
+            for turn in removed[start : start + _DELETE_PAGE]:
+                batch.delete(turns.document(turn.id))
+            batch.commit()
+        session_ref = paths.session(self._db, uid, session_id)
+        head_image = head.images[0] if head is not None and head.images else None
+
+        @firestore.transactional
+        def attempt(tx: firestore.Transaction) -> None:
+            self._check_lease(tx, session_ref, lease_id)
+            tx.update(
+                session_ref,
+                Session.fields(
+                    head_turn_id=head.id if head is not None else None,
+                    last_image=head_image if head_image is not None else firestore.DELETE_FIELD,
+                    turn_count=firestore.Increment(-len(removed)),
+                    last_active=clock.now(),
+                    lease=firestore.DELETE_FIELD,
+                ),
+            )
+            if request_id:
+                tx.set(
+                    paths.requests(self._db, uid, session_id).document(request_id),
+                    RequestRecord.fields(state="complete", response={}, created_at=clock.now()),
+                    merge=True,
+                )
+
+        transactions.run(self._db, attempt, exhausted=_contended, what="remove turns")
+
     @staticmethod
-    def _check_lease(tx: firestore.Transaction, session_ref: firestore.DocumentReference, claim: TurnClaim) -> None:
+    def _check_lease(tx: firestore.Transaction, session_ref: firestore.DocumentReference, lease_id: str) -> None:
         """A run whose lease expired and was taken over has been interrupted: the new holder
         already failed its turn, so it must not write anything. A deleted session: NotFound."""
         snap = session_ref.get(transaction=tx)
         if not snap.exists:
             raise NotFound(SESSION_NOT_FOUND)
         lease = Session.from_firestore(snap.to_dict(), snap.id).lease
-        if lease is None or lease.id != claim.lease_id:
+        if lease is None or lease.id != lease_id:
             raise Interrupted()

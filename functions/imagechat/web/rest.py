@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import config, sessions, turns, uploads
+from imagechat import branches, config, sessions, turns, uploads
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
@@ -30,8 +30,12 @@ from imagechat.errors import (
 )
 from imagechat.schemas import (
     CreateSessionRequest,
+    DeleteTurnRequest,
+    GetSessionRequest,
     ListSessionsRequest,
+    RegenerateRequest,
     SendMessageRequest,
+    SetHeadRequest,
     UpdateSessionRequest,
     dump,
     parse,
@@ -132,7 +136,8 @@ def list_sessions(request: flask.Request, caller: Caller, _: dict[str, str]) -> 
 
 
 def get_session(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
-    return sessions.get_session(deps(), _target(request, caller), args["sid"])
+    query = {k: v for k, v in request.args.items() if k == "all"}
+    return sessions.get_session(deps(), _target(request, caller), args["sid"], parse(GetSessionRequest, query))
 
 
 def update_session(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
@@ -152,6 +157,24 @@ def send_message(request: flask.Request, caller: Caller, args: dict[str, str]) -
     return turns.send_message(deps(), uid, args["sid"], parse(SendMessageRequest, body))
 
 
+def set_head(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    return branches.set_head(deps(), _target(request, caller, body), args["sid"], parse(SetHeadRequest, body))
+
+
+def regenerate_turn(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    uid = _target(request, caller, body)
+    return turns.regenerate_turn(deps(), uid, args["sid"], args["tid"], parse(RegenerateRequest, body))
+
+
+def delete_turn(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    uid = _target(request, caller, body)
+    branches.delete_turn(deps(), uid, args["sid"], args["tid"], parse(DeleteTurnRequest, body))
+    return None
+
+
 def upload_temp(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     uid = _target(request, caller, request.form.to_dict())
     file = request.files.get("file")
@@ -169,6 +192,9 @@ ROUTES = Map(
         Rule("/chat/sessions/<sid>", methods=["PATCH"], endpoint=update_session),
         Rule("/chat/sessions/<sid>", methods=["DELETE"], endpoint=delete_session),
         Rule("/chat/sessions/<sid>/message", methods=["POST"], endpoint=send_message),
+        Rule("/chat/sessions/<sid>/head", methods=["POST"], endpoint=set_head),
+        Rule("/chat/sessions/<sid>/turns/<tid>/regenerate", methods=["POST"], endpoint=regenerate_turn),
+        Rule("/chat/sessions/<sid>/turns/<tid>", methods=["DELETE"], endpoint=delete_turn),
         Rule("/upload/temp", methods=["POST"], endpoint=upload_temp),
     ],
     merge_slashes=False,  # a path with "//" is not ours: 404, not a redirect
