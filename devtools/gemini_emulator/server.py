@@ -17,7 +17,7 @@ from urllib.parse import quote
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from .control import EmulatorState, Fault, parse_fault
+from .control import Config, EmulatorState, Fault, check_payload, parse_fault
 from .files import no_upload_session
 from .generate import Generator, new_response_id, stream_chunks
 from .models import MODELS, get_model
@@ -67,6 +67,18 @@ def _body(request: Request, log: dict[str, Any]) -> dict[str, Any]:
     log["snakeCaseKeys"] = has_snake_keys(raw)
     normalized: dict[str, Any] = normalize_keys(raw)
     return normalized
+
+
+def _event_stream(events: list[bytes], delay_s: float) -> Response:
+    """Server-sent events, `delay_s` apart (the model "thinking" between chunks)."""
+
+    def paced() -> Iterator[bytes]:
+        for index, event in enumerate(events):
+            if index and delay_s:
+                time.sleep(delay_s)
+            yield event
+
+    return Response(paced(), status=200, mimetype="text/event-stream")
 
 
 def _base_url(request: Request) -> str:
@@ -137,8 +149,9 @@ class EmulatorApp:
                 return self.files_list(request)
         raise ApiError(404, f"The requested URL {request.path} ({request.method}) was not found.", "NOT_FOUND")
 
-    def _maybe_fault(self, kind: str) -> Fault | None:
-        fault = self.state.take_fault(kind)
+    def _maybe_fault(self, kind: str, streaming: bool = False) -> Fault | None:
+        """Raise the next armed fault of this kind; a mid-stream one is returned for the stream."""
+        fault = self.state.take_fault(kind, streaming)
         if fault is not None and not fault.mid_stream:
             raise fault.error()
         return fault
@@ -155,14 +168,14 @@ class EmulatorApp:
         body = _body(request, log)
         if method != "countTokens":
             log.update(describe_generate_body(body, self.state.files.size_of))
-        latency = self.state.get_config().latencyMs
-        if latency:
-            time.sleep(latency / 1000)
-        fault = self._maybe_fault(method)
+        config = self.state.get_config()
+        if config.latencyMs:
+            time.sleep(config.latencyMs / 1000)
+        fault = self._maybe_fault(method, streaming=method == "streamGenerateContent")
         spec = get_model(model, version)
         if method == "countTokens":
             return _json(self.generator.count_tokens(body))
-        result = self.generator.generate(spec, body)
+        result = self.generator.generate(spec, body, payload=config.payload)
         result["modelVersion"] = spec.name
         result["responseId"] = new_response_id()
         if method == "generateContent":
@@ -174,18 +187,9 @@ class EmulatorApp:
             if fault is not None:
                 raise fault.error()
             return _json(chunks)
-        return self._sse(chunks, fault)
-
-    @staticmethod
-    def _sse(chunks: list[dict[str, Any]], fault: Fault | None) -> Response:
         if fault is not None:  # a mid-stream fault: the first chunk, then the error event
             chunks = [*chunks[:1], fault.error().body()]
-
-        def events() -> Iterator[bytes]:
-            for chunk in chunks:
-                yield f"data: {json.dumps(chunk)}\r\n\r\n".encode()
-
-        return Response(events(), status=200, mimetype="text/event-stream")
+        return _event_stream([f"data: {json.dumps(chunk)}\r\n\r\n".encode() for chunk in chunks], config.stream_delay_s)
 
     # -- files ----------------------------------------------------------------------------------
 
@@ -322,8 +326,9 @@ class EmulatorApp:
         raise ApiError(404, f"no control action {method} /_emulator/{action}", "NOT_FOUND")
 
 
-def create_app(state: EmulatorState | None = None) -> EmulatorApp:
-    return EmulatorApp(state)
+def create_app(state: EmulatorState | None = None, *, payload: str = "small") -> EmulatorApp:
+    """`payload` is the default (and what reset returns to) when no state is given."""
+    return EmulatorApp(state or EmulatorState(Config(payload=check_payload(payload))))
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -335,16 +340,18 @@ class _Server(ThreadedWSGIServer):
     request_queue_size = 512  # 200 concurrent clients must not be refused
 
 
-def make_server(host: str, port: int, app: EmulatorApp | None = None, *, verbose: bool = False) -> _Server:
+def make_server(
+    host: str, port: int, app: EmulatorApp | None = None, *, verbose: bool = False, payload: str = "small"
+) -> _Server:
     handler = WSGIRequestHandler if verbose else _QuietHandler
     if not verbose:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    return _Server(host, port, app or create_app(), handler=handler)
+    return _Server(host, port, app or create_app(payload=payload), handler=handler)
 
 
-def serve(host: str, port: int, *, verbose: bool = False) -> None:
+def serve(host: str, port: int, *, verbose: bool = False, payload: str = "small") -> None:
     """Serve until SIGTERM/SIGINT; print the listening line once connections are accepted."""
-    server = make_server(host, port, verbose=verbose)
+    server = make_server(host, port, verbose=verbose, payload=payload)
     actual_port = server.socket.getsockname()[1]
 
     def stop(signum: int, frame: object) -> None:

@@ -43,6 +43,26 @@ DEFAULT_MESSAGES: dict[int, str] = {
 
 RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
 
+# The Interactions API answers `{"error": {"code": "<string>", "message"}}`. Codes from its error
+# reference (ai.google.dev/gemini-api/docs/api-errors); "unavailable" and "deadline_exceeded" (503,
+# 504) are this emulator's guess: the reference seen did not show those rows.
+INTERACTIONS_CODES: dict[str, str] = {
+    "INVALID_ARGUMENT": "invalid_request",
+    "FAILED_PRECONDITION": "failed_precondition",
+    "OUT_OF_RANGE": "out_of_range",
+    "UNAUTHENTICATED": "authentication",
+    "PERMISSION_DENIED": "permission_denied",
+    "NOT_FOUND": "not_found",
+    "ALREADY_EXISTS": "already_exists",
+    "ABORTED": "aborted",
+    "RESOURCE_EXHAUSTED": "rate_limit_exceeded",
+    "CANCELLED": "cancelled",
+    "INTERNAL": "api_error",
+    "UNKNOWN": "api_error",
+    "UNAVAILABLE": "unavailable",
+    "DEADLINE_EXCEEDED": "deadline_exceeded",
+}
+
 
 class ApiError(Exception):
     """An error answered in Google's `{"error": {...}}` form."""
@@ -53,8 +73,11 @@ class ApiError(Exception):
         message: str | None = None,
         status: str | None = None,
         details: list[dict[str, Any]] | None = None,
+        *,
+        interactions_code: str | None = None,
     ) -> None:
         self.code = code
+        self._interactions_code = interactions_code
         self.message = message if message is not None else DEFAULT_MESSAGES.get(code, "Error.")
         self.status = status or STATUS_NAMES.get(code, "UNKNOWN")
         if details is None and code == 429:
@@ -67,6 +90,18 @@ class ApiError(Exception):
         if self.details:
             error["details"] = self.details
         return {"error": error}
+
+    @property
+    def interactions_code(self) -> str:
+        if self._interactions_code:
+            return self._interactions_code
+        if self.code == 404 and self.message.startswith("models/"):
+            return "model_not_found"
+        return INTERACTIONS_CODES.get(self.status, "api_error" if self.code >= 500 else "invalid_request")
+
+    def interactions_body(self) -> dict[str, Any]:
+        """The Interactions API's form: a string code and the message."""
+        return {"error": {"code": self.interactions_code, "message": self.message}}
 
 
 def invalid_argument(message: str) -> ApiError:

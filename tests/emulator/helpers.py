@@ -15,6 +15,8 @@ import pytest
 from google.genai import types
 from PIL import Image
 
+from devtools.gemini_emulator.control import PAYLOAD_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 20
 LISTENING_PREFIX = "gemini emulator listening on "
@@ -23,11 +25,13 @@ LISTENING_PREFIX = "gemini emulator listening on "
 class EmulatorProcess:
     """A `python -m devtools.gemini_emulator` child process, started and waited for."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *args: str, env: dict[str, str] | None = None) -> None:
+        """`args`: more command-line options; `env`: variables on top of os.environ, from which
+        GEMINI_EMULATOR_PAYLOAD is dropped (these tests choose the payload themselves)."""
         self.port = port
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = {k: v for k, v in os.environ.items() if k != PAYLOAD_ENV} | {"PYTHONUNBUFFERED": "1"} | (env or {})
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "devtools.gemini_emulator", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "devtools.gemini_emulator", "--host", "127.0.0.1", "--port", str(port), *args],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -114,7 +114,8 @@ class GeminiControl:
     def reset(self) -> None:
         requests.post(f"{self.base}/reset", timeout=10).raise_for_status()
 
-    def config(self, **settings: int) -> dict[str, Any]:
+    def config(self, **settings: Any) -> dict[str, Any]:
+        """Partial update, e.g. `config(latencyMs=500)`, `config(payload="realistic")`; returns the config."""
         response = requests.post(f"{self.base}/config", json=settings, timeout=10)
         response.raise_for_status()
         result: dict[str, Any] = response.json()
