@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .files import FileStore
+from .interaction_store import InteractionStore
 from .wire import DEFAULT_MESSAGES, RETRY_INFO_TYPE, STATUS_NAMES, ApiError
 
 # What a fault's "on" may name. "generateContent" also matches streamGenerateContent; "model"
@@ -162,6 +163,7 @@ class EmulatorState:
         self.defaults = defaults or Config()  # what reset() returns to (the command line's payload)
         self.config = self.defaults
         self.files = FileStore()
+        self.interactions = InteractionStore()
         self._faults: list[Fault] = []
         self._log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._seq = 0
@@ -173,6 +175,7 @@ class EmulatorState:
             self._log.clear()
             self._seq = 0
         self.files.reset()
+        self.interactions.reset()
 
     # -- config ---------------------------------------------------------------------------------
 

@@ -131,6 +131,24 @@ def normalize_keys(value: Any) -> Any:
     return value
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+_OPAQUE_SNAKE_KEYS = frozenset({"args", "response", "response_schema", "schema", "parameters", "labels"})
+
+
+def normalize_keys_snake(value: Any) -> Any:
+    """Return a copy with every camelCase key turned into snake_case: the Interactions API speaks
+    snake_case (and, like the rest of the API, accepts camelCase)."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            snake = _CAMEL.sub(lambda m: "_" + m.group(1).lower(), key) if isinstance(key, str) else key
+            out[snake] = item if snake in _OPAQUE_SNAKE_KEYS else normalize_keys_snake(item)
+        return out
+    if isinstance(value, list):
+        return [normalize_keys_snake(item) for item in value]
+    return value
+
+
 def has_snake_keys(value: Any) -> bool:
     """Whether any API field name in the body is snake_case (what newer SDKs send in places)."""
     if isinstance(value, dict):
