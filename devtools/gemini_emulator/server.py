@@ -237,7 +237,7 @@ class EmulatorApp:
             self._set_cancelled(record)  # a background run still going stops here
             return _json({})
         record = store.get(interaction_id)
-        log["status"] = record.status
+        log["interactionStatus"] = record.status
         if name == "interactions.cancel":
             with self._interaction_lock:
                 if not (record.background and record.status == "in_progress"):
@@ -340,7 +340,7 @@ class EmulatorApp:
         self._finish(record, outcome)
         if parsed.store:
             self.state.interactions.add(record)
-        log.update(interactionId=record.id, status=record.status)
+        log.update(interactionId=record.id, interactionStatus=record.status)
         if not streaming:
             return _json(record.resource(with_input_steps=False))
         events = record.events
@@ -365,7 +365,7 @@ class EmulatorApp:
         history = self._chain(parsed, spec)
         record = self._new_record(parsed, spec, history, config)
         self.state.interactions.add(record)
-        log.update(interactionId=record.id, status=record.status, historySteps=len(history))
+        log.update(interactionId=record.id, interactionStatus=record.status, historySteps=len(history))
         threading.Thread(
             target=self._run_in_background, args=(record, parsed, spec, history, config), daemon=True
         ).start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import queue
@@ -112,3 +113,27 @@ def open_image(data: bytes) -> Image.Image:
 
 def image_config(**kwargs: Any) -> types.GenerateContentConfig:
     return types.GenerateContentConfig(image_config=types.ImageConfig(**kwargs))
+
+
+# -- the Interactions API -----------------------------------------------------------------------
+
+
+def interaction_png(interaction: Any) -> bytes:
+    """The output image of an Interaction (the SDK's `output_image`: the last model output's)."""
+    image = interaction.output_image
+    assert image is not None and image.data, interaction
+    return base64.b64decode(image.data)
+
+
+def image_block(data: bytes, mime_type: str = "image/png") -> dict[str, str]:
+    return {"type": "image", "data": base64.b64encode(data).decode("ascii"), "mime_type": mime_type}
+
+
+def user_input(text: str, *images: bytes) -> dict[str, Any]:
+    """A user_input step: the text, then the images."""
+    return {"type": "user_input", "content": [{"type": "text", "text": text}, *(image_block(i) for i in images)]}
+
+
+def step_dicts(interaction: Any) -> list[dict[str, Any]]:
+    """An Interaction's steps as JSON dicts (what a caller stores to replay them)."""
+    return [step.model_dump(mode="json", exclude_none=True) for step in interaction.steps or []]

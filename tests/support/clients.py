@@ -135,6 +135,23 @@ class GeminiControl:
         entries: list[dict[str, Any]] = response.json()["requests"]
         return [e for e in entries if kind is None or e["kind"] == kind]
 
+    def expire_interactions(self, interaction_id: str | None = None) -> int:
+        """Forgets one stored interaction now, as if its retention had run out (all when
+        `interaction_id` is None); returns how many. A later get or continuation answers 404."""
+        body = {"id": interaction_id} if interaction_id else {}
+        response = requests.post(f"{self.base}/interactions/expire", json=body, timeout=10)
+        response.raise_for_status()
+        expired: int = response.json()["expired"]
+        return expired
+
+    def interactions(self) -> list[dict[str, Any]]:
+        """The stored interactions still alive: `{id, model, status, previousInteractionId,
+        background, historySteps, created, expireTime}` each."""
+        response = requests.get(f"{self.base}/interactions", timeout=10)
+        response.raise_for_status()
+        stored: list[dict[str, Any]] = response.json()["interactions"]
+        return stored
+
     def expire_files(self, name: str | None = None) -> int:
         """Expires one uploaded file now (all when `name` is None); returns how many."""
         response = requests.post(f"{self.base}/files/expire", json={"name": name} if name else {}, timeout=10)
