@@ -96,7 +96,13 @@ class InteractionStore:
         self._items: dict[str, StoredInteraction] = {}
 
     def reset(self) -> None:
+        """Forget everything; a background run still going is cancelled (it takes no fault and
+        records nothing afterwards)."""
         with self._lock:
+            for item in self._items.values():
+                if item.status == "in_progress":
+                    item.status = "cancelled"
+                    item.done.set()
             self._items.clear()
 
     def _drop_expired(self, now: float) -> None:
