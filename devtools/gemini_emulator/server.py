@@ -366,10 +366,11 @@ class EmulatorApp:
         record = self._new_record(parsed, spec, history, config)
         self.state.interactions.add(record)
         log.update(interactionId=record.id, interactionStatus=record.status, historySteps=len(history))
+        answer = _json(record.resource(with_input_steps=False))  # as created, before the run can end
         threading.Thread(
             target=self._run_in_background, args=(record, parsed, spec, history, config), daemon=True
         ).start()
-        return _json(record.resource(with_input_steps=False))
+        return answer
 
     def _run_in_background(
         self,
