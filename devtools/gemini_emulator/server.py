@@ -348,8 +348,9 @@ class EmulatorApp:
             cut = next((i for i, e in enumerate(events) if e["event_type"] == "step.delta"), 0) + 1
             error = fault.error()
             events = [*events[:cut], error_event(error, str(cut + 1))]
-            with self._interaction_lock:
+            with self._interaction_lock:  # what a get shows (and a streamed get sends) from now on
                 record.status, record.errors = "failed", [error.interactions_body()["error"]]
+                record.output_steps, record.events = [], events
             log["error"] = error.message
         deltas = [i for i, e in enumerate(events) if e["event_type"] == "step.delta"]
         paced = [i in deltas[1:] for i in range(len(events))]  # the model works between deltas

@@ -102,7 +102,10 @@ def test_a_stream_fault_before_and_mid_stream(iclient: genai.Client, control: Co
     error = events[-1].error
     assert error.code == "unavailable" and error.message
     stored = iclient.interactions.get(events[0].interaction.id)
-    assert stored.status == "failed"
+    assert stored.status == "failed" and [s.type for s in stored.steps or []] == ["user_input"]
+    assert [e.code for e in stored.errors or []] == ["unavailable"]
+    replayed = list(iclient.interactions.get(events[0].interaction.id, stream=True))
+    assert [e.event_type for e in replayed] == [e.event_type for e in events]
 
 
 def test_a_fault_fails_a_background_interaction(iclient: genai.Client, control: Control) -> None:
