@@ -270,8 +270,9 @@ class EmulatorApp:
     @staticmethod
     def _close(record: StoredInteraction) -> None:
         """Its events as a stream sends them, then wake whoever waits for it."""
-        created = {**record.resource(with_input_steps=False), "status": "in_progress", "updated": None}
-        created = {k: v for k, v in created.items() if k not in ("steps", "usage", "errors", "updated")}
+        hidden = ("steps", "usage", "errors", "updated")
+        created = {k: v for k, v in record.resource(with_input_steps=False).items() if k not in hidden}
+        created["status"] = "in_progress"
         completed = {k: v for k, v in record.resource(with_input_steps=False).items() if k != "steps"}
         record.events = stream_events(created, record.output_steps, completed)
         record.done.set()
