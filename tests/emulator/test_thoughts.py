@@ -101,7 +101,6 @@ def _stream_seconds(client: genai.Client) -> float:
 
 def test_stream_delay_paces_the_chunks(client: genai.Client, control: Control) -> None:
     _stream_seconds(client)  # rendered once: the timings below measure the pacing only
-    assert _stream_seconds(client) < 0.5
     control.config(streamDelayMs=200)
     assert _stream_seconds(client) >= 0.6  # three gaps between four chunks
     control.config(streamDelayMs=None, latencyMs=400)  # default: a quarter of the latency
