@@ -31,8 +31,12 @@ CLIENT_SCRIPT = textwrap.dedent(
     anonymous = requests.post(url, json={"data": {}})
     created = requests.post(url, json={"data": {"title": "From firebase-tools"}},
                             headers={"Authorization": "Bearer " + account["idToken"]})
-    print("RESULT " + json.dumps({"anonymous": anonymous.status_code, "status": created.status_code,
-                                  "body": created.json(), "uid": account["localId"]}))
+    result = {"anonymous": anonymous.status_code, "status": created.status_code,
+              "body": created.json(), "uid": account["localId"]}
+    # To a file: firebase-tools writes its own log lines into the same stdout, even mid-line.
+    with open(sys.argv[2], "w") as out:
+        json.dump(result, out)
+    print("RESULT written")
     """
 )
 
@@ -82,6 +86,7 @@ def test_firebase_emulators_exec_loads_the_python_functions(
     (config_dir / "firebase.json").write_text(json.dumps(config))
     script = tmp_path / "client.py"
     script.write_text(CLIENT_SCRIPT)
+    result_file = tmp_path / "result.json"
     url = f"http://127.0.0.1:{functions_port}/{stack.project_id}/us-central1/createSession"
     env = {
         **os.environ,
@@ -93,7 +98,7 @@ def test_firebase_emulators_exec_loads_the_python_functions(
     # Its own process group: firebase-tools leaves functions-framework workers behind on exit.
     process = subprocess.Popen(
         [str(firebase_cli()), "emulators:exec", "--only", "functions,auth", "--project", stack.project_id,
-         "--config", str(config_dir / "firebase.json"), f"{sys.executable} {script} {url}"],
+         "--config", str(config_dir / "firebase.json"), f"{sys.executable} {script} {url} {result_file}"],
         cwd=config_dir,
         env=env,
         stdout=subprocess.PIPE,
@@ -108,9 +113,8 @@ def test_firebase_emulators_exec_loads_the_python_functions(
         shutil.rmtree(config_dir, ignore_errors=True)
     assert not _group_members(process.pid), "firebase-tools' processes outlived the test"
     assert process.returncode == 0, output[-4000:]
-    result_lines = [line for line in output.splitlines() if line.startswith("RESULT ")]
-    assert result_lines, output[-4000:]
-    result = json.loads(result_lines[-1].removeprefix("RESULT "))
+    assert result_file.exists(), output[-4000:]
+    result = json.loads(result_file.read_text())
     assert result["anonymous"] == 401
     assert result["status"] == 200, result
     session = result["body"]["result"]["session"]
