@@ -127,12 +127,18 @@ export class ChatPane {
     this.onMissing();
   }
 
+  /** The line under the header: the chat's own settings and actions. */
+  say(text, isError = false) {
+    this.notice.textContent = text;
+    this.notice.classList.toggle('error', isError);
+  }
+
   async setAspect(aspectRatio) {
     try {
       await this.api.updateSession(this.sessionId, { aspectRatio });
-      this.notice.textContent = `New images in this chat default to ${aspectRatio}.`;
+      this.say(`New images in this chat default to ${aspectRatio}.`);
     } catch (error) {
-      this.notice.textContent = `Could not change the aspect ratio: ${error.message}`;
+      this.say(`Could not change the aspect ratio: ${error.message}`, true);
       if (this.session) this.aspect.value = this.session.aspectRatio;
     }
   }
@@ -220,8 +226,7 @@ export class ChatPane {
 
   fail(key, error, onRetry) {
     if (key === null) {
-      this.notice.textContent = `${error.busy ? 'Busy.' : 'Not done.'} ${error.message}`;
-      this.notice.classList.add('error');
+      this.say(`${error.busy ? 'Busy.' : 'Not done.'} ${error.message}`, true);
       return;
     }
     this.failures.set(key, { error, onRetry });
@@ -247,8 +252,7 @@ export class ChatPane {
       confirm: 'Start over', danger: false,
     });
     if (!ok) return;
-    this.notice.textContent = '';
-    this.notice.classList.remove('error');
+    this.say('');
     this.focusAfter = { key: 'later' };
     this.moveHead(null);
   }
@@ -269,6 +273,10 @@ export class ChatPane {
   }
 
   edit(turn) {
+    if (this.composer.editingTurnId === turn.id) {
+      this.composer.cancelEdit(); // the Edit button is a toggle (aria-pressed)
+      return;
+    }
     const attachments = turn.attachments ?? [];
     this.composer.edit({
       turnId: turn.id,
@@ -464,6 +472,7 @@ export class ChatPane {
   }
 
   destroy() {
+    clearTimeout(this.renderTimer);
     this.stopListening();
     this.gone = true;
     document.title = 'Image Chat';
