@@ -261,15 +261,16 @@ export class ChatPane {
     this.failures.delete(turn.id);
     this.regenerating.add(turn.id);
     this.render();
+    let failure = null;
     try {
       const result = await this.api.regenerateTurn(this.sessionId, turn.id, crypto.randomUUID());
       if (result?.turn?.id) this.focusAfter = { key: result.turn.id, label: 'Previous answer' };
     } catch (error) {
-      this.fail(turn.id, error, () => this.regenerate(turn));
-    } finally {
-      this.regenerating.delete(turn.id);
-      this.render();
+      failure = error;
     }
+    this.regenerating.delete(turn.id);
+    if (failure) this.fail(turn.id, failure, () => this.regenerate(turn));
+    else this.render();
   }
 
   edit(turn) {
@@ -426,6 +427,7 @@ export class ChatPane {
       : tree;
     this.startOverButton.disabled = this.tree.head === null;
     const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 120;
+    const focused = this.focusedControl();
     const next = new Map();
     const elements = this.rows(this.tree).map(([key, data, build]) => {
       const signature = JSON.stringify(data);
@@ -450,7 +452,18 @@ export class ChatPane {
       this.log.append(h('li', { class: 'empty' }, 'Attach a photo and describe an edit, or describe an image to make.'));
     }
     if (scroll || atBottom) this.log.scrollTop = this.log.scrollHeight;
+    if (focused && !focused.el.isConnected && !this.focusAfter) this.focusAfter = focused;
     this.restoreFocus();
+  }
+
+  /** The button in the conversation that has focus, as {key, label} of its row, with the element. */
+  focusedControl() {
+    const el = document.activeElement;
+    if (!el || !this.log.contains(el) || el.tagName !== 'BUTTON') return null;
+    for (const [key, row] of this.rendered) {
+      if (row.el.contains(el)) return { key, label: el.getAttribute('aria-label') ?? el.textContent, el };
+    }
+    return null;
   }
 
   /** After an action replaced the row a person was on, focus goes to the row it leads to. */
