@@ -15,8 +15,8 @@ dev: install ## run the whole stack locally; prints "API ready at <url>"
 test: install $(CHROMIUM_STAMP) ## run every test against real emulators (browser tests included)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: install ## performance benchmarks (never part of `make test`)
-	$(PY) -m pytest benchmarks --benchmark-only $(PYTEST_ARGS)
+bench: install ## performance benchmarks (never part of `make test`), with real-size model outputs
+	GEMINI_EMULATOR_PAYLOAD=realistic $(PY) -m pytest benchmarks --benchmark-only $(PYTEST_ARGS)
 
 demo: install ## a scripted three-turn edit against a running `make dev`
 	$(PY) -m devtools.demo

@@ -188,10 +188,20 @@ class Service:
 class Stack:
     """Starts and stops the whole local stack; exposes where each part listens."""
 
-    def __init__(self, ports: Ports, work_dir: Path, *, use_real_gemini: bool | None = None) -> None:
+    def __init__(
+        self,
+        ports: Ports,
+        work_dir: Path,
+        *,
+        use_real_gemini: bool | None = None,
+        gemini_payload: str | None = None,
+    ) -> None:
+        """`gemini_payload` ("small" | "realistic") is passed to the Gemini emulator as `--payload`;
+        None lets the emulator decide (GEMINI_EMULATOR_PAYLOAD, else small)."""
         self.ports = ports
         self.work_dir = work_dir
         self.use_real_gemini = bool(os.environ.get("GEMINI_API_KEY")) if use_real_gemini is None else use_real_gemini
+        self.gemini_payload = gemini_payload
         self.services: list[Service] = []
 
     # Where things are -------------------------------------------------------------------
@@ -268,7 +278,8 @@ class Stack:
             services.append(
                 Service(
                     "gemini",
-                    [py, "-m", "devtools.gemini_emulator", "--host", HOST, "--port", str(self.ports.gemini)],
+                    [py, "-m", "devtools.gemini_emulator", "--host", HOST, "--port", str(self.ports.gemini),
+                     *(["--payload", self.gemini_payload] if self.gemini_payload else [])],
                     f"{self.gemini_url}/_emulator/config",
                 )
             )
@@ -376,7 +387,8 @@ def main() -> int:
     args = parser.parse_args()
 
     ports = Ports.free() if args.free_ports else Ports.from_firebase_json()
-    stack = Stack(ports, Path(args.work_dir))
+    # Realistic model outputs (megabyte PNGs) unless GEMINI_EMULATOR_PAYLOAD says otherwise.
+    stack = Stack(ports, Path(args.work_dir), gemini_payload=os.environ.get("GEMINI_EMULATOR_PAYLOAD") or "realistic")
     stopping = threading.Event()
     starting = True
 

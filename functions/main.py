@@ -69,6 +69,21 @@ def sendMessage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.send_message(req)
 
 
+@https_fn.on_call()
+def setHead(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.set_head(req)
+
+
+@https_fn.on_call(secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY)
+def regenerateTurn(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.regenerate_turn(req)
+
+
+@https_fn.on_call()
+def deleteTurn(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.delete_turn(req)
+
+
 @https_fn.on_call(memory=options.MemoryOption.MB_512)
 def uploadTempImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.upload_temp_image(req)

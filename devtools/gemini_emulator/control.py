@@ -9,10 +9,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .files import FileStore
+from .interaction_store import InteractionStore
 from .wire import DEFAULT_MESSAGES, RETRY_INFO_TYPE, STATUS_NAMES, ApiError
 
-# What a fault's "on" may name. "generateContent" also matches streamGenerateContent;
-# "upload" is the data transfer on the upload URL, "upload.start" the request that opens it.
+# What a fault's "on" may name. "generateContent" also matches streamGenerateContent; "model"
+# matches every model call of both APIs (generateContent, streamGenerateContent,
+# interactions.create); "upload" is the data transfer on the upload URL, "upload.start" the
+# request that opens it.
+INTERACTION_KINDS = frozenset(
+    {"interactions.create", "interactions.get", "interactions.delete", "interactions.cancel"}
+)
+MODEL_CALL_KINDS = frozenset({"generateContent", "streamGenerateContent", "interactions.create"})
 FAULT_KINDS = frozenset(
     {
         "generateContent",
@@ -25,20 +32,49 @@ FAULT_KINDS = frozenset(
         "files.list",
         "models.get",
         "models.list",
+        "model",
         "any",
+        *INTERACTION_KINDS,
     }
 )
 REQUEST_LOG_SIZE = 1000
+PAYLOADS = ("small", "realistic")
+PAYLOAD_ENV = "GEMINI_EMULATOR_PAYLOAD"
+DEFAULT_INTERACTION_TTL_S = 55 * 24 * 3600  # the paid tier's retention
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config:
-    latencyMs: int = 0  # added to every generateContent / streamGenerateContent / countTokens call
+    latencyMs: int = 0  # added to every model call (generateContent, streaming, countTokens, interactions)
     fileTtlSeconds: int = 48 * 3600
     fileProcessingMs: int = 0  # uploaded files stay PROCESSING this long
+    payload: str = "small"  # "small": flat PNGs of a few KB; "realistic": photographic entropy, real sizes
+    streamDelayMs: int | None = None  # between streamed chunks/events; None: latencyMs / 4
+    interactionTtlSeconds: int = DEFAULT_INTERACTION_TTL_S  # stored interactions live this long
 
-    def as_json(self) -> dict[str, int]:
+    def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def stream_delay_s(self) -> float:
+        delay = self.latencyMs / 4 if self.streamDelayMs is None else self.streamDelayMs
+        return delay / 1000
+
+
+def check_payload(value: Any) -> str:
+    if value not in PAYLOADS:
+        raise ValueError(f"payload must be one of {list(PAYLOADS)}, not {value!r}")
+    return str(value)
+
+
+def _check_setting(key: str, value: Any) -> Any:
+    if key == "payload":
+        return check_payload(value)
+    if key == "streamDelayMs" and value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"config {key} must be a non-negative integer")
+    return value
 
 
 @dataclass
@@ -50,12 +86,15 @@ class Fault:
     status_name: str | None = None
     retry_delay: str = "1s"
     mid_stream: bool = False  # streaming only: send one chunk, then the error as an SSE event
+    code: str | None = None  # the Interactions API's string code; derived from the status when None
 
-    def matches(self, kind: str) -> bool:
-        if self.mid_stream and kind != "streamGenerateContent":
+    def matches(self, kind: str, streaming: bool = False) -> bool:
+        if self.mid_stream and not streaming:
             return False  # a mid-stream fault waits for a streaming call
-        if self.on == "any" or self.on == kind:
+        if self.on in ("any", kind):
             return True
+        if self.on == "model":
+            return kind in MODEL_CALL_KINDS
         return self.on == "generateContent" and kind == "streamGenerateContent"
 
     def error(self) -> ApiError:
@@ -67,6 +106,7 @@ class Fault:
             self.message or DEFAULT_MESSAGES.get(self.status, "Injected fault."),
             self.status_name or STATUS_NAMES.get(self.status, "UNKNOWN"),
             details,
+            interactions_code=self.code,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -78,6 +118,7 @@ class Fault:
             "statusName": self.status_name,
             "retryDelay": self.retry_delay,
             "midStream": self.mid_stream,
+            "code": self.code,
         }
 
 
@@ -99,6 +140,9 @@ def parse_fault(raw: Any) -> Fault:
     status_name = raw.get("statusName")
     if status_name is not None and not isinstance(status_name, str):
         raise ValueError("fault statusName must be a string")
+    code = raw.get("code")
+    if code is not None and not isinstance(code, str):
+        raise ValueError("fault code must be a string")
     return Fault(
         on=on,
         status=status,
@@ -107,27 +151,31 @@ def parse_fault(raw: Any) -> Fault:
         status_name=status_name,
         retry_delay=str(raw.get("retryDelay", "1s")),
         mid_stream=bool(raw.get("midStream", False)),
+        code=code,
     )
 
 
 class EmulatorState:
     """Everything mutable in the emulator, guarded by locks; `reset()` forgets it all."""
 
-    def __init__(self) -> None:
+    def __init__(self, defaults: Config | None = None) -> None:
         self._lock = threading.Lock()
-        self.config = Config()
+        self.defaults = defaults or Config()  # what reset() returns to (the command line's payload)
+        self.config = self.defaults
         self.files = FileStore()
+        self.interactions = InteractionStore()
         self._faults: list[Fault] = []
         self._log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._seq = 0
 
     def reset(self) -> None:
         with self._lock:
-            self.config = Config()
+            self.config = self.defaults
             self._faults.clear()
             self._log.clear()
             self._seq = 0
         self.files.reset()
+        self.interactions.reset()
 
     # -- config ---------------------------------------------------------------------------------
 
@@ -137,9 +185,7 @@ class EmulatorState:
             for key, value in changes.items():
                 if key not in current:
                     raise ValueError(f"unknown config key {key!r}; expected one of {sorted(current)}")
-                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                    raise ValueError(f"config {key} must be a non-negative integer")
-                current[key] = value
+                current[key] = _check_setting(key, value)
             self.config = Config(**current)
             return self.config
 
@@ -161,11 +207,11 @@ class EmulatorState:
         with self._lock:
             return list(self._faults)
 
-    def take_fault(self, kind: str) -> Fault | None:
+    def take_fault(self, kind: str, streaming: bool = False) -> Fault | None:
         """Consume one use of the first fault matching this request kind."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(kind):
+                if fault.matches(kind, streaming):
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)

@@ -60,15 +60,20 @@ def signature_valid_for(signature: bytes, image_bytes: bytes) -> bool:
     return signature in DUMMY_SIGNATURES or hmac.compare_digest(signature, image_signature(image_bytes))
 
 
-_Rendered = tuple[bytes, list[str], list[str]]  # PNG bytes, operations applied, provenance chain
+# PNG bytes, operations applied, provenance chain, interim preview PNG (the thought image)
+_Rendered = tuple[bytes, list[str], list[str], bytes]
+PREVIEW_TOKENS = 258  # thought tokens counted for an interim thought image (one tile)
 
 
 class _PngCache:
-    """Same request → same bytes, and repeated requests cost nothing (bounded LRU, single-flight:
-    concurrent identical requests render once)."""
+    """Same request → same bytes, and repeated requests cost nothing (LRU bounded in entries and
+    bytes — realistic 4K outputs weigh 20 MB each —, single-flight: concurrent identical requests
+    render once)."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 64, max_bytes: int = 384 * 1024 * 1024) -> None:
         self._size = size
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._lock = threading.Lock()
         self._items: OrderedDict[str, _Rendered] = OrderedDict()
         self._inflight: dict[str, threading.Lock] = {}
@@ -97,13 +102,18 @@ class _PngCache:
                 with self._lock:
                     self._items[key] = value
                     self._items.move_to_end(key)
-                    while len(self._items) > self._size:
-                        self._items.popitem(last=False)
+                    self._bytes += _weight(value)
+                    while len(self._items) > self._size or (self._bytes > self._max_bytes and len(self._items) > 1):
+                        self._bytes -= _weight(self._items.popitem(last=False)[1])
             finally:
                 with self._lock:
                     if self._inflight.get(key) is key_lock:
                         del self._inflight[key]
             return value
+
+
+def _weight(item: _Rendered) -> int:
+    return len(item[0]) + len(item[3])
 
 
 _CACHE = _PngCache()
@@ -205,7 +215,10 @@ class Generator:
 
     # -- main entry -----------------------------------------------------------------------------
 
-    def generate(self, spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:
+    def generate(
+        self, spec: ModelSpec, body: dict[str, Any], *, payload: str = "small", check_signatures: bool = True
+    ) -> dict[str, Any]:
+        """`check_signatures=False` when the caller (the Interactions API) checked them its own way."""
         request = parse_generate_request(body)
         resolved: dict[str, bytes] = {}
         usage = _Usage()
@@ -231,7 +244,7 @@ class Generator:
             raise invalid_argument(
                 f"Too many input images: {images}. {spec.name} accepts at most {spec.max_input_images}."
             )
-        if spec.signatures:
+        if spec.signatures and check_signatures:
             self._check_signatures(request, resolved)
 
         modalities = request.modalities
@@ -275,13 +288,16 @@ class Generator:
                 clean_prompt = re.sub(re.escape(marker), "", clean_prompt, flags=re.IGNORECASE)
             target = self._pick_image(request)
             target_bytes = self._bytes_of(target, resolved) if target else None
+            png, ops, chain, preview = b"", list[str](), list[str](), b""
+            if "IMAGE" in modalities:
+                png, ops, chain, preview = self._render(clean_prompt, target_bytes, aspect_ratio, image_size, payload)
             if request.include_thoughts and spec.signatures:
-                thought = f"Planning: {'edit the latest image' if target_bytes else 'draw a new image'}."
+                thought = thought_summary(ops, target_bytes is not None, "IMAGE" in modalities)
                 parts.append({"text": thought, "thought": True})
                 usage.thoughts += text_tokens(thought)
-            png, ops, chain = b"", list[str](), list[str]()
-            if "IMAGE" in modalities:
-                png, ops, chain = self._render(clean_prompt, target_bytes, aspect_ratio, image_size)
+                if preview:  # the interim "thought image", drawn before the final one
+                    parts.append({"inlineData": {"mimeType": "image/png", "data": b64encode(preview)}, "thought": True})
+                    usage.thoughts += PREVIEW_TOKENS
             text = self._describe(ops, chain, target_bytes is not None, "IMAGE" in modalities)
             if "TEXT" in modalities:
                 text_part: dict[str, Any] = {"text": text}
@@ -326,10 +342,15 @@ class Generator:
     # -- pixels ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _render(prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str) -> _Rendered:
+    def _render(
+        prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str, payload: str
+    ) -> _Rendered:
         source_key = hashlib.sha256(source).hexdigest() if source is not None else "-"
-        key = hashlib.sha256(json.dumps([prompt, source_key, aspect_ratio, image_size]).encode("utf-8")).hexdigest()
-        return _CACHE.get_or_render(key, lambda: _render_uncached(prompt, source, aspect_ratio, image_size))
+        key_parts = [prompt, source_key, aspect_ratio, image_size, payload]
+        key = hashlib.sha256(json.dumps(key_parts).encode("utf-8")).hexdigest()
+        return _CACHE.get_or_render(
+            key, lambda: _render_uncached(prompt, source, aspect_ratio, image_size, realistic=payload == "realistic")
+        )
 
     @staticmethod
     def _describe(ops: list[str], chain: list[str], edited: bool, made_image: bool) -> str:
@@ -340,17 +361,30 @@ class Generator:
         return f"Generated a new image ({chain[0]})."
 
 
-def _render_uncached(prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str) -> _Rendered:
+def _render_uncached(
+    prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str, *, realistic: bool
+) -> _Rendered:
     if source is None:
-        image, chain = imaging.generate(prompt, output_size(aspect_ratio or "1:1", image_size))
-        return imaging.encode_png(image, chain), [], chain
-    try:
-        edited = imaging.edit(source, prompt)
-    except ValueError:
-        raise unprocessable_image() from None
-    ratio = aspect_ratio or nearest_aspect_ratio(*edited.image.size)
-    image = imaging.fit(edited.image, output_size(ratio, image_size))
-    return imaging.encode_png(image, edited.chain), edited.ops, edited.chain
+        image, chain = imaging.generate(prompt, output_size(aspect_ratio or "1:1", image_size), realistic=realistic)
+        ops: list[str] = []
+    else:
+        try:
+            edited = imaging.edit(source, prompt)
+        except ValueError:
+            raise unprocessable_image() from None
+        ratio = aspect_ratio or nearest_aspect_ratio(*edited.image.size)
+        image, ops, chain = imaging.fit(edited.image, output_size(ratio, image_size)), edited.ops, edited.chain
+    png = imaging.encode_png(image, chain, realistic=realistic)
+    return png, ops, chain, imaging.preview_png(image, chain)
+
+
+def thought_summary(ops: list[str], edited: bool, makes_image: bool) -> str:
+    """The thought summary text of a 3.x image model (deterministic)."""
+    if not makes_image:
+        return "Planning: answer in text only."
+    if edited:
+        return f"Planning: edit the latest image ({', '.join(ops)})."
+    return "Planning: draw a new image."
 
 
 def new_response_id() -> str:
@@ -358,16 +392,22 @@ def new_response_id() -> str:
 
 
 def stream_chunks(response: dict[str, Any]) -> list[dict[str, Any]]:
-    """Split a full response into SSE chunks: the text parts first, then the image with the finish."""
+    """Split a full response into SSE chunks: each thought part (summary, then the interim image),
+    then the text parts, then the image with the finish reason and the usage."""
     candidates = response.get("candidates")
     if not candidates or "content" not in candidates[0]:
         return [response]
     parts = candidates[0]["content"]["parts"]
-    text_parts = [p for p in parts if "text" in p]
-    other_parts = [p for p in parts if "text" not in p]
-    if not text_parts or not other_parts:
-        return [response]
-    first = {"candidates": [{"content": {"role": "model", "parts": text_parts}, "index": 0}]}
+    groups: list[list[dict[str, Any]]] = [[p] for p in parts if p.get("thought")]
+    text_parts = [p for p in parts if "text" in p and not p.get("thought")]
+    other_parts = [p for p in parts if "text" not in p and not p.get("thought")]
+    if text_parts and other_parts:
+        groups += [text_parts, other_parts]
+    else:
+        groups.append(text_parts + other_parts)
+    chunks: list[dict[str, Any]] = [
+        {"candidates": [{"content": {"role": "model", "parts": group}, "index": 0}]} for group in groups[:-1]
+    ]
     last = dict(response)
-    last["candidates"] = [{**candidates[0], "content": {"role": "model", "parts": other_parts}}]
-    return [first, last]
+    last["candidates"] = [{**candidates[0], "content": {"role": "model", "parts": groups[-1]}}]
+    return [*chunks, last]

@@ -212,6 +212,12 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _system_text(raw: Any) -> str:
+    """The system instruction's text parts, joined (what the model was told besides the turns)."""
+    parts = _as_list(_as_dict(raw).get("parts"))
+    return " ".join(str(_as_dict(p).get("text") or "") for p in parts).strip()
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
@@ -264,6 +270,7 @@ def describe_generate_body(body: dict[str, Any], file_sizes: FileSizes | None = 
         "contentCount": len(contents),
         "contents": contents,
         "hasSystemInstruction": bool(body.get("systemInstruction")),
+        "systemText": _system_text(body.get("systemInstruction")),
         "responseModalities": config.get("responseModalities"),
         "aspectRatio": image_config.get("aspectRatio"),
         "imageSize": image_config.get("imageSize"),

@@ -17,12 +17,25 @@ from urllib.parse import quote
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from .control import EmulatorState, Fault, parse_fault
+from .control import Config, EmulatorState, Fault, check_payload, parse_fault
 from .files import no_upload_session
 from .generate import Generator, new_response_id, stream_chunks
-from .models import MODELS, get_model
+from .interaction_store import Step, StoredInteraction, new_interaction_id
+from .interactions import (
+    DONE,
+    InteractionModel,
+    InteractionRequest,
+    Outcome,
+    describe_create,
+    error_event,
+    invalid_request,
+    parse_request,
+    sse_bytes,
+    stream_events,
+)
+from .models import MODELS, ModelSpec, get_model
 from .request_body import check_object, check_string, describe_generate_body
-from .wire import ApiError, has_snake_keys, invalid_argument, normalize_keys
+from .wire import ApiError, has_snake_keys, invalid_argument, normalize_keys, normalize_keys_snake
 
 _VERSION = r"(?P<ver>v1|v1beta|v1alpha)"
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -33,7 +46,16 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(rf"^/{_VERSION}/files$"), "files.list"),
     ("GET", re.compile(rf"^/{_VERSION}/files/(?P<file>[A-Za-z0-9-]+)$"), "files.get"),
     ("DELETE", re.compile(rf"^/{_VERSION}/files/(?P<file>[A-Za-z0-9-]+)$"), "files.delete"),
+    ("POST", re.compile(rf"^/{_VERSION}/interactions$"), "interactions.create"),
+    ("GET", re.compile(rf"^/{_VERSION}/interactions/(?P<interaction>[A-Za-z0-9_.~-]+)$"), "interactions.get"),
+    ("DELETE", re.compile(rf"^/{_VERSION}/interactions/(?P<interaction>[A-Za-z0-9_.~-]+)$"), "interactions.delete"),
+    (
+        "POST",
+        re.compile(rf"^/{_VERSION}/interactions/(?P<interaction>[A-Za-z0-9_.~-]+)/cancel$"),
+        "interactions.cancel",
+    ),
 ]
+INTERACTION_WAIT_S = 600  # how long a streamed get waits for a background interaction to finish
 _UPLOAD_STATUS = "X-Goog-Upload-Status"
 
 
@@ -69,6 +91,20 @@ def _body(request: Request, log: dict[str, Any]) -> dict[str, Any]:
     return normalized
 
 
+def _event_stream(events: list[bytes], delay_s: float, paced: list[bool] | None = None) -> Response:
+    """Server-sent events, `delay_s` apart (the model "thinking" between chunks): before every
+    event but the first, or before those `paced` marks."""
+    marks = paced if paced is not None else [index > 0 for index in range(len(events))]
+
+    def send() -> Iterator[bytes]:
+        for event, wait in zip(events, marks, strict=True):
+            if wait and delay_s:
+                time.sleep(delay_s)
+            yield event
+
+    return Response(send(), status=200, mimetype="text/event-stream")
+
+
 def _base_url(request: Request) -> str:
     return f"{request.scheme}://{request.host}"
 
@@ -79,6 +115,8 @@ class EmulatorApp:
     def __init__(self, state: EmulatorState | None = None) -> None:
         self.state = state or EmulatorState()
         self.generator = Generator(self.state.files)
+        self.interaction_model = InteractionModel(self.generator, self.state.files)
+        self._interaction_lock = threading.Lock()  # status changes of stored interactions
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -100,8 +138,11 @@ class EmulatorApp:
             else:  # a bug in the emulator: answer like the real API's INTERNAL, keep the traceback
                 traceback.print_exc(file=sys.stderr)
                 error = ApiError(500)
-            headers = {_UPLOAD_STATUS: "final"} if log.get("kind", "").startswith("upload") else None
-            response = _error(error, headers)
+            kind = log.get("kind", "")
+            if kind.startswith("interactions."):  # the Interactions API's own error form
+                response = _json(error.interactions_body(), error.code)
+            else:
+                response = _error(error, {_UPLOAD_STATUS: "final"} if kind.startswith("upload") else None)
             log["error"] = error.message
         log["status"] = response.status_code
         self.state.log_request(log)
@@ -120,6 +161,8 @@ class EmulatorApp:
             if name == "upload":
                 return self.upload(request, params.get("ver") or "v1beta", log)
             log["kind"] = name
+            if name.startswith("interactions."):
+                return self.interactions(request, name, params, log)
             self._maybe_fault(name)
             if name == "models.get":
                 log["model"] = params["model"]
@@ -137,8 +180,9 @@ class EmulatorApp:
                 return self.files_list(request)
         raise ApiError(404, f"The requested URL {request.path} ({request.method}) was not found.", "NOT_FOUND")
 
-    def _maybe_fault(self, kind: str) -> Fault | None:
-        fault = self.state.take_fault(kind)
+    def _maybe_fault(self, kind: str, streaming: bool = False) -> Fault | None:
+        """Raise the next armed fault of this kind; a mid-stream one is returned for the stream."""
+        fault = self.state.take_fault(kind, streaming)
         if fault is not None and not fault.mid_stream:
             raise fault.error()
         return fault
@@ -155,14 +199,14 @@ class EmulatorApp:
         body = _body(request, log)
         if method != "countTokens":
             log.update(describe_generate_body(body, self.state.files.size_of))
-        latency = self.state.get_config().latencyMs
-        if latency:
-            time.sleep(latency / 1000)
-        fault = self._maybe_fault(method)
+        config = self.state.get_config()
+        if config.latencyMs:
+            time.sleep(config.latencyMs / 1000)
+        fault = self._maybe_fault(method, streaming=method == "streamGenerateContent")
         spec = get_model(model, version)
         if method == "countTokens":
             return _json(self.generator.count_tokens(body))
-        result = self.generator.generate(spec, body)
+        result = self.generator.generate(spec, body, payload=config.payload)
         result["modelVersion"] = spec.name
         result["responseId"] = new_response_id()
         if method == "generateContent":
@@ -174,18 +218,185 @@ class EmulatorApp:
             if fault is not None:
                 raise fault.error()
             return _json(chunks)
-        return self._sse(chunks, fault)
-
-    @staticmethod
-    def _sse(chunks: list[dict[str, Any]], fault: Fault | None) -> Response:
         if fault is not None:  # a mid-stream fault: the first chunk, then the error event
             chunks = [*chunks[:1], fault.error().body()]
+        return _event_stream([f"data: {json.dumps(chunk)}\r\n\r\n".encode() for chunk in chunks], config.stream_delay_s)
 
-        def events() -> Iterator[bytes]:
-            for chunk in chunks:
-                yield f"data: {json.dumps(chunk)}\r\n\r\n".encode()
+    # -- interactions ---------------------------------------------------------------------------
 
-        return Response(events(), status=200, mimetype="text/event-stream")
+    def interactions(self, request: Request, name: str, params: dict[str, str], log: dict[str, Any]) -> Response:
+        if name == "interactions.create":
+            return self.interactions_create(request, params["ver"], log)
+        interaction_id = params["interaction"]
+        log["interactionId"] = interaction_id
+        self._maybe_fault(name)
+        store = self.state.interactions
+        if name == "interactions.delete":
+            record = store.get(interaction_id)
+            store.delete(interaction_id)
+            self._set_cancelled(record)  # a background run still going stops here
+            return _json({})
+        record = store.get(interaction_id)
+        log["interactionStatus"] = record.status
+        if name == "interactions.cancel":
+            with self._interaction_lock:
+                if not (record.background and record.status == "in_progress"):
+                    raise invalid_request(
+                        f"Interaction '{interaction_id}' is {record.status}: only a background interaction "
+                        "in progress can be cancelled."
+                    )
+            self._set_cancelled(record)
+            return _json(record.resource(with_input_steps=True))
+        if request.args.get("stream", "false").lower() != "true":
+            include_input = request.args.get("include_input", "false").lower() == "true"
+            return _json(record.resource(with_input_steps=True, include_input=include_input))
+        record.done.wait(INTERACTION_WAIT_S)
+        events = record.events
+        last = request.args.get("last_event_id")
+        if last is not None:
+            if not last.isdigit():
+                raise invalid_request(f"Invalid last_event_id {last!r}.")
+            events = [e for e in events if int(e["event_id"]) > int(last)]
+        return _event_stream([*(sse_bytes(e) for e in events), DONE], 0)
+
+    def _set_cancelled(self, record: StoredInteraction) -> None:
+        with self._interaction_lock:
+            if record.status != "in_progress":
+                return
+            record.status = "cancelled"
+            record.updated = time.time()
+            self._close(record)
+
+    @staticmethod
+    def _close(record: StoredInteraction) -> None:
+        """Its events as a stream sends them, then wake whoever waits for it."""
+        hidden = ("steps", "usage", "errors", "updated")
+        created = {k: v for k, v in record.resource(with_input_steps=False).items() if k not in hidden}
+        created["status"] = "in_progress"
+        completed = {k: v for k, v in record.resource(with_input_steps=False).items() if k != "steps"}
+        record.events = stream_events(created, record.output_steps, completed)
+        record.done.set()
+
+    def _finish(self, record: StoredInteraction, outcome: Outcome) -> bool:
+        """Record the outcome, unless the interaction was cancelled meanwhile (then False)."""
+        with self._interaction_lock:
+            if record.status == "cancelled":
+                return False
+            record.status = outcome.status
+            record.output_steps = outcome.output_steps
+            record.usage = outcome.usage or None
+            record.errors = outcome.errors
+            record.updated = time.time()
+            self._close(record)
+            return True
+
+    def _chain(self, request: InteractionRequest, spec: ModelSpec) -> list[Step]:
+        """The stored steps an interaction continues (404 when its parent is unknown or expired)."""
+        if not request.previous_interaction_id:
+            return []
+        parent = self.state.interactions.get(request.previous_interaction_id)
+        if parent.status != "completed":
+            raise invalid_request(
+                f"Interaction '{parent.id}' is {parent.status}: only a completed interaction can be continued."
+            )
+        if parent.model != spec.name:
+            raise invalid_request(
+                f"Interaction '{parent.id}' was made with {parent.model}; it cannot be continued with {spec.name}."
+            )
+        return parent.full_history()
+
+    def _new_record(
+        self, request: InteractionRequest, spec: ModelSpec, history: list[Step], config: Config
+    ) -> StoredInteraction:
+        now = time.time()
+        return StoredInteraction(
+            id=new_interaction_id(),
+            model=spec.name,
+            created=now,
+            expire_time=now + config.interactionTtlSeconds,
+            previous_interaction_id=request.previous_interaction_id,
+            history=history,
+            input_steps=request.input_steps,
+            background=request.background,
+        )
+
+    def interactions_create(self, request: Request, version: str, log: dict[str, Any]) -> Response:
+        raw = _raw_body(request)
+        body: dict[str, Any] = normalize_keys_snake(raw)
+        log["camelCaseKeys"] = body != raw
+        log.update(describe_create(body, self.state.files.size_of))
+        config = self.state.get_config()
+        if body.get("background") is True:
+            return self._create_in_background(body, version, log, config)
+        if config.latencyMs:
+            time.sleep(config.latencyMs / 1000)
+        streaming = body.get("stream") is True
+        fault = self._maybe_fault("interactions.create", streaming)
+        parsed = parse_request(body)
+        spec = get_model(parsed.model, version)
+        history = self._chain(parsed, spec)
+        log["historySteps"] = len(history)
+        outcome = self.interaction_model.run(spec, parsed, history, config.payload)
+        record = self._new_record(parsed, spec, history, config)
+        self._finish(record, outcome)
+        if parsed.store:
+            self.state.interactions.add(record)
+        log.update(interactionId=record.id, interactionStatus=record.status)
+        if not streaming:
+            return _json(record.resource(with_input_steps=False))
+        events = record.events
+        if fault is not None:  # a mid-stream fault: up to the first delta, then the error event
+            cut = next((i for i, e in enumerate(events) if e["event_type"] == "step.delta"), 0) + 1
+            error = fault.error()
+            events = [*events[:cut], error_event(error, str(cut + 1))]
+            with self._interaction_lock:  # what a get shows (and a streamed get sends) from now on
+                record.status, record.errors = "failed", [error.interactions_body()["error"]]
+                record.output_steps, record.events = [], events
+            log["error"] = error.message
+        deltas = [i for i, e in enumerate(events) if e["event_type"] == "step.delta"]
+        paced = [i in deltas[1:] for i in range(len(events))]  # the model works between deltas
+        return _event_stream([*(sse_bytes(e) for e in events), DONE], config.stream_delay_s, [*paced, False])
+
+    def _create_in_background(
+        self, body: dict[str, Any], version: str, log: dict[str, Any], config: Config
+    ) -> Response:
+        """`background: true`: answer at once (in_progress); the run goes on in a thread (latency,
+        faults — which then fail the interaction — and the model), `get` shows how it ended."""
+        parsed = parse_request(body)
+        spec = get_model(parsed.model, version)
+        history = self._chain(parsed, spec)
+        record = self._new_record(parsed, spec, history, config)
+        self.state.interactions.add(record)
+        log.update(interactionId=record.id, interactionStatus=record.status, historySteps=len(history))
+        answer = _json(record.resource(with_input_steps=False))  # as created, before the run can end
+        threading.Thread(
+            target=self._run_in_background, args=(record, parsed, spec, history, config), daemon=True
+        ).start()
+        return answer
+
+    def _run_in_background(
+        self,
+        record: StoredInteraction,
+        parsed: InteractionRequest,
+        spec: ModelSpec,
+        history: list[Step],
+        config: Config,
+    ) -> None:
+        try:
+            if config.latencyMs:
+                time.sleep(config.latencyMs / 1000)
+            if record.status != "in_progress":
+                return  # cancelled or deleted meanwhile
+            fault = self.state.take_fault("interactions.create")
+            if fault is not None:
+                raise fault.error()
+            outcome = self.interaction_model.run(spec, parsed, history, config.payload)
+        except ApiError as error:
+            outcome = Outcome("failed", [], {}, [error.interactions_body()["error"]])
+        except Exception:  # a bug in the emulator: the interaction fails like an INTERNAL error would
+            traceback.print_exc(file=sys.stderr)
+            outcome = Outcome("failed", [], {}, [ApiError(500).interactions_body()["error"]])
+        self._finish(record, outcome)
 
     # -- files ----------------------------------------------------------------------------------
 
@@ -314,6 +525,13 @@ class EmulatorApp:
             if method == "DELETE":
                 state.clear_requests()
             return _json({"requests": state.requests()})
+        if action == "interactions/expire" and method == "POST":
+            interaction_id = payload.get("id")
+            if interaction_id is not None and not isinstance(interaction_id, str):
+                raise ValueError("id must be a string")
+            return _json({"expired": state.interactions.expire(interaction_id)})
+        if action == "interactions" and method == "GET":
+            return _json({"interactions": state.interactions.listing()})
         if action == "files/expire" and method == "POST":
             name = payload.get("name")
             if name is not None and not isinstance(name, str):
@@ -322,8 +540,9 @@ class EmulatorApp:
         raise ApiError(404, f"no control action {method} /_emulator/{action}", "NOT_FOUND")
 
 
-def create_app(state: EmulatorState | None = None) -> EmulatorApp:
-    return EmulatorApp(state)
+def create_app(state: EmulatorState | None = None, *, payload: str = "small") -> EmulatorApp:
+    """`payload` is the default (and what reset returns to) when no state is given."""
+    return EmulatorApp(state or EmulatorState(Config(payload=check_payload(payload))))
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -335,16 +554,18 @@ class _Server(ThreadedWSGIServer):
     request_queue_size = 512  # 200 concurrent clients must not be refused
 
 
-def make_server(host: str, port: int, app: EmulatorApp | None = None, *, verbose: bool = False) -> _Server:
+def make_server(
+    host: str, port: int, app: EmulatorApp | None = None, *, verbose: bool = False, payload: str = "small"
+) -> _Server:
     handler = WSGIRequestHandler if verbose else _QuietHandler
     if not verbose:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    return _Server(host, port, app or create_app(), handler=handler)
+    return _Server(host, port, app or create_app(payload=payload), handler=handler)
 
 
-def serve(host: str, port: int, *, verbose: bool = False) -> None:
+def serve(host: str, port: int, *, verbose: bool = False, payload: str = "small") -> None:
     """Serve until SIGTERM/SIGINT; print the listening line once connections are accepted."""
-    server = make_server(host, port, verbose=verbose)
+    server = make_server(host, port, verbose=verbose, payload=payload)
     actual_port = server.socket.getsockname()[1]
 
     def stop(signum: int, frame: object) -> None:

@@ -43,6 +43,26 @@ DEFAULT_MESSAGES: dict[int, str] = {
 
 RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
 
+# The Interactions API answers `{"error": {"code": "<string>", "message"}}`. Codes from its error
+# reference (ai.google.dev/gemini-api/docs/api-errors); "unavailable" and "deadline_exceeded" (503,
+# 504) are this emulator's guess: the reference seen did not show those rows.
+INTERACTIONS_CODES: dict[str, str] = {
+    "INVALID_ARGUMENT": "invalid_request",
+    "FAILED_PRECONDITION": "failed_precondition",
+    "OUT_OF_RANGE": "out_of_range",
+    "UNAUTHENTICATED": "authentication",
+    "PERMISSION_DENIED": "permission_denied",
+    "NOT_FOUND": "not_found",
+    "ALREADY_EXISTS": "already_exists",
+    "ABORTED": "aborted",
+    "RESOURCE_EXHAUSTED": "rate_limit_exceeded",
+    "CANCELLED": "cancelled",
+    "INTERNAL": "api_error",
+    "UNKNOWN": "api_error",
+    "UNAVAILABLE": "unavailable",
+    "DEADLINE_EXCEEDED": "deadline_exceeded",
+}
+
 
 class ApiError(Exception):
     """An error answered in Google's `{"error": {...}}` form."""
@@ -53,8 +73,11 @@ class ApiError(Exception):
         message: str | None = None,
         status: str | None = None,
         details: list[dict[str, Any]] | None = None,
+        *,
+        interactions_code: str | None = None,
     ) -> None:
         self.code = code
+        self._interactions_code = interactions_code
         self.message = message if message is not None else DEFAULT_MESSAGES.get(code, "Error.")
         self.status = status or STATUS_NAMES.get(code, "UNKNOWN")
         if details is None and code == 429:
@@ -67,6 +90,18 @@ class ApiError(Exception):
         if self.details:
             error["details"] = self.details
         return {"error": error}
+
+    @property
+    def interactions_code(self) -> str:
+        if self._interactions_code:
+            return self._interactions_code
+        if self.code == 404 and self.message.startswith("models/"):
+            return "model_not_found"
+        return INTERACTIONS_CODES.get(self.status, "api_error" if self.code >= 500 else "invalid_request")
+
+    def interactions_body(self) -> dict[str, Any]:
+        """The Interactions API's form: a string code and the message."""
+        return {"error": {"code": self.interactions_code, "message": self.message}}
 
 
 def invalid_argument(message: str) -> ApiError:
@@ -93,6 +128,24 @@ def normalize_keys(value: Any) -> Any:
         return out
     if isinstance(value, list):
         return [normalize_keys(item) for item in value]
+    return value
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+_OPAQUE_SNAKE_KEYS = frozenset({"args", "response", "response_schema", "schema", "parameters", "labels"})
+
+
+def normalize_keys_snake(value: Any) -> Any:
+    """Return a copy with every camelCase key turned into snake_case: the Interactions API speaks
+    snake_case (and, like the rest of the API, accepts camelCase)."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            snake = _CAMEL.sub(lambda m: "_" + m.group(1).lower(), key) if isinstance(key, str) else key
+            out[snake] = item if snake in _OPAQUE_SNAKE_KEYS else normalize_keys_snake(item)
+        return out
+    if isinstance(value, list):
+        return [normalize_keys_snake(item) for item in value]
     return value
 
 

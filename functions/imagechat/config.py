@@ -21,33 +21,50 @@ GEMINI_API_KEY = params.SecretParam("GEMINI_API_KEY")
 
 DEFAULT_MODEL = "gemini-2.5-flash-image"
 DEFAULT_IMAGE_SIZE = "1K"
-# The model allowlist and the output sizes each model takes. 2.5 Flash Image renders at 1K
-# only; the 3.x models also take 2K and 4K.
-IMAGE_SIZES_BY_MODEL: dict[str, tuple[str, ...]] = {
-    "gemini-2.5-flash-image": ("1K",),
-    "gemini-3-pro-image-preview": ("1K", "2K", "4K"),
-    "gemini-3.1-flash-image-preview": ("1K", "2K", "4K"),
+ASPECT_RATIOS: tuple[str, ...] = (
+    "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
+)
+# Images one model request may carry when a model has no cap of its own (see ModelSpec).
+DEFAULT_MAX_INPUT_IMAGES = 14
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What one image model takes: everything the backend decides per model is here."""
+
+    name: str
+    image_sizes: tuple[str, ...]
+    # Images one model request may carry, history included (user attachments and the model's
+    # outputs alike). The 3.x image models reject more than 14 (400 INVALID_ARGUMENT).
+    max_input_images: int = DEFAULT_MAX_INPUT_IMAGES
+    aspect_ratios: tuple[str, ...] = ASPECT_RATIOS
+
+
+# The model allowlist, one entry per model. 2.5 Flash Image renders at 1K only; the 3.x models
+# also take 2K and 4K. 2.5 Flash Image has no documented hard input cap (it "works best" with up
+# to 3 inputs); it gets the same 14 so that a conversation behaves the same on every model.
+MODEL_SPECS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("gemini-2.5-flash-image", ("1K",)),
+        ModelSpec("gemini-3-pro-image-preview", ("1K", "2K", "4K")),
+        ModelSpec("gemini-3.1-flash-image-preview", ("1K", "2K", "4K")),
+    )
 }
-MODELS: tuple[str, ...] = tuple(IMAGE_SIZES_BY_MODEL)
+MODELS: tuple[str, ...] = tuple(MODEL_SPECS)
+
+
+def model_spec(model: str) -> ModelSpec:
+    """The spec of a model; a model no longer on the allowlist (an old session's) gets the default
+    size only and the default image cap, so its sessions keep working."""
+    return MODEL_SPECS.get(model) or ModelSpec(model, (DEFAULT_IMAGE_SIZE,))
 
 
 def image_sizes(model: str) -> tuple[str, ...]:
     """The output sizes a model takes (a model no longer on the allowlist: the default only)."""
-    return IMAGE_SIZES_BY_MODEL.get(model, (DEFAULT_IMAGE_SIZE,))
+    return model_spec(model).image_sizes
 
 
-# Images one model request may carry, history included (user attachments and the model's
-# outputs alike). The 3.x image models reject more than 14 (400 INVALID_ARGUMENT). 2.5 Flash
-# Image has no documented hard cap (it "works best" with up to 3 inputs); it gets the same 14 so
-# that a conversation behaves the same on every model.
-MAX_INPUT_IMAGES_BY_MODEL: dict[str, int] = {
-    "gemini-2.5-flash-image": 14,
-    "gemini-3-pro-image-preview": 14,
-    "gemini-3.1-flash-image-preview": 14,
-}
-ASPECT_RATIOS: tuple[str, ...] = (
-    "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
-)
 DEFAULT_ASPECT_RATIO = "1:1"
 DEFAULT_TITLE = "New chat"
 
@@ -71,6 +88,7 @@ MAX_TEXT_CHARS = 8000
 MAX_TITLE_CHARS = 200
 MAX_SYSTEM_PROMPT_CHARS = 8000
 MAX_REQUEST_ID_CHARS = 128
+MAX_HISTORY_TURNS = 50
 DEFAULT_LIST_LIMIT = 20
 MAX_LIST_LIMIT = 100
 THUMBNAIL_MAX_PX = 256
@@ -106,7 +124,7 @@ class Settings:
     # The Files API keeps uploads 48 h; a cache entry is trusted until this margin before expiry.
     files_safety_margin_s: float = 2 * 3600.0
     lease_ttl_s: float = DEFAULT_LEASE_TTL_S
-    history_window_exchanges: int = 20
+    history_window_exchanges: int = 2
     retry_attempts: int = 3
     retry_initial_delay_s: float = 1.0
     retry_max_delay_s: float = 10.0
@@ -127,7 +145,8 @@ EMULATOR_DEFAULTS: dict[str, Any] = {"retry_initial_delay_s": 0.05, "retry_max_d
 
 
 def load_settings() -> Settings:
-    """Reads the environment; a fresh object each call (tests may change the env)."""
+    """Reads the environment; a fresh object each call. The backend reads `settings()` (once per
+    instance); this is for tests that change the environment."""
     firebase = _firebase_config()
     base_url = os.environ.get("GOOGLE_GEMINI_BASE_URL") or None
     values: dict[str, Any] = dict(EMULATOR_DEFAULTS) if base_url else {}

@@ -142,6 +142,10 @@ class Internal(ImageChatError):
 # What an unexpected error (a bug) says on every transport.
 UNEXPECTED_ERROR = "Something went wrong on our side. Please try again."
 SESSION_NOT_FOUND = "Chat session not found."
+TURN_NOT_FOUND = "Turn not found."
+NOT_A_HEAD = "turnId: must name a complete model turn of this session."
+NOT_AN_ANSWER = "turnId: must name a model turn (the answer to regenerate)."
+NOT_A_PARENT = "parentTurnId: must name a complete model turn of this session (or be null)."
 EDIT_PROMPT_REQUIRED = "Edit prompt is required."
 GENERATION_FAILED = "Image generation failed. Please try again."
 QUOTA_EXHAUSTED = "The image model is over its request quota right now. Please wait a minute and try again."

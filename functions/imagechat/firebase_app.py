@@ -13,7 +13,7 @@ import threading
 import firebase_admin
 from google.auth.credentials import AnonymousCredentials
 
-from imagechat.config import load_settings
+from imagechat.config import settings as app_settings
 
 _lock = threading.Lock()
 
@@ -24,8 +24,8 @@ def ensure_app() -> firebase_admin.App:
             return firebase_admin.get_app()
         except ValueError:
             pass
-        settings = load_settings()
-        options = {"projectId": settings.project_id, "storageBucket": settings.bucket}
+        conf = app_settings()
+        options = {"projectId": conf.project_id, "storageBucket": conf.bucket}
         if os.environ.get("FIRESTORE_EMULATOR_HOST") or os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
             return firebase_admin.initialize_app(AnonymousCredentials(), options)
         return firebase_admin.initialize_app(options=options)

@@ -1,140 +1,98 @@
-"""Turns → google-genai Contents.
+"""Which earlier turns a send replays to the model (gemini/contents.py decides how they look).
 
-- Only complete exchanges (a complete user turn followed by its complete model turn) go
-  back to the model; failed, blocked and pending turns are left out.
-- Model Contents are restored exactly as the model sent them, thought signatures
-  included, from the stored JSON (`Part.to_json_dict()` / `Part.model_validate`). Image
-  bytes never live in Firestore: an image part is stored without its bytes and comes
-  back as a Files API `fileData` part that keeps the signature on the same part.
-- Only the newest `window` exchanges are sent, to bound the request size; and of those, only
-  as many of the newest as fit the model's image cap (history images plus the new message's
-  images; the 3.x models reject a request with more than 14): older exchanges are dropped.
+The history of a message is its branch: the exchanges on the lineage of the model turn it
+continues. Of those the model gets
+1. the branch's first exchange in full (it holds the user's original images),
+2. the last `window` exchanges in full (text, images and thought signatures as received),
+3. the instructions of the exchanges in between as text only, in one short note (`earlier_note`,
+   sent with the system instruction): the intent is kept without their images, and no model turn
+   is ever made up.
+Every image counts against the model's cap (the 3.x models reject more than 14 per request,
+the new message's included): the replayed exchanges give way oldest first (the first exchange
+before the newest ones), and the head's exchange — the image being edited — is kept. An
+exchange that gives way joins the note.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from itertools import pairwise
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from google.genai import types
+from imagechat.store.documents import Exchange
 
-from imagechat.gemini.files import ImageRef
-
-
-class ImagePartSource(Protocol):
-    def image_part(self, ref: ImageRef, thought_signature: bytes | None = None) -> types.Part: ...
+# The note of earlier instructions stays short: the oldest give way beyond this many characters.
+MAX_NOTE_CHARS = 4000
+NOTE_PREFIX = "Earlier in this conversation the user asked, in order: "
+NOTE_SUFFIX = " The images below already reflect those requests."
 
 
-# Turns read per send beyond two per exchange of the window: room for failed and blocked sends
-# (one or two turns each) among the newest, so they do not shrink the history much.
-SLACK_TURNS = 20
+@dataclass(frozen=True)
+class BranchPlan:
+    """Which exchanges of a branch (positions in its list of exchanges, root first) are sent."""
+
+    replayed: list[int]  # in full, oldest first
+    summarised: list[int]  # as text in the note, oldest first
 
 
-def turns_to_read(window: int) -> int:
-    """How many of the newest turns a send reads to rebuild a `window`-exchange history."""
-    return 2 * max(window, 0) + SLACK_TURNS
+def plan(exchange_count: int, window: int) -> BranchPlan:
+    """The first exchange and the last `window` (at least the head's) in full; the rest as text."""
+    if exchange_count == 0:
+        return BranchPlan([], [])
+    recent = set(range(max(exchange_count - max(window, 1), 0), exchange_count))
+    replayed = sorted(recent | {0})
+    return BranchPlan(replayed, [i for i in range(exchange_count) if i not in recent and i != 0])
 
 
-def complete_exchanges(turns: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """Pairs each complete user turn with the complete model turn right after it."""
-    ordered = sorted(turns, key=lambda t: t["index"])
-    pairs = []
-    for user, model in pairwise(ordered):
-        if (
-            user.get("role") == "user"
-            and model.get("role") == "model"
-            and user.get("status") == "complete"
-            and model.get("status") == "complete"
-            and model["index"] == user["index"] + 1
-        ):
-            pairs.append((user, model))
-    return pairs
-
-
-def user_parts(attachments: list[dict[str, Any]], text: str, images: ImagePartSource) -> list[types.Part]:
-    """A user message: its images in the order given, then the instruction."""
-    parts = [images.image_part(image_ref(a)) for a in attachments]
-    if text:
-        parts.append(types.Part(text=text))
-    return parts
-
-
-def image_ref(image: dict[str, Any]) -> ImageRef:
-    """The stored image an attachment or an output entry names (both keep these three keys)."""
-    return ImageRef(image["sha256"], image["storagePath"], image["mimeType"])
-
-
-def model_content(turn: dict[str, Any], images: ImagePartSource) -> types.Content:
-    """The model's reply as it was sent, with images rehydrated as fileData parts."""
-    outputs = turn.get("images") or []
-    parts: list[types.Part] = []
-    for entry in turn.get("content") or []:
-        part = types.Part.model_validate(entry.get("part") or {})
-        index = entry.get("image")
-        if index is not None:
-            part = images.image_part(image_ref(outputs[index]), thought_signature=part.thought_signature)
-        parts.append(part)
-    if not turn.get("content"):
-        # Written without stored content: fall back to what the turn shows.
-        if turn.get("text"):
-            parts.append(types.Part(text=turn["text"]))
-        for image in outputs:
-            parts.append(images.image_part(image_ref(image)))
-    return types.Content(role="model", parts=parts)
-
-
-def exchange_images(user: dict[str, Any], model: dict[str, Any]) -> int:
+def exchange_images(exchange: Exchange) -> int:
     """How many image parts an exchange puts into a request."""
-    attached = len(user.get("attachments") or [])
-    content = model.get("content") or []
-    if content:
-        return attached + sum(1 for entry in content if entry.get("image") is not None)
-    return attached + len(model.get("images") or [])
+    attached = len(exchange.user.attachments)
+    model = exchange.model
+    if model.content:
+        return attached + sum(1 for entry in model.content if entry.image is not None)
+    return attached + len(model.images)
 
 
-def newest_that_fit(
-    exchanges: list[tuple[dict[str, Any], dict[str, Any]]], image_budget: int
-) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """The newest exchanges whose images fit the budget, oldest first (older ones are dropped)."""
-    kept: list[tuple[dict[str, Any], dict[str, Any]]] = []
+def fit_images(exchanges: Sequence[Exchange], image_budget: int) -> tuple[list[Exchange], list[Exchange]]:
+    """(kept, dropped), both oldest first: the newest exchanges whose images fit the budget (the
+    head's first), then the branch's first exchange if it still fits."""
+    kept: list[Exchange] = []
     used = 0
-    for exchange in reversed(exchanges):
-        used += exchange_images(*exchange)
+    for exchange in reversed(exchanges[1:]):
+        used += exchange_images(exchange)
         if used > image_budget:
+            used -= exchange_images(exchange)
             break
         kept.append(exchange)
-    kept.reverse()
-    return kept
+    if exchanges and used + exchange_images(exchanges[0]) <= image_budget:
+        kept.append(exchanges[0])
+    kept_ids = {e.model.id for e in kept}
+    return (
+        [e for e in exchanges if e.model.id in kept_ids],
+        [e for e in exchanges if e.model.id not in kept_ids],
+    )
 
 
-def build_history(
-    turns: list[dict[str, Any]], images: ImagePartSource, window: int, image_budget: int | None = None
-) -> list[types.Content]:
-    """The history Contents: the newest `window` complete exchanges, and of those the newest
-    whose images fit `image_budget` (None: no cap)."""
-    exchanges = complete_exchanges(turns)[-window:] if window > 0 else []
-    if image_budget is not None:
-        exchanges = newest_that_fit(exchanges, image_budget)
-    history: list[types.Content] = []
-    for user, model in exchanges:
-        parts = user_parts(user.get("attachments") or [], user.get("text") or "", images)
-        reply = model_content(model, images)
-        if parts and reply.parts:
-            history.append(types.Content(role="user", parts=parts))
-            history.append(reply)
-    return history
+def earlier_note(instructions: Sequence[str]) -> str:
+    """One short note of the instructions the model does not see in full ("" when none)."""
+    items = [" ".join(text.split()) for text in instructions if text.strip()]
+    if not items:
+        return ""
+    numbered = [f"{i}) {text}" for i, text in enumerate(items, 1)]
+    while len(numbered) > 1 and sum(len(n) + 2 for n in numbered) > MAX_NOTE_CHARS:
+        numbered.pop(0)
+        numbered[0] = "… " + numbered[0]
+    return NOTE_PREFIX + "; ".join(numbered)[:MAX_NOTE_CHARS] + "." + NOTE_SUFFIX
 
 
-def contents_for(
-    earlier: list[dict[str, Any]], attachments: list[dict[str, Any]], text: str, window: int, max_images: int
-) -> Callable[[ImagePartSource], tuple[list[types.Content], list[types.Part]]]:
-    """What the model gateway calls to build a request (again, after a 403 re-upload): the
-    history of the turns before this message, within the window and the model's image cap
-    (history images + this message's images ≤ `max_images`), and the new message's parts."""
+def with_note(system_prompt: str, note: str) -> str:
+    """The session's instructions, then the note (the note never replaces them)."""
+    return "\n\n".join(part for part in (system_prompt, note) if part)
 
-    def build(images: ImagePartSource) -> tuple[list[types.Content], list[types.Part]]:
-        budget = max_images - len(attachments)
-        return build_history(earlier, images, window, budget), user_parts(attachments, text, images)
 
-    return build
+def left_out_instructions(
+    pairs: Sequence[tuple[str, str]], summarised: Mapping[str, str], dropped: Sequence[Exchange]
+) -> list[str]:
+    """The instructions of the exchanges not replayed, in branch order: the summarised ones
+    (`summarised`: user turn id → text) and those the image cap dropped."""
+    texts = {**summarised, **{e.user.id: e.user.text for e in dropped}}
+    return [texts[user_id] for user_id, _ in pairs if user_id in texts]

@@ -42,10 +42,17 @@ class CreateSessionRequest(_Schema):
         default=None, max_length=config.MAX_SYSTEM_PROMPT_CHARS, description="Instructions sent with every turn."
     )
     model: str | None = Field(default=None, description=f"Image model; one of {', '.join(config.MODELS)}.")
+    history_turns: int | None = Field(
+        default=None,
+        ge=1,
+        le=config.MAX_HISTORY_TURNS,
+        description="Exchanges of the branch replayed to the model in full (besides its first); "
+        "default IMAGECHAT_HISTORY_WINDOW. Older ones are sent as a short text note.",
+    )
     image_size: str | None = Field(
         default=None,
         description=f"Output size, default {config.DEFAULT_IMAGE_SIZE}; per model: "
-        + "; ".join(f"{model}: {', '.join(sizes)}" for model, sizes in config.IMAGE_SIZES_BY_MODEL.items())
+        + "; ".join(f"{spec.name}: {', '.join(spec.image_sizes)}" for spec in config.MODEL_SPECS.values())
         + ".",
     )
 
@@ -66,6 +73,13 @@ class ListSessionsRequest(_Schema):
 
 class UpdateSessionRequest(_Schema):
     title: str | None = Field(default=None, max_length=config.MAX_TITLE_CHARS, description="New display name.")
+    history_turns: int | None = Field(
+        default=None,
+        ge=1,
+        le=config.MAX_HISTORY_TURNS,
+        description="Exchanges of the branch replayed to the model in full (besides its first); "
+        "default IMAGECHAT_HISTORY_WINDOW. Older ones are sent as a short text note.",
+    )
     aspect_ratio: str | None = Field(default=None, description="New default aspect ratio.")
     system_prompt: str | None = Field(
         default=None, max_length=config.MAX_SYSTEM_PROMPT_CHARS, description="New instructions."
@@ -74,7 +88,30 @@ class UpdateSessionRequest(_Schema):
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
 
 
-class SendMessageRequest(_Schema):
+class _Idempotent(_Schema):
+    request_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=config.MAX_REQUEST_ID_CHARS,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Client-generated idempotency key; a retry with the same id returns the first result.",
+    )
+
+    @field_validator("request_id")
+    @classmethod
+    def _usable_as_document_id(cls, value: str | None) -> str | None:
+        # Firestore reserves these document ids (the request id names the idempotency record).
+        if value is not None and (value in (".", "..") or re.fullmatch(r"__.*__", value)):
+            raise ValueError("must not be '.', '..' or of the form __name__")
+        return value
+
+
+def operation_hash(operation: str, turn_id: str) -> str:
+    """The payload hash of a tree operation on a turn: its request id names that operation only."""
+    return hashlib.sha256(f"{operation}:{turn_id}".encode()).hexdigest()
+
+
+class SendMessageRequest(_Idempotent):
     text: str = Field(default="", max_length=config.MAX_TEXT_CHARS, description="The instruction for this turn.")
     image_ids: list[str] = Field(
         default_factory=list, description="Library image ids (not available yet: rejected with a clear message)."
@@ -86,28 +123,26 @@ class SendMessageRequest(_Schema):
     )
     image_only: bool = Field(default=False, description="Ask for an image without accompanying text.")
     aspect_ratio: str | None = Field(default=None, description="Aspect ratio for this turn; default the session's.")
-    request_id: str | None = Field(
+    parent_turn_id: str | None = Field(
         default=None,
-        min_length=1,
-        max_length=config.MAX_REQUEST_ID_CHARS,
-        pattern=r"^[A-Za-z0-9_.:-]+$",
-        description="Client-generated idempotency key; a retry with the same id returns the first result.",
+        description="Branch from this complete model turn (null: from the root) instead of continuing "
+        "from the session's head; the head moves to the new answer. Omit it to continue from the head.",
     )
 
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
 
-    @field_validator("request_id")
-    @classmethod
-    def _usable_as_document_id(cls, value: str | None) -> str | None:
-        # Firestore reserves these document ids (the request id names the idempotency record).
-        if value is not None and (value in (".", "..") or re.fullmatch(r"__.*__", value)):
-            raise ValueError("must not be '.', '..' or of the form __name__")
-        return value
+    @property
+    def continues_head(self) -> bool:
+        """Whether the message continues from the head (no `parentTurnId`, not even null)."""
+        return "parent_turn_id" not in self.model_fields_set
 
     def payload_hash(self) -> str:
         """SHA-256 of what the message asks for (everything but requestId): a request id may be
-        retried only with the same message."""
+        retried only with the same message. An omitted parentTurnId is not hashed (so hashes
+        recorded before the tree still match); an explicit null is."""
         payload = self.model_dump(by_alias=True, mode="json", exclude={"request_id"})
+        if self.continues_head:
+            del payload["parentTurnId"]
         payload["text"] = self.text.strip()
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -121,6 +156,24 @@ class SendMessageRequest(_Schema):
                 f"(got {count})"
             )
         return self
+
+
+class GetSessionRequest(_Schema):
+    all: bool = Field(default=False, description="Every turn of every branch, not only the active branch.")
+
+
+class SetHeadRequest(_Idempotent):
+    turn_id: str | None = Field(
+        ..., description="A complete model turn of the session (any branch), or null to start over."
+    )
+
+
+class RegenerateRequest(_Idempotent):
+    """Answers the same user message again (same text, images and options) as a sibling."""
+
+
+class DeleteTurnRequest(_Idempotent):
+    """Deletes a turn and everything below it (request body optional)."""
 
 
 class UploadTempRequest(_Schema):
@@ -188,6 +241,15 @@ class TurnView(_Schema):
     finish_reason: str | None = Field(default=None, description="Gemini finishReason or blockReason.")
     usage: Usage | None = Field(default=None, description="Model turns: token counts of the call.")
     created_at: datetime | None = Field(default=None, description="When the turn was written (not for ordering).")
+    parent_id: str | None = Field(
+        default=None,
+        description="The tree: a user turn's parent is the model turn it continues (null for a first "
+        "message); a model turn's is its user turn.",
+    )
+    sibling_ids: list[str] = Field(
+        default_factory=list,
+        description="Turns with the same parent and role, this one included, oldest first (for '‹ 2/3 ›').",
+    )
 
 
 class SessionView(_Schema):
@@ -202,6 +264,12 @@ class SessionView(_Schema):
     turn_count: int = Field(default=0, description="Number of turn documents (user and model).")
     last_image: ImageView | None = Field(default=None, description="The newest output image.")
     usage: Usage = Field(default_factory=Usage, description="Token totals over all turns.")
+    head_turn_id: str | None = Field(
+        default=None, description="The model turn the next message continues from; null: from the root."
+    )
+    history_turns: int | None = Field(
+        default=None, description="Exchanges replayed in full; null: the deployment's default."
+    )
 
 
 class CreateSessionResponse(_Schema):
@@ -216,7 +284,11 @@ class ListSessionsResponse(_Schema):
 
 class GetSessionResponse(_Schema):
     session: SessionView = Field(..., description="The session.")
-    turns: list[TurnView] = Field(..., description="All its turns, in index order.")
+    turns: list[TurnView] = Field(
+        ...,
+        description="The active branch (root → head) with the sends hanging off it that did not move the "
+        "head (pending, failed, blocked), in index order; with `all`, every turn.",
+    )
 
 
 class UpdateSessionResponse(_Schema):

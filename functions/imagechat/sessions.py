@@ -6,86 +6,91 @@ id of another user is simply not found under this uid, hence 404.
 
 from __future__ import annotations
 
-from typing import Any
-
-from imagechat import config
+from imagechat import clock, config, tree, views
 from imagechat.deps import Deps
 from imagechat.errors import SESSION_NOT_FOUND, InvalidArgument, NotFound
-from imagechat.images.outputs import delete_session_objects
+from imagechat.images.cleanup import delete_session_objects
 from imagechat.schemas import (
     CreateSessionRequest,
     CreateSessionResponse,
+    GetSessionRequest,
     GetSessionResponse,
     ListSessionsRequest,
     ListSessionsResponse,
-    SessionView,
-    TurnView,
     UpdateSessionRequest,
     UpdateSessionResponse,
 )
+from imagechat.store.documents import Session
 
 
-def session_view(doc: dict[str, Any]) -> SessionView:
-    return SessionView.model_validate(doc)
-
-
-def turn_view(doc: dict[str, Any]) -> TurnView:
-    return TurnView.model_validate(doc)
-
-
-def load_session(deps: Deps, uid: str, session_id: str) -> dict[str, Any]:
-    doc = deps.sessions.get(uid, session_id)
-    if doc is None:
+def load_session(deps: Deps, uid: str, session_id: str) -> Session:
+    session = deps.sessions.get(uid, session_id)
+    if session is None:
         raise NotFound(SESSION_NOT_FOUND)
-    return doc
+    return session
 
 
-def check_image_size(model: str, image_size: str) -> None:
-    sizes = config.image_sizes(model)
-    if image_size not in sizes:
-        raise InvalidArgument(f"imageSize: {model} supports {', '.join(sizes)} (got {image_size!r}).")
+def check_model_options(model: str, image_size: str | None = None, aspect_ratio: str | None = None) -> None:
+    """What this model takes (config.MODEL_SPECS); the request schemas already checked the rest."""
+    spec = config.model_spec(model)
+    if image_size is not None and image_size not in spec.image_sizes:
+        raise InvalidArgument(f"imageSize: {model} supports {', '.join(spec.image_sizes)} (got {image_size!r}).")
+    if aspect_ratio is not None and aspect_ratio not in spec.aspect_ratios:
+        raise InvalidArgument(
+            f"aspectRatio: {model} supports {', '.join(spec.aspect_ratios)} (got {aspect_ratio!r})."
+        )
 
 
 def create_session(deps: Deps, uid: str, req: CreateSessionRequest) -> CreateSessionResponse:
     model = req.model or config.DEFAULT_MODEL
     image_size = req.image_size or config.DEFAULT_IMAGE_SIZE
-    check_image_size(model, image_size)
-    doc = deps.sessions.create(
+    aspect_ratio = req.aspect_ratio or config.DEFAULT_ASPECT_RATIO
+    check_model_options(model, image_size, aspect_ratio)
+    stamp = clock.now()
+    session = deps.sessions.create(
         uid,
-        {
-            "title": (req.title or "").strip() or config.DEFAULT_TITLE,
-            "aspectRatio": req.aspect_ratio or config.DEFAULT_ASPECT_RATIO,
-            "imageSize": image_size,
-            "model": model,
-            "systemPrompt": req.system_prompt or "",
-        },
+        Session(
+            title=(req.title or "").strip() or config.DEFAULT_TITLE,
+            aspect_ratio=aspect_ratio,
+            image_size=image_size,
+            model=model,
+            system_prompt=req.system_prompt or "",
+            created_at=stamp,
+            last_active=stamp,
+            head_turn_id=None,
+            history_turns=req.history_turns,
+        ),
     )
-    return CreateSessionResponse(id=doc["id"], session=session_view(doc))
+    return views.created_session(session)
 
 
 def list_sessions(deps: Deps, uid: str, req: ListSessionsRequest) -> ListSessionsResponse:
-    docs, next_cursor = deps.sessions.list(uid, req.limit, req.cursor)
-    return ListSessionsResponse(sessions=[session_view(d) for d in docs], next_cursor=next_cursor)
+    sessions, next_cursor = deps.sessions.list(uid, req.limit, req.cursor)
+    return views.session_page(sessions, next_cursor)
 
 
-def get_session(deps: Deps, uid: str, session_id: str) -> GetSessionResponse:
-    doc = load_session(deps, uid, session_id)
-    turns = deps.turns.list(uid, session_id)
-    return GetSessionResponse(session=session_view(doc), turns=[turn_view(t) for t in turns])
+def get_session(deps: Deps, uid: str, session_id: str, req: GetSessionRequest) -> GetSessionResponse:
+    """The session with its active branch (or, with `all`, every turn of every branch)."""
+    session = load_session(deps, uid, session_id)
+    turns, head = tree.resolve(session, deps.turns.list(uid, session_id))
+    shown = turns if req.all else tree.active_branch(turns, head)
+    return views.session_with_turns(session.model_copy(update={"head_turn_id": head}), turns, shown)
 
 
 def update_session(deps: Deps, uid: str, session_id: str, req: UpdateSessionRequest) -> UpdateSessionResponse:
-    load_session(deps, uid, session_id)
-    fields: dict[str, Any] = {}
-    if req.title is not None:
-        fields["title"] = req.title.strip() or config.DEFAULT_TITLE
-    if req.aspect_ratio is not None:
-        fields["aspectRatio"] = req.aspect_ratio
-    if req.system_prompt is not None:
-        fields["systemPrompt"] = req.system_prompt
-    if fields:
-        deps.sessions.update(uid, session_id, fields)
-    return UpdateSessionResponse(session=session_view(load_session(deps, uid, session_id)))
+    session = load_session(deps, uid, session_id)
+    check_model_options(session.model, aspect_ratio=req.aspect_ratio)
+    title = None if req.title is None else req.title.strip() or config.DEFAULT_TITLE
+    if title is not None or req.aspect_ratio is not None or req.system_prompt is not None or req.history_turns:
+        deps.sessions.update(
+            uid,
+            session_id,
+            title=title,
+            aspect_ratio=req.aspect_ratio,
+            system_prompt=req.system_prompt,
+            history_turns=req.history_turns,
+        )
+    return views.updated_session(load_session(deps, uid, session_id))
 
 
 def delete_session(deps: Deps, uid: str, session_id: str) -> None:

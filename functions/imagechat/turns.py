@@ -14,30 +14,39 @@ session stays usable.
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from firebase_functions import logger
 
-from imagechat import config, history
+from imagechat import clock, config, history, tree, views
+from imagechat.branches import head_turn, lined_turn
 from imagechat.deps import Deps
 from imagechat.errors import (
     EDIT_PROMPT_REQUIRED,
     GENERATION_FAILED,
+    NOT_A_PARENT,
+    NOT_AN_ANSWER,
+    SESSION_NOT_FOUND,
     ImageChatError,
     Internal,
     Interrupted,
     InvalidArgument,
     NotFound,
 )
+from imagechat.gemini.contents import Prompt
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
+from imagechat.images.cleanup import delete_outputs
 from imagechat.images.inputs import check_library_refs, resolve_references, source_attachments, store_inputs
-from imagechat.images.outputs import delete_outputs, save_output
-from imagechat.schemas import SendMessageRequest, SendMessageResponse, TurnView, dump
-from imagechat.sessions import load_session
+from imagechat.images.outputs import save_output
+from imagechat.schemas import RegenerateRequest, SendMessageRequest, SendMessageResponse, dump, operation_hash
+from imagechat.sessions import check_model_options, load_session
+from imagechat.store.documents import Attachment, Exchange, OutputImage, Session, StoredError, Turn, TurnStatus
 from imagechat.store.leases import Replay, TurnClaim
-from imagechat.store.session_store import now
 from imagechat.store.turn_store import ExchangeOutcome, document_size
+
+T = TypeVar("T")
 
 
 def _ms(since: float) -> float:
@@ -50,100 +59,196 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     text = req.text.strip()
     if not text and not req.ref_urls and not req.image_ids:
         raise InvalidArgument(EDIT_PROMPT_REQUIRED)
-    max_images = config.MAX_INPUT_IMAGES_BY_MODEL.get(session["model"], config.MAX_IMAGES_PER_MESSAGE)
+    max_images = config.model_spec(session.model).max_input_images
     count = len(req.ref_urls) + len(req.image_ids)
     if count > max_images:
         raise InvalidArgument(
-            f"refUrls: {session['model']} accepts at most {max_images} images per message, "
+            f"refUrls: {session.model} accepts at most {max_images} images per message, "
             f"refUrls and imageIds together (got {count})."
         )
+    check_model_options(session.model, aspect_ratio=req.aspect_ratio)
     check_library_refs(req.image_ids, req.ref_urls)
     payload_hash = req.payload_hash() if req.request_id else None
     if req.request_id:  # a retry of a finished request needs nothing else, not even its uploads
         recorded = deps.leases.recorded(uid, session_id, req.request_id, payload_hash)
         if recorded is not None:
             return SendMessageResponse.model_validate(recorded.response)
+    chosen_parent = None if req.continues_head or req.parent_turn_id is None else _parent(deps, uid, session_id,
+                                                                                         req.parent_turn_id)
     inputs = resolve_references(deps.images, uid, req.ref_urls)
 
     claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
-
-    user_turn_written = False
-    # What is known when a run fails: the stage it reached and the time each finished stage took.
-    progress: dict[str, Any] = {"stage": "inputs", "model": session["model"], "images": len(inputs)}
-    stage_started = time.perf_counter()
-    try:
-        # The pending turn first, so that the input is recorded even if copying the images fails.
-        attachments = source_attachments(uid, inputs)
-        deps.turns.write_user_turn(
-            uid, session_id, claim, {"text": text, "attachments": attachments, "requestId": req.request_id}
-        )
-        user_turn_written = True
-        if inputs:
-            attachments = store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs)
-            deps.turns.set_attachments(uid, session_id, claim.user_turn_id, attachments)
-        progress.update(stage="history", inputsMs=_ms(stage_started))
-        stage_started = time.perf_counter()
-        window = deps.settings.history_window_exchanges
-        earlier = deps.turns.newest_before(uid, session_id, claim.user_index, history.turns_to_read(window))
-        contents = history.contents_for(
-            earlier, attachments, text, window, max_images
-        )
-
-        options = ChatOptions(
-            model=session["model"],
-            aspect_ratio=req.aspect_ratio or session["aspectRatio"],
-            image_size=session["imageSize"],
-            image_only=req.image_only,
-            system_prompt=session.get("systemPrompt") or "",
-        )
-        progress.update(stage="model", historyReadMs=_ms(stage_started))
-        stage_started = time.perf_counter()
-        reply = deps.model.send(contents, options)  # builds the history parts (Files API) and calls the model
-        progress.update(stage="storage", modelMs=_ms(stage_started))
-        stage_started = time.perf_counter()
-        outcome = _outcome(deps, uid, session_id, claim, reply)
-        storage_ms = _ms(stage_started)
-        progress.update(stage="commit", storageMs=storage_ms)
-        _commit(deps, uid, session_id, claim, outcome, attachments)
-    except (Interrupted, NotFound):
-        # The lease was taken over (the new holder already failed this turn) or the session was
-        # deleted: there is nothing left to record.
-        logger.warn(
-            "turn abandoned", uid=uid, sessionId=session_id, turnId=claim.user_turn_id,
-            **_timings(progress, started, stage_started),
-        )
-        raise
-    except ImageChatError as exc:
-        timings = _timings(progress, started, stage_started)
-        _record_failure(deps, uid, session_id, claim, exc, user_turn_written, timings)
-        raise
-    except Exception as exc:  # an unexpected bug must still free the session
-        failure = Internal(GENERATION_FAILED)
-        timings = _timings(progress, started, stage_started)
-        # Raises NotFound when the session was deleted meanwhile (then its objects vanished
-        # under the run, which is what crashed it): that is a 404, not our bug.
-        _record_failure(deps, uid, session_id, claim, failure, user_turn_written, timings)
-        logger.error("send message crashed", sessionId=session_id, error=repr(exc))
-        raise failure from exc
-
-    logger.info(
-        "turn finished",
-        uid=uid,
-        sessionId=session_id,
-        turnId=claim.model_turn_id,
-        status=outcome.model_turn["status"],
-        model=options.model,
-        images=len(reply.images),
-        filesUploaded=reply.files_uploaded,
-        historyMs=round(reply.timings_ms.get("historyMs", 0.0), 1),
-        modelMs=round(reply.timings_ms.get("modelMs", 0.0), 1),
-        storageMs=storage_ms,
-        totalMs=_ms(started),
-        usage=reply.usage,
+    run = _Run(deps, uid, claim, started)
+    # The head is the one the claim read: no other send can move it until this run ends.
+    parent = run.step(lambda: head_turn(deps, uid, claim.session) if req.continues_head else chosen_parent)
+    user_turn = Turn(
+        id=claim.user_turn_id,
+        role="user",
+        index=claim.user_index,
+        status="pending",
+        text=text,
+        attachments=tuple(source_attachments(uid, inputs)),
+        request_id=req.request_id,
+        created_at=clock.now(),
+        parent_id=parent.id if parent else None,
+        lineage=(*(parent.lineage if parent else ()), claim.user_turn_id),
+        aspect_ratio=req.aspect_ratio,
+        image_only=req.image_only,
     )
-    return SendMessageResponse.model_validate(outcome.response)
+    # The pending turn first, so that the input is recorded even if copying the images fails.
+    run.step(lambda: deps.turns.write_user_turn(uid, session_id, user_turn))
+    run.user_turn_written = True
+    if inputs:
+        copies = run.step(lambda: store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs))
+        run.step(lambda: deps.turns.set_attachments(uid, session_id, claim.user_turn_id, copies))
+        user_turn = user_turn.model_copy(update={"attachments": tuple(copies)})
+    return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id])
+
+
+def regenerate_turn(
+    deps: Deps, uid: str, session_id: str, turn_id: str, req: RegenerateRequest
+) -> SendMessageResponse:
+    """Sends an answered user message again (same text, images and options, from the same
+    parent); the new answer is a sibling of `turn_id` and becomes the head."""
+    started = time.perf_counter()
+    session = load_session(deps, uid, session_id)
+    answer = lined_turn(deps, uid, session_id, turn_id)
+    if answer.role != "model" or answer.parent_id is None:
+        raise InvalidArgument(NOT_AN_ANSWER)
+    payload_hash = operation_hash("regenerate", turn_id) if req.request_id else None
+    if req.request_id:
+        recorded = deps.leases.recorded(uid, session_id, req.request_id, payload_hash)
+        if recorded is not None:
+            return SendMessageResponse.model_validate(recorded.response)
+    user_turn = lined_turn(deps, uid, session_id, answer.parent_id)
+    parent = lined_turn(deps, uid, session_id, user_turn.parent_id) if user_turn.parent_id else None
+    claim = deps.leases.claim(
+        uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash, answering=user_turn.id
+    )
+    if isinstance(claim, Replay):
+        return SendMessageResponse.model_validate(claim.response)
+    run = _Run(deps, uid, claim, started, regenerating=True)
+    answers = run.step(lambda: deps.turns.answers(uid, session_id, user_turn.id))
+    earlier = [t.id for t in answers] or [answer.id]  # an answer written before the tree has no parentId
+    return run.exchange(session, parent, user_turn, sibling_ids=[*earlier, claim.model_turn_id])
+
+
+def _parent(deps: Deps, uid: str, session_id: str, turn_id: str) -> Turn:
+    """The model turn a message names to branch from: complete, of this session."""
+    parent = lined_turn(deps, uid, session_id, turn_id)
+    if parent.role != "model" or parent.status != "complete":
+        raise InvalidArgument(NOT_A_PARENT)
+    return parent
+
+
+def _history(
+    deps: Deps, uid: str, session: Session, parent: Turn | None, image_budget: int
+) -> tuple[list[Exchange], str]:
+    """The exchanges replayed in full and the note of the rest (history.py decides which)."""
+    if parent is None:
+        return [], ""
+    pairs = tree.exchange_pairs(parent.lineage)
+    window = session.history_turns or deps.settings.history_window_exchanges
+    chosen = history.plan(len(pairs), window)
+    full = deps.turns.get_many(uid, session.id, [turn_id for i in chosen.replayed for turn_id in pairs[i]])
+    exchanges = [Exchange(full[u], full[m]) for u, m in (pairs[i] for i in chosen.replayed) if u in full and m in full]
+    kept, dropped = history.fit_images(exchanges, image_budget)
+    summarised = deps.turns.texts(uid, session.id, [pairs[i][0] for i in chosen.summarised])
+    return kept, history.earlier_note(history.left_out_instructions(pairs, summarised, dropped))
+
+
+class _Run:
+    """One claimed run: every step after the claim goes through `step`, so that any failure is
+    recorded (the user turn failed, the lease freed) and mapped once."""
+
+    def __init__(self, deps: Deps, uid: str, claim: TurnClaim, started: float, *, regenerating: bool = False):
+        self.deps, self.uid, self.claim, self.started = deps, uid, claim, started
+        self.regenerating = regenerating
+        self.user_turn_written = False
+        # What is known when a run fails: the stage it reached and the time each finished stage took.
+        self.progress: dict[str, Any] = {"stage": "inputs", "model": claim.session.model}
+        self.stage_started = time.perf_counter()
+
+    def stage(self, name: str, **finished: float) -> None:
+        self.progress.update(stage=name, **finished)
+        self.stage_started = time.perf_counter()
+
+    def step(self, action: Callable[[], T]) -> T:
+        session_id = self.claim.session.id
+        try:
+            return action()
+        except (Interrupted, NotFound) as exc:
+            if isinstance(exc, NotFound) and exc.message != SESSION_NOT_FOUND:
+                self._fail(exc)
+                raise
+            # The lease was taken over (the new holder already failed this turn) or the session was
+            # deleted: there is nothing left to record.
+            logger.warn("turn abandoned", uid=self.uid, sessionId=session_id, turnId=self.claim.user_turn_id,
+                        **self._timings())
+            raise
+        except ImageChatError as exc:
+            self._fail(exc)
+            raise
+        except Exception as exc:  # an unexpected bug must still free the session
+            failure = Internal(GENERATION_FAILED)
+            # Raises NotFound when the session was deleted meanwhile (then its objects vanished
+            # under the run, which is what crashed it): that is a 404, not our bug.
+            self._fail(failure)
+            logger.error("send message crashed", sessionId=session_id, error=repr(exc))
+            raise failure from exc
+
+    def exchange(
+        self, session: Session, parent: Turn | None, user_turn: Turn, sibling_ids: list[str]
+    ) -> SendMessageResponse:
+        """History, model call, outputs and the commit of the finished exchange."""
+        deps, uid, claim = self.deps, self.uid, self.claim
+        self.stage("history", inputsMs=_ms(self.stage_started))
+        budget = config.model_spec(session.model).max_input_images - len(user_turn.attachments)
+        replayed, note = self.step(lambda: _history(deps, uid, session, parent, budget))
+        prompt = Prompt(history=replayed, attachments=user_turn.attachments, text=user_turn.text)
+        options = ChatOptions(
+            model=session.model,
+            aspect_ratio=user_turn.aspect_ratio or session.aspect_ratio,
+            image_size=session.image_size,
+            image_only=user_turn.image_only,
+            system_prompt=history.with_note(session.system_prompt, note),
+        )
+        self.stage("model", historyReadMs=_ms(self.stage_started))
+        reply = self.step(lambda: deps.model.send(prompt, options))  # Files API parts, then the model
+        self.stage("storage", modelMs=_ms(self.stage_started))
+        outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
+        outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
+        storage_ms = _ms(self.stage_started)
+        self.stage("commit", storageMs=storage_ms)
+        self.step(lambda: _commit(deps, uid, session.id, claim, outcome, user_turn.attachments))
+        logger.info(
+            "turn finished",
+            uid=uid,
+            sessionId=session.id,
+            turnId=claim.model_turn_id,
+            status=outcome.model_turn.status,
+            model=options.model,
+            images=len(reply.images),
+            filesUploaded=reply.files_uploaded,
+            replayedExchanges=len(replayed),
+            noteChars=len(note),
+            historyMs=round(reply.timings_ms.get("historyMs", 0.0), 1),
+            modelMs=round(reply.timings_ms.get("modelMs", 0.0), 1),
+            storageMs=storage_ms,
+            totalMs=_ms(self.started),
+            usage=reply.usage.model_dump(by_alias=True),
+        )
+        return SendMessageResponse.model_validate(outcome.response)
+
+    def _timings(self) -> dict[str, Any]:
+        """The failure log's timings: the finished stages, the failed stage's time so far, and the total."""
+        return {**self.progress, "stageMs": _ms(self.stage_started), "totalMs": _ms(self.started)}
+
+    def _fail(self, exc: ImageChatError) -> None:
+        _record_failure(self.deps, self.uid, self.claim.session.id, self.claim, exc, self.user_turn_written,
+                        self._timings())
 
 
 def _commit(
@@ -152,74 +257,85 @@ def _commit(
     session_id: str,
     claim: TurnClaim,
     outcome: ExchangeOutcome,
-    attachments: list[dict[str, Any]],
+    attachments: Sequence[Attachment],
 ) -> None:
     try:
         deps.turns.commit_exchange(uid, session_id, claim, outcome)
     except Interrupted:
-        delete_outputs(deps.images, outcome.model_turn["images"])  # no turn will reference them
+        delete_outputs(deps.images, outcome.model_turn.images)  # no turn will reference them
         raise
     except NotFound:
         # The session was deleted while the turn ran: remove what this run stored after the
         # deletion swept the session's folder.
-        delete_outputs(deps.images, outcome.model_turn["images"])
-        deps.images.delete([a["storagePath"] for a in attachments])
+        delete_outputs(deps.images, outcome.model_turn.images)
+        deps.images.delete([a.storage_path for a in attachments])
         raise
 
 
-def _outcome(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: ModelReply) -> ExchangeOutcome:
-    """Stores the output images and shapes the documents of the finished exchange."""
-    model_turn: dict[str, Any] = {
-        "finishReason": reply.finish_reason,
-        "usage": reply.usage,
-    }
-    if reply.blocked:
-        model_turn.update(
-            text=reply.blocked_message,
-            images=[],
-            content=[],
-            status="blocked",
-            error={"code": "BLOCKED", "message": reply.blocked_message or ""},
-        )
-    else:
-        images = [
-            save_output(deps.images, uid, session_id, claim.model_turn_id, i, image.data)
-            for i, image in enumerate(reply.images)
-        ]
-        model_turn.update(text=reply.text, images=images, content=reply.content, status="complete")
-        model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=claim.model_turn_id)
-    view = TurnView.model_validate(
-        {**model_turn, "id": claim.model_turn_id, "index": claim.model_index, "role": "model", "createdAt": now()}
-    )
-    return ExchangeOutcome(
-        user_status="blocked" if reply.blocked else "complete",
-        model_turn=model_turn,
-        response=dump(SendMessageResponse(turn=view)),
+def _save_outputs(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: ModelReply) -> list[OutputImage]:
+    """Stores the reply's images (PNG and thumbnail each) in the session's folder."""
+    return [
+        save_output(deps.images, uid, session_id, claim.model_turn_id, i, image.data)
+        for i, image in enumerate(reply.images)
+    ]
+
+
+def _exchange_outcome(
+    session_id: str,
+    claim: TurnClaim,
+    user_turn: Turn,
+    reply: ModelReply,
+    outputs: list[OutputImage],
+    sibling_ids: list[str],
+    regenerating: bool,
+) -> ExchangeOutcome:
+    """The model turn of the finished exchange, and the response recorded for replays, made from
+    that same turn (so the answer and what GET later shows agree, `createdAt` included)."""
+    blocked = reply.blocked_message or ""
+    model_turn = Turn(
+        id=claim.model_turn_id,
+        role="model",
+        index=claim.model_index,
+        status="blocked" if reply.blocked else "complete",
+        text=blocked if reply.blocked else reply.text,
+        error=StoredError(code="BLOCKED", message=blocked) if reply.blocked else None,
+        images=tuple(outputs),  # none when blocked
+        content=() if reply.blocked else tuple(reply.content),
+        finish_reason=reply.finish_reason,
         usage=reply.usage,
-        last_image=model_turn["images"][0] if model_turn["images"] else None,
+        created_at=clock.now(),
+        parent_id=user_turn.id,
+        lineage=(*user_turn.lineage, claim.model_turn_id),
+    )
+    if not reply.blocked:
+        model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=claim.model_turn_id)
+    user_status: TurnStatus | None = "blocked" if reply.blocked else "complete"
+    if regenerating and reply.blocked:
+        user_status = None  # the message keeps its earlier answers: it is not blocked
+    return ExchangeOutcome(
+        user_status=user_status,
+        model_turn=model_turn,
+        response=dump(views.sent_message(model_turn, sibling_ids)),
+        new_turns=1 if regenerating else 2,
     )
 
 
-def _timings(progress: dict[str, Any], started: float, stage_started: float) -> dict[str, Any]:
-    """The failure log's timings: the finished stages, the failed stage's time so far, and the total."""
-    return {**progress, "stageMs": _ms(stage_started), "totalMs": _ms(started)}
-
-
-def fit_model_turn(model_turn: dict[str, Any], **context: Any) -> dict[str, Any]:
+def fit_model_turn(model_turn: Turn, **context: Any) -> Turn:
     """The model turn as it can be stored: one whose document would pass
     MAX_TURN_DOCUMENT_BYTES (Firestore's limit is 1 MiB) loses its `content` — history then
     falls back to the turn's text and images — and a warning is logged."""
-    size = document_size(model_turn)
-    if size <= config.MAX_TURN_DOCUMENT_BYTES or not model_turn.get("content"):
+    stored = model_turn.to_firestore()
+    size = document_size(stored)
+    if size <= config.MAX_TURN_DOCUMENT_BYTES or not model_turn.content:
         return model_turn
     logger.warn(
         "model turn content dropped: document too large",
         bytes=size,
         limit=config.MAX_TURN_DOCUMENT_BYTES,
-        contentBytes=document_size(model_turn["content"]),
+        contentBytes=document_size(stored[Turn.stored_name("content")]),
         **context,
     )
-    return {**model_turn, "content": []}
+    return model_turn.model_copy(update={"content": ()})
 
 
 def _record_failure(
@@ -241,7 +357,7 @@ def _record_failure(
         **timings,
     )
     try:
-        deps.turns.commit_failure(uid, session_id, claim, exc.as_dict(), user_turn_written)
+        deps.turns.commit_failure(uid, session_id, claim, StoredError.of(exc), user_turn_written)
     except NotFound:
         logger.warn("turn abandoned: the session was deleted", uid=uid, sessionId=session_id)
         raise

@@ -8,7 +8,7 @@ import binascii
 from imagechat import config
 from imagechat.deps import Deps
 from imagechat.errors import InvalidArgument
-from imagechat.images.outputs import save_temp_upload
+from imagechat.images.temp_uploads import save_temp_upload
 from imagechat.schemas import UploadTempRequest, UploadTempResponse
 
 

@@ -44,3 +44,11 @@ def control(_session_control: Control) -> Control:
 def client(emulator_url: str) -> genai.Client:
     """The real SDK pointed at the emulator (kept for the session: a dropped client is closed)."""
     return genai.Client(api_key="test-key", http_options=types.HttpOptions(base_url=emulator_url))
+
+
+@pytest.fixture(scope="session")
+def iclient(emulator_url: str) -> genai.Client:
+    """The real SDK for the Interactions API, without its default retries (5 attempts on 408, 409,
+    429 and 5xx) so that an injected fault is seen once."""
+    options = types.HttpOptions(base_url=emulator_url, retry_options=types.HttpRetryOptions(attempts=1))
+    return genai.Client(api_key="test-key", http_options=options)

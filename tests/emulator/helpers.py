@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import queue
@@ -15,6 +16,8 @@ import pytest
 from google.genai import types
 from PIL import Image
 
+from devtools.gemini_emulator.control import PAYLOAD_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 20
 LISTENING_PREFIX = "gemini emulator listening on "
@@ -23,11 +26,13 @@ LISTENING_PREFIX = "gemini emulator listening on "
 class EmulatorProcess:
     """A `python -m devtools.gemini_emulator` child process, started and waited for."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *args: str, env: dict[str, str] | None = None) -> None:
+        """`args`: more command-line options; `env`: variables on top of os.environ, from which
+        GEMINI_EMULATOR_PAYLOAD is dropped (these tests choose the payload themselves)."""
         self.port = port
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = {k: v for k, v in os.environ.items() if k != PAYLOAD_ENV} | {"PYTHONUNBUFFERED": "1"} | (env or {})
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "devtools.gemini_emulator", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "devtools.gemini_emulator", "--host", "127.0.0.1", "--port", str(port), *args],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -108,3 +113,27 @@ def open_image(data: bytes) -> Image.Image:
 
 def image_config(**kwargs: Any) -> types.GenerateContentConfig:
     return types.GenerateContentConfig(image_config=types.ImageConfig(**kwargs))
+
+
+# -- the Interactions API -----------------------------------------------------------------------
+
+
+def interaction_png(interaction: Any) -> bytes:
+    """The output image of an Interaction (the SDK's `output_image`: the last model output's)."""
+    image = interaction.output_image
+    assert image is not None and image.data, interaction
+    return base64.b64decode(image.data)
+
+
+def image_block(data: bytes, mime_type: str = "image/png") -> dict[str, str]:
+    return {"type": "image", "data": base64.b64encode(data).decode("ascii"), "mime_type": mime_type}
+
+
+def user_input(text: str, *images: bytes) -> dict[str, Any]:
+    """A user_input step: the text, then the images."""
+    return {"type": "user_input", "content": [{"type": "text", "text": text}, *(image_block(i) for i in images)]}
+
+
+def step_dicts(interaction: Any) -> list[dict[str, Any]]:
+    """An Interaction's steps as JSON dicts (what a caller stores to replay them)."""
+    return [step.model_dump(mode="json", exclude_none=True) for step in interaction.steps or []]

@@ -24,13 +24,24 @@ from tests.support.clients import GeminiControl as Control
 
 def test_config_defaults_partial_update_and_reset(control: Control) -> None:
     defaults = requests.get(f"{control.base}/config", timeout=10).json()
-    assert defaults == {"latencyMs": 0, "fileTtlSeconds": 172800, "fileProcessingMs": 0}
+    assert defaults == {
+        "latencyMs": 0,
+        "fileTtlSeconds": 172800,
+        "fileProcessingMs": 0,
+        "payload": "small",
+        "streamDelayMs": None,
+        "interactionTtlSeconds": 55 * 24 * 3600,
+    }
     assert control.config(latencyMs=5) == {**defaults, "latencyMs": 5}
     assert control.config(fileTtlSeconds=60)["latencyMs"] == 5
     bad = requests.post(f"{control.base}/config", json={"latencyMs": -1}, timeout=10)
     assert bad.status_code == 400
     unknown = requests.post(f"{control.base}/config", json={"speed": 1}, timeout=10)
     assert unknown.status_code == 400
+    bad_payload = requests.post(f"{control.base}/config", json={"payload": "huge"}, timeout=10)
+    assert bad_payload.status_code == 400 and "payload" in bad_payload.json()["error"]["message"]
+    assert control.config(payload="realistic", streamDelayMs=20)["payload"] == "realistic"
+    assert control.config(streamDelayMs=None)["streamDelayMs"] is None
     control.reset()
     assert requests.get(f"{control.base}/config", timeout=10).json() == defaults
 

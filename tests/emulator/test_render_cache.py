@@ -12,7 +12,7 @@ import pytest
 
 from devtools.gemini_emulator.generate import _PngCache, _Rendered
 
-RESULT: _Rendered = (b"png", ["blur"], ["generate:x", "blur"])
+RESULT: _Rendered = (b"png", ["blur"], ["generate:x", "blur"], b"preview")
 
 
 class _RecordingInflight(dict[str, Any]):

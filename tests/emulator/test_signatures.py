@@ -151,7 +151,9 @@ def test_thoughts_when_asked_carry_no_signature(client: genai.Client) -> None:
         config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(include_thoughts=True)),
     )
     parts = model_content(response).parts or []
-    assert parts[0].thought is True and parts[0].thought_signature is None
-    assert parts[1].thought_signature and parts[2].thought_signature
+    summary, interim, text, image = parts
+    assert summary.thought is True and summary.text and summary.thought_signature is None
+    assert interim.thought is True and interim.inline_data is not None and interim.thought_signature is None
+    assert text.thought_signature and image.thought_signature and not text.thought and not image.thought
     usage = response.usage_metadata
     assert usage is not None and usage.thoughts_token_count

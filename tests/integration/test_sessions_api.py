@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.helpers import send
 from tests.support.clients import ApiClient
 
 
@@ -108,3 +109,18 @@ def test_a_garbage_list_cursor_is_a_400(user: ApiClient, cursor: str) -> None:
     assert response.status_code == 400, response.text
     assert response.json()["error"]["message"].startswith("cursor: ")
     assert user.call("listSessions", {"cursor": cursor}).json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_answers_equal_what_get_returns_later(user: ApiClient) -> None:
+    # A response is made from the document as stored: createdAt (and everything else) agree.
+    created = user.rest("POST", "/api/chat/sessions", json={"title": "Same"}).json()
+    fetched = user.rest("GET", f"/api/chat/sessions/{created['id']}").json()
+    assert created["session"]["createdAt"] == fetched["session"]["createdAt"]
+    assert created["session"] == fetched["session"]
+    by_callable = user.call_result("createSession", {"title": "Mobile"})
+    assert by_callable["session"] == user.call_result("getSession", {"sessionId": by_callable["id"]})["session"]
+
+    turn = send(user, created["id"], "Draw a fox")
+    turns = user.rest("GET", f"/api/chat/sessions/{created['id']}").json()["turns"]
+    assert turns[1]["createdAt"] == turn["createdAt"]
+    assert turns[1] == turn

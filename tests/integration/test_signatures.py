@@ -67,8 +67,9 @@ def _images_in(call: dict[str, Any]) -> int:
 
 
 def test_a_long_pro_session_keeps_within_the_models_image_cap(user: ApiClient, gemini: GeminiControl) -> None:
-    # The 3.x models take at most 14 images per request, history included: older exchanges give way.
-    session_id = new_session(user, model=PRO)
+    # The 3.x models take at most 14 images per request, history included: older exchanges give way
+    # (a window of 20 exchanges, so that the cap, not the window, decides).
+    session_id = new_session(user, model=PRO, historyTurns=20)
     for i in range(16):
         assert send(user, session_id, f"step {i}: make it warmer")["status"] == "complete", i
     first, second = upload(user, png_bytes((10, 200, 10))), upload(user, png_bytes((10, 10, 200)))

@@ -114,7 +114,8 @@ class GeminiControl:
     def reset(self) -> None:
         requests.post(f"{self.base}/reset", timeout=10).raise_for_status()
 
-    def config(self, **settings: int) -> dict[str, Any]:
+    def config(self, **settings: Any) -> dict[str, Any]:
+        """Partial update, e.g. `config(latencyMs=500)`, `config(payload="realistic")`; returns the config."""
         response = requests.post(f"{self.base}/config", json=settings, timeout=10)
         response.raise_for_status()
         result: dict[str, Any] = response.json()
@@ -133,6 +134,23 @@ class GeminiControl:
         response.raise_for_status()
         entries: list[dict[str, Any]] = response.json()["requests"]
         return [e for e in entries if kind is None or e["kind"] == kind]
+
+    def expire_interactions(self, interaction_id: str | None = None) -> int:
+        """Forgets one stored interaction now, as if its retention had run out (all when
+        `interaction_id` is None); returns how many. A later get or continuation answers 404."""
+        body = {"id": interaction_id} if interaction_id else {}
+        response = requests.post(f"{self.base}/interactions/expire", json=body, timeout=10)
+        response.raise_for_status()
+        expired: int = response.json()["expired"]
+        return expired
+
+    def interactions(self) -> list[dict[str, Any]]:
+        """The stored interactions still alive: `{id, model, status, previousInteractionId,
+        background, historySteps, created, expireTime}` each."""
+        response = requests.get(f"{self.base}/interactions", timeout=10)
+        response.raise_for_status()
+        stored: list[dict[str, Any]] = response.json()["interactions"]
+        return stored
 
     def expire_files(self, name: str | None = None) -> int:
         """Expires one uploaded file now (all when `name` is None); returns how many."""

@@ -10,8 +10,10 @@ from PIL import Image
 
 from imagechat.errors import InvalidArgument
 from imagechat.gemini.parsing import parse_response
+from imagechat.images.conversion import as_png, thumbnail
 from imagechat.images.urls import UrlStyle, download_url, owned_by, storage_path_of
-from imagechat.images.validation import as_png, inspect_image, thumbnail
+from imagechat.images.validation import inspect_image
+from imagechat.store.documents import Usage
 
 USAGE = types.GenerateContentResponseUsageMetadata(prompt_token_count=10, candidates_token_count=1290,
                                                    total_token_count=1300)
@@ -31,7 +33,7 @@ def test_image_and_text_are_parsed() -> None:
     reply = parse_response(_response([types.Part(text="Here"), types.Part(
         inline_data=types.Blob(data=b"png", mime_type="image/png"))]), image_only=False)
     assert not reply.blocked and reply.text == "Here" and reply.images[0].data == b"png"
-    assert reply.usage == {"promptTokens": 10, "outputTokens": 1290, "totalTokens": 1300}
+    assert reply.usage == Usage(prompt_tokens=10, output_tokens=1290, total_tokens=1300)
     assert reply.finish_reason == "STOP"
 
 

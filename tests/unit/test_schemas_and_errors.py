@@ -104,13 +104,15 @@ def test_every_schema_field_is_documented() -> None:
     assert undocumented == []
 
 
-def test_the_model_allowlist_is_the_image_size_table() -> None:
-    assert tuple(config.IMAGE_SIZES_BY_MODEL) == config.MODELS
+def test_the_model_allowlist_is_the_model_table() -> None:
+    assert tuple(config.MODEL_SPECS) == config.MODELS
+    assert all(name == spec.name for name, spec in config.MODEL_SPECS.items())
     assert config.DEFAULT_MODEL in config.MODELS
     assert config.image_sizes("gemini-3-pro-image-preview") == ("1K", "2K", "4K")
     assert config.image_sizes("retired-model") == (config.DEFAULT_IMAGE_SIZE,)
     described = CreateSessionRequest.model_fields["image_size"].description or ""
-    assert all(size in described for sizes in config.IMAGE_SIZES_BY_MODEL.values() for size in sizes)
+    assert all(size in described for spec in config.MODEL_SPECS.values() for size in spec.image_sizes)
+    assert config.model_spec("retired-model").max_input_images == config.MAX_IMAGES_PER_MESSAGE
 
 
 def test_settings_defaults_are_the_dataclass_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ from imagechat.errors import Unavailable
 from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import UrlStyle
 from imagechat.schemas import SendMessageRequest
+from imagechat.store.documents import ContentPart, Session, StoredError, Turn
 from imagechat.store.leases import TurnClaim
 
 
@@ -21,16 +22,16 @@ class _FailingModel:
         raise Unavailable("Image generation failed. Please try again.")
 
 
-def _deps(failures: list[dict[str, Any]]) -> Any:
-    session = {"id": "s1", "model": "gemini-2.5-flash-image", "aspectRatio": "1:1", "imageSize": "1K"}
-    claim = TurnClaim("lease", "u-turn", "m-turn", 0, 1, None)
+def _deps(failures: list[StoredError]) -> Any:
+    session = Session(id="s1", title="t", model="gemini-2.5-flash-image", aspect_ratio="1:1", image_size="1K",
+                      head_turn_id=None)
+    claim = TurnClaim("lease", "u-turn", "m-turn", 0, 1, None, session)
     return SimpleNamespace(
         settings=load_settings(),
         sessions=SimpleNamespace(get=lambda uid, sid: session),
         leases=SimpleNamespace(claim=lambda *args: claim),
         turns=SimpleNamespace(
             write_user_turn=lambda *args: None,
-            newest_before=lambda *args: [],
             commit_failure=lambda uid, sid, claim, error, written: failures.append(error),
         ),
         images=None,
@@ -41,10 +42,10 @@ def _deps(failures: list[dict[str, Any]]) -> Any:
 def test_a_failed_turn_logs_its_timings(monkeypatch: pytest.MonkeyPatch) -> None:
     logged: list[tuple[str, dict[str, Any]]] = []
     monkeypatch.setattr(turns.logger, "warn", lambda *args, **fields: logged.append((args[0], fields)))
-    failures: list[dict[str, Any]] = []
+    failures: list[StoredError] = []
     with pytest.raises(Unavailable):
         turns.send_message(_deps(failures), "u1", "s1", SendMessageRequest(text="Draw a fox"))
-    assert failures == [{"code": "UNAVAILABLE", "message": "Image generation failed. Please try again."}]
+    assert failures == [StoredError(code="UNAVAILABLE", message="Image generation failed. Please try again.")]
     [(message, fields)] = logged
     assert message == "turn failed"
     assert fields["stage"] == "model" and fields["code"] == "UNAVAILABLE"
@@ -87,9 +88,10 @@ def test_document_size_follows_firestore_rules() -> None:
     assert document_size({"a": 1, "bb": [True, None, "x"]}) == (2 + 8) + (3 + 1 + 1 + 2)
 
 
-def _model_turn(signature_bytes: int) -> dict[str, Any]:
-    part = {"part": {"text": "done", "thought_signature": "s" * signature_bytes}, "image": None}
-    return {"text": "done", "images": [], "status": "complete", "finishReason": "STOP", "content": [part]}
+def _model_turn(signature_bytes: int) -> Turn:
+    part = ContentPart(part={"text": "done", "thought_signature": "s" * signature_bytes}, image=None)
+    return Turn(role="model", index=1, text="done", images=(), status="complete", finish_reason="STOP",
+                content=(part,))
 
 
 def test_a_model_turn_under_the_limit_keeps_its_content(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,7 +109,7 @@ def test_a_model_turn_over_the_limit_drops_its_content_and_warns(monkeypatch: py
     monkeypatch.setattr(turns.logger, "warn", lambda *args, **fields: logged.append(fields))
     turn = _model_turn(950_000)
     fitted = turns.fit_model_turn(turn, turnId="m1")
-    assert fitted["content"] == [] and turn["content"]  # the caller's dict is left alone
-    assert {k: v for k, v in fitted.items() if k != "content"} == {k: v for k, v in turn.items() if k != "content"}
+    assert fitted.content == () and turn.content  # the caller's turn is left alone
+    assert fitted.model_dump(exclude={"content"}) == turn.model_dump(exclude={"content"})
     [fields] = logged
     assert fields["bytes"] > config.MAX_TURN_DOCUMENT_BYTES == fields["limit"] and fields["turnId"] == "m1"

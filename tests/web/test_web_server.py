@@ -50,8 +50,11 @@ def test_api_is_rewritten_to_the_functions_with_method_body_headers_and_status(u
 def test_the_apps_choices_match_what_the_backend_accepts() -> None:
     options = (ROOT / "web" / "src" / "options.js").read_text()
     models = dict(re.findall(r"id: '([^']+)',.*sizes: \[([^\]]*)\]", options))
-    assert {m: tuple(re.findall(r"'(\w+)'", sizes)) for m, sizes in models.items()} == config.IMAGE_SIZES_BY_MODEL
+    assert {m: tuple(re.findall(r"'(\w+)'", sizes)) for m, sizes in models.items()} == {
+        name: spec.image_sizes for name, spec in config.MODEL_SPECS.items()
+    }
     ratios = re.search(r"ASPECT_RATIOS = \[([^\]]*)\]", options)
     assert ratios and tuple(re.findall(r"'([\d:]+)'", ratios.group(1))) == config.ASPECT_RATIOS
+    assert all(spec.aspect_ratios == config.ASPECT_RATIOS for spec in config.MODEL_SPECS.values())
     assert f"DEFAULT_MODEL = '{config.DEFAULT_MODEL}'" in options
     assert f"DEFAULT_ASPECT_RATIO = '{config.DEFAULT_ASPECT_RATIO}'" in options

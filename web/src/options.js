@@ -1,5 +1,5 @@
 // What the backend accepts when a chat is created (functions/imagechat/config.py:
-// IMAGE_SIZES_BY_MODEL, ASPECT_RATIOS). tests/web/test_options.py keeps the two in step.
+// MODEL_SPECS, ASPECT_RATIOS). tests/web/test_web_server.py keeps the two in step.
 
 export const MODELS = [
   { id: 'gemini-2.5-flash-image', label: 'Gemini 2.5 Flash Image', sizes: ['1K'] },

@@ -12,13 +12,15 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from google import genai
 from google.genai import types
 
+from imagechat import clock
 from imagechat.errors import Unavailable
-from imagechat.store.files_cache import CachedFile, FilesCacheStore
+from imagechat.store.documents import CachedFile
+from imagechat.store.files_cache import FilesCacheStore
 
 FILES_TTL = timedelta(hours=48)
 _ACTIVE_WAIT_S = 60.0
@@ -69,7 +71,7 @@ class FilesApiCache:
         if ref.sha256 in self._resolved:
             return self._resolved[ref.sha256]
         entry = self._store.get(ref.sha256)
-        if entry is None or entry.expires_at - self._margin <= datetime.now(UTC):
+        if entry is None or entry.expires_at - self._margin <= clock.now():
             entry = self._upload(ref)
             self._store.put(entry)
             self._uploaded_now.add(ref.sha256)
@@ -86,8 +88,15 @@ class FilesApiCache:
         file = self._wait_active(file)
         if not file.name or not file.uri:
             raise Unavailable("Image upload to the model failed. Please try again.")
-        expires = file.expiration_time or datetime.now(UTC) + FILES_TTL
-        return CachedFile(ref.sha256, file.name, file.uri, file.mime_type or ref.mime_type, expires)
+        uploaded = clock.now()
+        return CachedFile(
+            sha256=ref.sha256,
+            name=file.name,
+            uri=file.uri,
+            mime_type=file.mime_type or ref.mime_type,
+            expires_at=file.expiration_time or uploaded + FILES_TTL,
+            uploaded_at=uploaded,
+        )
 
     def _wait_active(self, file: types.File) -> types.File:
         deadline = time.monotonic() + _ACTIVE_WAIT_S

@@ -1,7 +1,8 @@
 """One model call: build the contents, send through a chat, map the errors.
 
 A 403 from Gemini means a cached file vanished or expired early: the gateway forgets the
-files this call used, rebuilds the contents (uploading again) and retries once.
+files this call used, rebuilds the contents from the same prompt (uploading again) and retries
+once. It needs nothing from the caller for that: the prompt holds the typed turns.
 """
 
 from __future__ import annotations
@@ -24,13 +25,12 @@ from imagechat.errors import (
     ResourceExhausted,
     Unavailable,
 )
+from imagechat.gemini import contents
 from imagechat.gemini.client import make_client
+from imagechat.gemini.contents import Prompt
 from imagechat.gemini.files import FilesApiCache
 from imagechat.gemini.parsing import ModelReply, parse_response
 from imagechat.store.files_cache import FilesCacheStore
-
-# Builds (history, new message parts) using the cache to turn images into fileData parts.
-ContentsBuilder = Callable[[FilesApiCache], tuple[list[types.Content], list[types.Part]]]
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,13 @@ class ImageModelGateway:
             self._client = make_client(self._settings)
         return self._client
 
-    def send(self, build: ContentsBuilder, options: ChatOptions) -> ModelReply:
+    def send(self, prompt: Prompt, options: ChatOptions) -> ModelReply:
         client = self._genai()
         files = FilesApiCache(client, self._files_store, self._read_bytes, self._settings.files_safety_margin_s)
         timings = {"historyMs": 0.0, "modelMs": 0.0}
         for attempt in (1, 2):
             started = time.perf_counter()
-            history, message = build(files)
+            history, message = contents.build(prompt, files)
             timings["historyMs"] += (time.perf_counter() - started) * 1000
             started = time.perf_counter()
             try:

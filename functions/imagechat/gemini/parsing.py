@@ -8,6 +8,8 @@ from typing import Any
 
 from google.genai import types
 
+from imagechat.store.documents import ContentPart, Usage
+
 # Finish reasons that mean "the model refused or could not make the image".
 REFUSALS: dict[str, str] = {
     "IMAGE_SAFETY": "The model declined to create this image for safety reasons. Try a different instruction.",
@@ -24,7 +26,9 @@ REFUSALS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class OutputImage:
+class GeneratedImage:
+    """An image as the model sent it (bytes not yet stored)."""
+
     data: bytes
     mime_type: str
 
@@ -34,13 +38,13 @@ class ModelReply:
     """One model answer, parsed."""
 
     text: str = ""
-    images: list[OutputImage] = field(default_factory=list)
+    images: list[GeneratedImage] = field(default_factory=list)
     finish_reason: str | None = None
     blocked_reason: str | None = None  # set when the turn is a refusal
     blocked_message: str | None = None
-    usage: dict[str, int] = field(default_factory=dict)
-    # Stored model content: [{"part": <Part JSON without image bytes>, "image": <index>|None}]
-    content: list[dict[str, Any]] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    # The reply's parts as stored for replay (no image bytes; images by index into `images`).
+    content: list[ContentPart] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     files_uploaded: int = 0  # Files API uploads this call needed (cache misses)
 
@@ -55,31 +59,31 @@ def _enum_name(value: Any) -> str | None:
     return str(getattr(value, "value", value))
 
 
-def usage_of(response: types.GenerateContentResponse) -> dict[str, int]:
+def usage_of(response: types.GenerateContentResponse) -> Usage:
     meta = response.usage_metadata
     if meta is None:
-        return {"promptTokens": 0, "outputTokens": 0, "totalTokens": 0}
+        return Usage()
     output = (meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)
     prompt = meta.prompt_token_count or 0
-    return {"promptTokens": prompt, "outputTokens": output, "totalTokens": meta.total_token_count or prompt + output}
+    return Usage(prompt_tokens=prompt, output_tokens=output, total_tokens=meta.total_token_count or prompt + output)
 
 
-def stored_content(parts: list[types.Part]) -> tuple[list[dict[str, Any]], list[OutputImage], str]:
+def stored_content(parts: list[types.Part]) -> tuple[list[ContentPart], list[GeneratedImage], str]:
     """Splits model parts into replayable JSON (no bytes), output images and text."""
-    content: list[dict[str, Any]] = []
-    images: list[OutputImage] = []
+    content: list[ContentPart] = []
+    images: list[GeneratedImage] = []
     texts: list[str] = []
     for part in parts:
         if part.thought:
             continue  # thoughts carry no signature and are not needed to continue
         if part.inline_data is not None and part.inline_data.data:
-            images.append(OutputImage(part.inline_data.data, part.inline_data.mime_type or "image/png"))
+            images.append(GeneratedImage(part.inline_data.data, part.inline_data.mime_type or "image/png"))
             stripped = part.model_copy(update={"inline_data": None})
-            content.append({"part": stripped.to_json_dict(), "image": len(images) - 1})
+            content.append(ContentPart(part=stripped.to_json_dict(), image=len(images) - 1))
             continue
         if part.text:
             texts.append(part.text)
-        content.append({"part": part.to_json_dict(), "image": None})
+        content.append(ContentPart(part=part.to_json_dict()))
     return content, images, "".join(texts).strip()
 
 

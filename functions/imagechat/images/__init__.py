@@ -1,2 +1,5 @@
-"""Cloud Storage for images: temp uploads, session inputs, outputs and thumbnails,
-download-token URLs, and Pillow validation. Only this package talks to Storage."""
+"""Cloud Storage for images. Only this package talks to Storage.
+
+storage (the bucket), urls (download-token URLs and which objects a reference names),
+validation (what a file is), conversion (PNG, thumbnails), inputs (a message's images),
+outputs (the model's images), temp_uploads, cleanup (deletions)."""

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 from imagechat.errors import LIBRARY_UNAVAILABLE, FailedPrecondition, InvalidArgument
 from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import LIBRARY_SCHEME, owned_by, session_inputs_prefix, source_kind, storage_path_of
 from imagechat.images.validation import EXTENSIONS, ImageInfo, inspect_image
+from imagechat.store.documents import Attachment
 
 
 @dataclass(frozen=True)
@@ -55,20 +55,20 @@ def resolve_references(storage: ImageStorage, uid: str, ref_urls: list[str]) -> 
     return images
 
 
-def _attachment(uid: str, image: InputImage, storage_path: str, url: str) -> dict[str, Any]:
-    return {
-        "source": source_kind(image.source_path, uid),
-        "sourcePath": image.source_path,
-        "storagePath": storage_path,
-        "url": url,
-        "mimeType": image.info.mime_type,
-        "sha256": image.sha256,
-        "width": image.info.width,
-        "height": image.info.height,
-    }
+def _attachment(uid: str, image: InputImage, storage_path: str, url: str) -> Attachment:
+    return Attachment(
+        source=source_kind(image.source_path, uid),
+        source_path=image.source_path,
+        storage_path=storage_path,
+        url=url,
+        mime_type=image.info.mime_type,
+        sha256=image.sha256,
+        width=image.info.width,
+        height=image.info.height,
+    )
 
 
-def source_attachments(uid: str, images: list[InputImage]) -> list[dict[str, Any]]:
+def source_attachments(uid: str, images: list[InputImage]) -> list[Attachment]:
     """The user turn's attachments before the copies exist: they point at what the client
     referenced, so the pending turn records the input even if copying it fails."""
     return [_attachment(uid, image, image.source_path, image.source_url) for image in images]
@@ -76,7 +76,7 @@ def source_attachments(uid: str, images: list[InputImage]) -> list[dict[str, Any
 
 def store_inputs(
     storage: ImageStorage, uid: str, session_id: str, turn_id: str, images: list[InputImage]
-) -> list[dict[str, Any]]:
+) -> list[Attachment]:
     """Copies the inputs into the session folder; returns the user turn's attachments."""
     attachments = []
     for i, image in enumerate(images):

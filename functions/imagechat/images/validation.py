@@ -1,4 +1,4 @@
-"""Pillow checks on image bytes, and thumbnails."""
+"""Pillow checks on image bytes: what a file is, and whether we accept it."""
 
 from __future__ import annotations
 
@@ -59,26 +59,6 @@ def inspect_output(data: bytes) -> ImageInfo:
     except Exception:
         raise Internal(GENERATION_FAILED) from None
     return ImageInfo(config.INPUT_FORMATS.get(fmt, "image/png"), width, height)
-
-
-def as_png(data: bytes) -> bytes:
-    """Model outputs are stored as PNG; PNG bytes pass through untouched (metadata kept)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return data
-    with Image.open(io.BytesIO(data)) as img:
-        out = io.BytesIO()
-        img.save(out, format="PNG")
-        return out.getvalue()
-
-
-def thumbnail(data: bytes) -> tuple[bytes, int, int]:
-    """A small WebP preview (longest side THUMBNAIL_MAX_PX)."""
-    with Image.open(io.BytesIO(data)) as img:
-        img.thumbnail((config.THUMBNAIL_MAX_PX, config.THUMBNAIL_MAX_PX))
-        rgb = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB")
-        out = io.BytesIO()
-        rgb.save(out, format="WEBP", quality=80)
-        return out.getvalue(), rgb.width, rgb.height
 
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}

@@ -1,5 +1,5 @@
 """Firestore persistence: sessions, turns, leases, idempotency keys, the Files API cache.
 
-Only this package talks to Firestore. Documents are plain dicts with camelCase keys,
-the shapes described in docs/data-model.md.
+Only this package talks to Firestore. Every document is a typed, frozen model of
+`store/documents.py`, the one module that knows the stored field names (docs/data-model.md).
 """

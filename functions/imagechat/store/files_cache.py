@@ -6,22 +6,10 @@ are uploaded once whichever turn or session needs them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from google.cloud import firestore
 
 from imagechat.store import paths
-from imagechat.store.session_store import now
-
-
-@dataclass(frozen=True)
-class CachedFile:
-    sha256: str
-    name: str
-    uri: str
-    mime_type: str
-    expires_at: datetime
+from imagechat.store.documents import CachedFile
 
 
 class FilesCacheStore:
@@ -30,21 +18,10 @@ class FilesCacheStore:
 
     def get(self, sha256: str) -> CachedFile | None:
         snap = paths.gemini_file(self._db, sha256).get()
-        if not snap.exists:
-            return None
-        doc = snap.to_dict() or {}
-        return CachedFile(sha256, doc["name"], doc["uri"], doc["mimeType"], doc["expiresAt"])
+        return CachedFile.from_firestore(snap.to_dict(), sha256) if snap.exists else None
 
     def put(self, entry: CachedFile) -> None:
-        paths.gemini_file(self._db, entry.sha256).set(
-            {
-                "name": entry.name,
-                "uri": entry.uri,
-                "mimeType": entry.mime_type,
-                "expiresAt": entry.expires_at,
-                "uploadedAt": now(),
-            }
-        )
+        paths.gemini_file(self._db, entry.sha256).set(entry.to_firestore())
 
     def forget(self, sha256: str) -> None:
         paths.gemini_file(self._db, sha256).delete()

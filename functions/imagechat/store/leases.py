@@ -20,18 +20,20 @@ an error of ours.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from google.api_core import exceptions as api_exceptions
 from google.cloud import firestore
 
+from imagechat import clock
 from imagechat.errors import (
     REQUEST_ID_REUSED,
     SESSION_NOT_FOUND,
     TRANSIENT_CODES,
-    ImageChatError,
     Interrupted,
     InvalidArgument,
     NotFound,
@@ -39,7 +41,7 @@ from imagechat.errors import (
     StillRunning,
 )
 from imagechat.store import paths, transactions
-from imagechat.store.session_store import now
+from imagechat.store.documents import Lease, RequestRecord, Session, StoredError, Turn
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,12 @@ class TurnClaim:
     user_index: int
     model_index: int
     request_id: str | None
+    # The session as the claim read it: the head the run continues from is the one at claim time.
+    session: Session
 
 
 # Stored on a turn whose run died (crash, timeout) and whose lease expired.
-INTERRUPTED = Interrupted().as_dict()
+INTERRUPTED = StoredError.of(Interrupted())
 
 
 @dataclass(frozen=True)
@@ -65,42 +69,36 @@ class Replay:
     response: dict[str, Any]
 
 
-def _is_live(lease: dict[str, Any] | None, stamp: datetime) -> bool:
-    """Whether a lease still holds the session at `stamp` (an expired one is free to take)."""
-    return bool(lease and lease.get("expiresAt") and lease["expiresAt"] > stamp)
-
-
-def _transient_failure(record: dict[str, Any]) -> bool:
+def _transient_failure(record: RequestRecord) -> bool:
     """A failure worth running again (model unavailable, quota, internal): not a final outcome."""
-    code = (record.get("error") or {}).get("code")
-    return record.get("state") == "failed" and code in {c.value for c in TRANSIENT_CODES}
+    code = record.error.code if record.error is not None else None
+    return record.state == "failed" and code in {c.value for c in TRANSIENT_CODES}
 
 
-def _runs_again(record: dict[str, Any], lease: dict[str, Any] | None, live: bool, request_id: str | None) -> bool:
+def _runs_again(record: RequestRecord, lease: Lease | None, live: bool, request_id: str | None) -> bool:
     """Whether a retry with a known request id runs the turn again instead of replaying: after a
     transient failure, or when the record says `running` but its run no longer holds a live lease
     (the lease is missing, expired, or belongs to another request): that run crashed or timed out."""
     if _transient_failure(record):
         return True
-    if record.get("state") != "running":
+    if record.state != "running":
         return False
-    return not live or (lease or {}).get("requestId") != request_id
+    return not live or lease is None or lease.request_id != request_id
 
 
-def _check_same_payload(record: dict[str, Any], payload_hash: str | None) -> None:
+def _check_same_payload(record: RequestRecord, payload_hash: str | None) -> None:
     """A request id names one message: reused for another (text, images, options) → refused.
     Records written before hashes were stored carry none and are not checked."""
-    recorded = record.get("payloadHash")
+    recorded = record.payload_hash
     if recorded and payload_hash and recorded != payload_hash:
         raise InvalidArgument(REQUEST_ID_REUSED)
 
 
-def _replay_or_raise(record: dict[str, Any]) -> Replay:
-    state = record.get("state")
-    if state == "complete":
-        return Replay(response=record["response"])
-    if state == "failed":
-        raise ImageChatError.from_dict(record.get("error") or {})
+def _replay_or_raise(record: RequestRecord) -> Replay:
+    if record.state == "complete":
+        return Replay(response=record.response or {})
+    if record.state == "failed":
+        raise (record.error or StoredError()).to_error()
     raise StillRunning()
 
 
@@ -124,32 +122,40 @@ class LeaseStore:
         recorded final error raised. None when the turn has to be claimed (unknown id, still
         running, or a transient failure); the claim decides authoritatively."""
         snap = paths.requests(self._db, uid, session_id).document(request_id).get()
-        record = (snap.to_dict() or {}) if snap.exists else {}
+        record = RequestRecord.from_firestore(snap.to_dict() if snap.exists else None)
         _check_same_payload(record, payload_hash)
-        if record.get("state") == "complete" or (record.get("state") == "failed" and not _transient_failure(record)):
+        if record.state == "complete" or (record.state == "failed" and not _transient_failure(record)):
             return _replay_or_raise(record)
         return None
 
     def claim(
-        self, uid: str, session_id: str, request_id: str | None, ttl_s: float, payload_hash: str | None = None
+        self,
+        uid: str,
+        session_id: str,
+        request_id: str | None,
+        ttl_s: float,
+        payload_hash: str | None = None,
+        *,
+        answering: str | None = None,
     ) -> TurnClaim | Replay:
         """Replays, refuses as busy, or takes the lease. Read plainly, written as one batch
         conditional on the session document being unchanged since the read: every write of a
         request record or of a run's turns also writes the session document, so the condition
-        covers everything the decision read."""
+        covers everything the decision read. `answering` names an existing user turn to answer
+        again (a regeneration): the claim then makes no new user turn."""
         session_ref = paths.session(self._db, uid, session_id)
         request_ref = paths.requests(self._db, uid, session_id).document(request_id) if request_id else None
         turns = paths.turns(self._db, uid, session_id)
-        user_turn_id, model_turn_id = turns.document().id, turns.document().id
+        user_turn_id, model_turn_id = answering or turns.document().id, turns.document().id
 
         def attempt() -> TurnClaim | Replay:
             snap = self._read_session(session_ref)
-            session = snap.to_dict() or {}
-            stamp = now()
-            lease = session.get("lease")
-            live = _is_live(lease, stamp)
+            session = Session.from_firestore(snap.to_dict(), snap.id)
+            stamp = clock.now()
+            lease = session.lease
+            live = lease is not None and lease.is_live(stamp)
             record = request_ref.get() if request_ref is not None else None
-            previous = (record.to_dict() or {}) if record is not None and record.exists else None
+            previous = RequestRecord.from_firestore(record.to_dict()) if record is not None and record.exists else None
             if previous is not None:
                 _check_same_payload(previous, payload_hash)
             if previous is not None and not _runs_again(previous, lease, live, request_id):
@@ -157,9 +163,10 @@ class LeaseStore:
             if live:
                 raise SessionBusy()
             # Turns left `pending` by dead runs: the expired lease's, and this request's earlier attempt's.
-            stale_ids = sorted({t for t in ((lease or {}).get("userTurnId"), (previous or {}).get("userTurnId")) if t})
+            dead_runs = (lease.user_turn_id if lease else None, previous.user_turn_id if previous else None)
+            stale_ids = sorted({t for t in dead_runs if t})
             stale_turns = [ref for ref in (self._pending_turn(uid, session_id, t) for t in stale_ids) if ref]
-            first = int(session.get("nextIndex", 0))
+            first = session.next_index
             claim = TurnClaim(
                 lease_id=uuid.uuid4().hex,
                 user_turn_id=user_turn_id,
@@ -167,74 +174,103 @@ class LeaseStore:
                 user_index=first,
                 model_index=first + 1,
                 request_id=request_id,
+                session=session,
             )
             batch = self._db.batch()
+            new_lease = Lease(
+                id=claim.lease_id,
+                user_turn_id=user_turn_id,
+                request_id=request_id,
+                expires_at=stamp + timedelta(seconds=ttl_s),
+            )
             batch.update(
                 session_ref,
-                {
-                    "lease": {
-                        "id": claim.lease_id,
-                        "userTurnId": user_turn_id,
-                        "requestId": request_id,
-                        "expiresAt": stamp + timedelta(seconds=ttl_s),
-                    },
-                    "nextIndex": first + 2,
-                    **({"turnCount": firestore.Increment(len(stale_turns))} if stale_turns else {}),
-                },
+                Session.fields(
+                    lease=new_lease,
+                    next_index=first + 2,
+                    **({"turn_count": firestore.Increment(len(stale_turns))} if stale_turns else {}),
+                ),
                 option=self._if_unchanged(snap),
             )
             for stale_turn in stale_turns:
-                batch.update(stale_turn, {"status": "failed", "error": INTERRUPTED})
-            if lease and lease.get("requestId") and lease["requestId"] != request_id:
-                stale_request = paths.requests(self._db, uid, session_id).document(lease["requestId"])
-                batch.set(stale_request, {"state": "failed", "error": INTERRUPTED}, merge=True)
+                batch.update(stale_turn, Turn.fields(status="failed", error=INTERRUPTED))
+            if lease and lease.request_id and lease.request_id != request_id:
+                stale_request = paths.requests(self._db, uid, session_id).document(lease.request_id)
+                batch.set(stale_request, RequestRecord.fields(state="failed", error=INTERRUPTED), merge=True)
             if request_ref is not None:
-                batch.set(
-                    request_ref,
-                    {
-                        "state": "running",
-                        "userTurnId": user_turn_id,
-                        "modelTurnId": model_turn_id,
-                        "payloadHash": payload_hash,
-                        "createdAt": stamp,
-                    },
+                running = RequestRecord(
+                    state="running",
+                    user_turn_id=user_turn_id,
+                    model_turn_id=model_turn_id,
+                    payload_hash=payload_hash,
+                    created_at=stamp,
                 )
+                batch.set(request_ref, running.to_firestore())
             transactions.commit_if_unchanged(batch)
             return claim
 
         return transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="claim")
 
-    def hold_for_delete(self, uid: str, session_id: str, ttl_s: float) -> None:
-        """Takes the session's lease for a deletion: refused (busy) while a turn runs, and no
-        send can start while the session's objects and documents are being deleted. Written
-        conditionally, like a claim."""
+    def hold_for_delete(self, uid: str, session_id: str, ttl_s: float) -> str:
+        """Takes the session's lease for a deletion (of the session, or of some turns): refused
+        (busy) while a turn runs, and no send can start while objects and documents are being
+        deleted. Written conditionally, like a claim. Returns the lease's id."""
         session_ref = paths.session(self._db, uid, session_id)
+
+        def attempt() -> str:
+            snap = self._read_session(session_ref)
+            lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+            stamp = clock.now()
+            if lease is not None and lease.is_live(stamp):
+                raise SessionBusy()
+            held = Lease(
+                id=f"delete-{uuid.uuid4().hex}",
+                user_turn_id=lease.user_turn_id if lease else None,
+                request_id=lease.request_id if lease else None,
+                expires_at=stamp + timedelta(seconds=ttl_s),
+            )
+            batch = self._db.batch()
+            batch.update(session_ref, Session.fields(lease=held), option=self._if_unchanged(snap))
+            transactions.commit_if_unchanged(batch)
+            return held.id
+
+        return transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="hold for delete")
+
+    def release(self, uid: str, session_id: str, lease_id: str) -> None:
+        """Frees the session after an operation that held it failed (if the lease is still ours)."""
+        session_ref = paths.session(self._db, uid, session_id)
+        snap = session_ref.get()
+        lease = Session.from_firestore(snap.to_dict(), snap.id).lease if snap.exists else None
+        if lease is not None and lease.id == lease_id:
+            # Changed meanwhile: then the lease expires on its own.
+            with contextlib.suppress(api_exceptions.GoogleAPICallError):
+                session_ref.update(Session.fields(lease=firestore.DELETE_FIELD), option=self._if_unchanged(snap))
+
+    def move_head(self, uid: str, session_id: str, head: Turn | None) -> None:
+        """Points the session at another model turn (None: start over), refused (busy) while a
+        turn runs: a running send would otherwise continue from a head that is no longer there.
+        Written conditionally, like a claim."""
+        session_ref = paths.session(self._db, uid, session_id)
+        image = head.images[0] if head is not None and head.images else None
 
         def attempt() -> None:
             snap = self._read_session(session_ref)
-            lease = (snap.to_dict() or {}).get("lease")
-            stamp = now()
-            if _is_live(lease, stamp):
+            lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+            if lease is not None and lease.is_live(clock.now()):
                 raise SessionBusy()
             batch = self._db.batch()
-            batch.update(
-                session_ref,
-                {
-                    "lease": {
-                        "id": f"delete-{uuid.uuid4().hex}",
-                        "userTurnId": (lease or {}).get("userTurnId"),
-                        "requestId": (lease or {}).get("requestId"),
-                        "expiresAt": stamp + timedelta(seconds=ttl_s),
-                    }
-                },
-                option=self._if_unchanged(snap),
+            update = Session.fields(
+                head_turn_id=head.id if head is not None else None,
+                last_image=image if image is not None else firestore.DELETE_FIELD,
+                last_active=clock.now(),
             )
+            batch.update(session_ref, update, option=self._if_unchanged(snap))
             transactions.commit_if_unchanged(batch)
 
-        transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="hold for delete")
+        transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="move head")
 
     def _pending_turn(self, uid: str, session_id: str, turn_id: str) -> firestore.DocumentReference | None:
         """The user turn a dead run left `pending`, so that it can be marked failed."""
         ref = paths.turns(self._db, uid, session_id).document(turn_id)
         snap = ref.get()
-        return ref if snap.exists and (snap.to_dict() or {}).get("status") == "pending" else None
+        return ref if snap.exists and Turn.from_firestore(snap.to_dict(), snap.id).status == "pending" else None

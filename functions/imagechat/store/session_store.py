@@ -6,19 +6,16 @@ import base64
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
 
 from google.cloud import firestore
 
+from imagechat import clock
 from imagechat.errors import InvalidArgument
 from imagechat.store import paths
+from imagechat.store.documents import Session
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DELETE_PAGE = 300
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def valid_session_id(session_id: str) -> bool:
@@ -48,46 +45,56 @@ class SessionStore:
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
 
-    def create(self, uid: str, fields: dict[str, Any]) -> dict[str, Any]:
+    def create(self, uid: str, session: Session) -> Session:
+        """Stores a new session; returns it with its id."""
         ref = paths.sessions(self._db, uid).document()
-        stamp = now()
-        doc = {
-            **fields,
-            "createdAt": stamp,
-            "lastActive": stamp,
-            "turnCount": 0,
-            "nextIndex": 0,
-            "lastImage": None,
-            "usage": {"promptTokens": 0, "outputTokens": 0, "totalTokens": 0},
-        }
-        ref.set(doc)
-        return {"id": ref.id, **doc}
+        ref.set(session.to_firestore())
+        return session.model_copy(update={"id": ref.id})
 
-    def get(self, uid: str, session_id: str) -> dict[str, Any] | None:
+    def get(self, uid: str, session_id: str) -> Session | None:
         if not valid_session_id(session_id):
             return None
         snap = paths.session(self._db, uid, session_id).get()
-        return {"id": snap.id, **(snap.to_dict() or {})} if snap.exists else None
+        return Session.from_firestore(snap.to_dict(), snap.id) if snap.exists else None
 
-    def list(self, uid: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def list(self, uid: str, limit: int, cursor: str | None) -> tuple[list[Session], str | None]:
         """Newest `lastActive` first (ties: id descending). The cursor is opaque: the position
         (lastActive, id) of the last session of a page, so it stays valid when that session is
         deleted or touched. A cursor this API did not make is a 400."""
         query = (
             paths.sessions(self._db, uid)
-            .order_by("lastActive", direction=firestore.Query.DESCENDING)
+            .order_by(Session.stored_name("last_active"), direction=firestore.Query.DESCENDING)
             .order_by("__name__", direction=firestore.Query.DESCENDING)
         )
         if cursor:
             last_active, session_id = decode_cursor(cursor)
             query = query.start_after([last_active, paths.session(self._db, uid, session_id)])
         snaps = list(query.limit(limit + 1).stream())
-        page = [{"id": s.id, **(s.to_dict() or {})} for s in snaps[:limit]]
-        next_cursor = encode_cursor(page[-1]["lastActive"], page[-1]["id"]) if len(snaps) > limit else None
+        page = [Session.from_firestore(s.to_dict(), s.id) for s in snaps[:limit]]
+        next_cursor = None
+        if len(snaps) > limit and page[-1].last_active is not None:
+            next_cursor = encode_cursor(page[-1].last_active, page[-1].id)
         return page, next_cursor
 
-    def update(self, uid: str, session_id: str, fields: dict[str, Any]) -> None:
-        paths.session(self._db, uid, session_id).update({**fields, "lastActive": now()})
+    def update(
+        self,
+        uid: str,
+        session_id: str,
+        *,
+        title: str | None = None,
+        aspect_ratio: str | None = None,
+        system_prompt: str | None = None,
+        history_turns: int | None = None,
+    ) -> None:
+        """Writes the settings given (None: unchanged) and moves `lastActive`."""
+        changes = {
+            "title": title,
+            "aspect_ratio": aspect_ratio,
+            "system_prompt": system_prompt,
+            "history_turns": history_turns,
+        }
+        written = {name: value for name, value in changes.items() if value is not None}
+        paths.session(self._db, uid, session_id).update(Session.fields(**written, last_active=clock.now()))
 
     def delete_tree(self, uid: str, session_id: str) -> None:
         """Deletes the turns, the idempotency records, then the session document."""

@@ -10,27 +10,37 @@ none of it, and a run that lost its lease writes nothing.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from google.cloud import firestore
 
+from imagechat import clock
 from imagechat.errors import SESSION_CONTENDED, SESSION_NOT_FOUND, Interrupted, NotFound, Unavailable
 from imagechat.store import paths, transactions
+from imagechat.store.documents import Attachment, RequestRecord, Session, StoredError, Turn, TurnStatus
 from imagechat.store.leases import TurnClaim
-from imagechat.store.session_store import now
+
+_DELETE_PAGE = 400
+_TURN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-@dataclass
+def valid_turn_id(turn_id: str) -> bool:
+    """Ids this store could have made (anything else is simply not found, never a 500)."""
+    return bool(_TURN_ID.match(turn_id)) and not re.fullmatch(r"__.*__", turn_id)
+
+
+@dataclass(frozen=True)
 class ExchangeOutcome:
-    """The documents a finished turn writes (complete or blocked)."""
+    """What a finished turn writes (complete or blocked): the user turn's final status, the model
+    turn, and the response a retry of the same request id replays (the API's JSON body)."""
 
-    user_status: str
-    model_turn: dict[str, Any]
+    user_status: TurnStatus | None  # None: the user turn keeps its status (a regeneration)
+    model_turn: Turn
     response: dict[str, Any]
-    usage: dict[str, int] = field(default_factory=dict)
-    last_image: dict[str, Any] | None = None
+    new_turns: int = 2  # turn documents this exchange adds (1 for a regeneration)
 
 
 def document_size(value: Any) -> int:
@@ -58,68 +68,83 @@ class TurnStore:
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
 
-    def list(self, uid: str, session_id: str) -> list[dict[str, Any]]:
-        snaps = paths.turns(self._db, uid, session_id).order_by("index").stream()
-        return [{"id": s.id, **(s.to_dict() or {})} for s in snaps]
+    def list(self, uid: str, session_id: str) -> list[Turn]:
+        snaps = paths.turns(self._db, uid, session_id).order_by(Turn.stored_name("index")).stream()
+        return [Turn.from_firestore(s.to_dict(), s.id) for s in snaps]
 
-    def newest_before(self, uid: str, session_id: str, index: int, limit: int) -> builtins.list[dict[str, Any]]:
-        """The `limit` newest turns below `index`, oldest first: one bounded query per send
-        (single-field index on `index`; no composite index needed)."""
-        query = (
-            paths.turns(self._db, uid, session_id)
-            .where(filter=firestore.FieldFilter("index", "<", index))
-            .order_by("index", direction=firestore.Query.DESCENDING)
-            .limit(limit)
+    def get(self, uid: str, session_id: str, turn_id: str) -> Turn | None:
+        if not valid_turn_id(turn_id):
+            return None
+        snap = paths.turns(self._db, uid, session_id).document(turn_id).get()
+        return Turn.from_firestore(snap.to_dict(), snap.id) if snap.exists else None
+
+    def get_many(self, uid: str, session_id: str, turn_ids: Sequence[str]) -> dict[str, Turn]:
+        """The turns of these ids that exist, in one round trip."""
+        turns = paths.turns(self._db, uid, session_id)
+        refs = [turns.document(turn_id) for turn_id in dict.fromkeys(turn_ids)]
+        return {s.id: Turn.from_firestore(s.to_dict(), s.id) for s in self._db.get_all(refs) if s.exists}
+
+    def texts(self, uid: str, session_id: str, turn_ids: Sequence[str]) -> dict[str, str]:
+        """Only the `text` of these turns (a field mask: no attachments or content read)."""
+        if not turn_ids:
+            return {}
+        turns = paths.turns(self._db, uid, session_id)
+        refs = [turns.document(turn_id) for turn_id in dict.fromkeys(turn_ids)]
+        text = Turn.stored_name("text")
+        return {s.id: str(s.get(text) or "") for s in self._db.get_all(refs, field_paths=[text]) if s.exists}
+
+    def answers(self, uid: str, session_id: str, user_turn_id: str) -> builtins.list[Turn]:
+        """The model turns that answer this user turn (its regenerations included), oldest first."""
+        query = paths.turns(self._db, uid, session_id).where(
+            filter=firestore.FieldFilter(Turn.stored_name("parent_id"), "==", user_turn_id)
         )
-        turns = [{"id": s.id, **(s.to_dict() or {})} for s in query.stream()]
-        turns.reverse()
-        return turns
+        return sorted((Turn.from_firestore(s.to_dict(), s.id) for s in query.stream()), key=lambda t: t.index)
 
-    def write_user_turn(self, uid: str, session_id: str, claim: TurnClaim, doc: dict[str, Any]) -> None:
+    def write_user_turn(self, uid: str, session_id: str, turn: Turn) -> None:
         """The pending user turn, written before the model is called (clients see progress)."""
-        ref = paths.turns(self._db, uid, session_id).document(claim.user_turn_id)
-        ref.set({**doc, "role": "user", "index": claim.user_index, "status": "pending", "createdAt": now()})
+        paths.turns(self._db, uid, session_id).document(turn.id).set(turn.to_firestore())
 
-    def set_attachments(self, uid: str, session_id: str, turn_id: str, attachments: Sequence[dict[str, Any]]) -> None:
+    def set_attachments(self, uid: str, session_id: str, turn_id: str, attachments: Sequence[Attachment]) -> None:
         """Points the user turn at the session's own copies of its images."""
-        paths.turns(self._db, uid, session_id).document(turn_id).update({"attachments": [*attachments]})
+        paths.turns(self._db, uid, session_id).document(turn_id).update(Turn.fields(attachments=attachments))
 
     def commit_exchange(self, uid: str, session_id: str, claim: TurnClaim, outcome: ExchangeOutcome) -> None:
         """Writes the finished exchange in one transaction, only while this run holds the lease
         (else `Interrupted`, or `NotFound` when the session was deleted; nothing is written)."""
         turns = paths.turns(self._db, uid, session_id)
         session_ref = paths.session(self._db, uid, session_id)
+        model_turn = outcome.model_turn
 
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
-            self._check_lease(tx, session_ref, claim)
-            stamp = now()
-            tx.set(
-                turns.document(claim.model_turn_id),
-                {**outcome.model_turn, "role": "model", "index": claim.model_index, "createdAt": stamp},
+            self._check_lease(tx, session_ref, claim.lease_id)
+            tx.set(turns.document(claim.model_turn_id), model_turn.to_firestore())
+            if outcome.user_status is not None:
+                tx.update(turns.document(claim.user_turn_id), Turn.fields(status=outcome.user_status))
+            # The session was last active when the model turn was made (the same instant).
+            session_update = Session.fields(
+                last_active=model_turn.created_at or clock.now(),
+                turn_count=firestore.Increment(outcome.new_turns),
+                lease=firestore.DELETE_FIELD,
             )
-            tx.update(turns.document(claim.user_turn_id), {"status": outcome.user_status})
-            session_update: dict[str, Any] = {
-                "lastActive": stamp,
-                "turnCount": firestore.Increment(2),
-                "lease": firestore.DELETE_FIELD,
-            }
-            for key, value in outcome.usage.items():
-                session_update[f"usage.{key}"] = firestore.Increment(value)
-            if outcome.last_image is not None:
-                session_update["lastImage"] = outcome.last_image
+            if model_turn.usage is not None:
+                session_update.update(Session.usage_increments(model_turn.usage))
+            if model_turn.status == "complete":  # only a complete answer becomes the head
+                session_update.update(Session.fields(head_turn_id=model_turn.id))
+                if model_turn.images:
+                    session_update.update(Session.fields(last_image=model_turn.images[0]))
             tx.update(session_ref, session_update)
             if claim.request_id:
                 tx.set(
                     paths.requests(self._db, uid, session_id).document(claim.request_id),
-                    {"state": "complete", "response": outcome.response},
+                    RequestRecord.fields(state="complete", response=outcome.response),
                     merge=True,
                 )
 
         transactions.run(self._db, attempt, exhausted=_contended, what="commit exchange")
 
     def commit_failure(
-        self, uid: str, session_id: str, claim: TurnClaim, error: dict[str, str], user_turn_written: bool
+        self, uid: str, session_id: str, claim: TurnClaim, error: StoredError, user_turn_written: bool
     ) -> None:
         """Marks the user turn failed (its input is kept) and frees the session, only while this
         run holds the lease (else `Interrupted`, and nothing is written)."""
@@ -127,31 +152,73 @@ class TurnStore:
 
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
-            self._check_lease(tx, session_ref, claim)
-            session_update: dict[str, Any] = {"lastActive": now(), "lease": firestore.DELETE_FIELD}
+            self._check_lease(tx, session_ref, claim.lease_id)
+            session_update = Session.fields(last_active=clock.now(), lease=firestore.DELETE_FIELD)
             if user_turn_written:
                 tx.update(
                     paths.turns(self._db, uid, session_id).document(claim.user_turn_id),
-                    {"status": "failed", "error": error},
+                    Turn.fields(status="failed", error=error),
                 )
-                session_update["turnCount"] = firestore.Increment(1)
+                session_update.update(Session.fields(turn_count=firestore.Increment(1)))
             tx.update(session_ref, session_update)
             if claim.request_id:
                 tx.set(
                     paths.requests(self._db, uid, session_id).document(claim.request_id),
-                    {"state": "failed", "error": error},
+                    RequestRecord.fields(state="failed", error=error),
                     merge=True,
                 )
 
         transactions.run(self._db, attempt, exhausted=_contended, what="commit failure")
 
+    def remove(
+        self,
+        uid: str,
+        session_id: str,
+        lease_id: str,
+        removed: Sequence[Turn],
+        head: Turn | None,
+        request_id: str | None,
+    ) -> None:
+        """Deletes these turns (a subtree, under the deletion's lease), then moves the head, fixes
+        the counters and frees the session in one write that checks the lease is still ours."""
+        turns = paths.turns(self._db, uid, session_id)
+        for start in range(0, len(removed), _DELETE_PAGE):
+            batch = self._db.batch()
+            for turn in removed[start : start + _DELETE_PAGE]:
+                batch.delete(turns.document(turn.id))
+            batch.commit()
+        session_ref = paths.session(self._db, uid, session_id)
+        head_image = head.images[0] if head is not None and head.images else None
+
+        @firestore.transactional
+        def attempt(tx: firestore.Transaction) -> None:
+            self._check_lease(tx, session_ref, lease_id)
+            tx.update(
+                session_ref,
+                Session.fields(
+                    head_turn_id=head.id if head is not None else None,
+                    last_image=head_image if head_image is not None else firestore.DELETE_FIELD,
+                    turn_count=firestore.Increment(-len(removed)),
+                    last_active=clock.now(),
+                    lease=firestore.DELETE_FIELD,
+                ),
+            )
+            if request_id:
+                tx.set(
+                    paths.requests(self._db, uid, session_id).document(request_id),
+                    RequestRecord.fields(state="complete", response={}, created_at=clock.now()),
+                    merge=True,
+                )
+
+        transactions.run(self._db, attempt, exhausted=_contended, what="remove turns")
+
     @staticmethod
-    def _check_lease(tx: firestore.Transaction, session_ref: firestore.DocumentReference, claim: TurnClaim) -> None:
+    def _check_lease(tx: firestore.Transaction, session_ref: firestore.DocumentReference, lease_id: str) -> None:
         """A run whose lease expired and was taken over has been interrupted: the new holder
         already failed its turn, so it must not write anything. A deleted session: NotFound."""
         snap = session_ref.get(transaction=tx)
         if not snap.exists:
             raise NotFound(SESSION_NOT_FOUND)
-        lease = (snap.to_dict() or {}).get("lease")
-        if not lease or lease.get("id") != claim.lease_id:
+        lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+        if lease is None or lease.id != lease_id:
             raise Interrupted()

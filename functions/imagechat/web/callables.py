@@ -13,14 +13,18 @@ from typing import Any
 from firebase_functions import https_fn, logger
 from pydantic import BaseModel
 
-from imagechat import sessions, turns, uploads
+from imagechat import branches, sessions, turns, uploads
 from imagechat.auth import acting_for, caller_from_claims
 from imagechat.deps import Deps, deps
 from imagechat.errors import UNEXPECTED_ERROR, ImageChatError, Internal, InvalidArgument, Unauthenticated
 from imagechat.schemas import (
     CreateSessionRequest,
+    DeleteTurnRequest,
+    GetSessionRequest,
     ListSessionsRequest,
+    RegenerateRequest,
     SendMessageRequest,
+    SetHeadRequest,
     UpdateSessionRequest,
     UploadTempRequest,
     dump,
@@ -69,7 +73,9 @@ def list_sessions(request: Request) -> Any:
 
 
 def get_session(request: Request) -> Any:
-    return run(request, lambda d, uid, data: sessions.get_session(d, uid, session_id(data)))
+    return run(
+        request, lambda d, uid, data: sessions.get_session(d, uid, session_id(data), parse(GetSessionRequest, data))
+    )
 
 
 def update_session(request: Request) -> Any:
@@ -93,6 +99,35 @@ def send_message(request: Request) -> Any:
     return run(
         request, lambda d, uid, data: turns.send_message(d, uid, session_id(data), parse(SendMessageRequest, data))
     )
+
+
+def turn_id(data: dict[str, Any]) -> str:
+    value = data.get("turnId")
+    if not isinstance(value, str) or not value:
+        raise InvalidArgument("turnId: required.")
+    return value
+
+
+def set_head(request: Request) -> Any:
+    return run(request, lambda d, uid, data: branches.set_head(d, uid, session_id(data), parse(SetHeadRequest, data)))
+
+
+def regenerate_turn(request: Request) -> Any:
+    return run(
+        request,
+        lambda d, uid, data: turns.regenerate_turn(
+            d, uid, session_id(data), turn_id(data), parse(RegenerateRequest, data)
+        ),
+    )
+
+
+def _delete_turn(d: Deps, uid: str, data: dict[str, Any]) -> dict[str, Any]:
+    branches.delete_turn(d, uid, session_id(data), turn_id(data), parse(DeleteTurnRequest, data))
+    return {}
+
+
+def delete_turn(request: Request) -> Any:
+    return run(request, _delete_turn)
 
 
 def upload_temp_image(request: Request) -> Any:

@@ -1,9 +1,11 @@
-"""The REST API behind the Hosting rewrite /api/** (paths work with or without /api)."""
+"""The REST API behind the Hosting rewrite /api/** (paths work with or without /api).
+
+`handle` authenticates, then routes with the werkzeug table `ROUTES` (at the end of the file:
+one line per route, naming the handler of its use case), then maps errors to HTTP statuses."""
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,8 +13,10 @@ import flask
 from firebase_admin import auth as firebase_auth
 from firebase_functions import logger
 from pydantic import BaseModel
+from werkzeug import exceptions as http
+from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import config, sessions, turns, uploads
+from imagechat import branches, config, sessions, turns, uploads
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
@@ -26,23 +30,19 @@ from imagechat.errors import (
 )
 from imagechat.schemas import (
     CreateSessionRequest,
+    DeleteTurnRequest,
+    GetSessionRequest,
     ListSessionsRequest,
+    RegenerateRequest,
     SendMessageRequest,
+    SetHeadRequest,
     UpdateSessionRequest,
     dump,
     parse,
 )
 
+# A route's handler: parses the request, names whom the call acts for, runs one use case.
 Handler = Callable[[flask.Request, Caller, dict[str, str]], Any]
-_ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
-
-
-def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        _ROUTES.append((method, re.compile(f"^{pattern}$"), handler))
-        return handler
-
-    return register
 
 
 def handle(request: flask.Request) -> flask.Response:
@@ -57,7 +57,7 @@ def handle(request: flask.Request) -> flask.Response:
         if path == "/health":
             return _json({"status": "ok", "service": "imagechat"}, 200)
         caller = _authenticate(request)
-        handler, args = _resolve(request.method, path, request.path)
+        handler, args = _route(request.method, path, request.path)
         result = handler(request, caller, args)
         if result is None:
             return flask.Response(status=204)
@@ -74,15 +74,20 @@ def answer_unrouted(_: Exception) -> flask.Response:
     return handle(flask.request)
 
 
-def _resolve(method: str, path: str, shown_path: str) -> tuple[Handler, dict[str, str]]:
-    """The handler of a route: NotFound for an unknown path, MethodNotAllowed for another method."""
-    matches = [(m, h, match) for m, rx, h in _ROUTES if (match := rx.match(path))]
-    if not matches:
-        raise NotFound(f"No such endpoint: {method} {shown_path}.")
-    for route_method, handler, match in matches:
-        if route_method == method:
-            return handler, match.groupdict()
-    raise MethodNotAllowed(f"{method} is not allowed on {shown_path}.")
+def _route(method: str, path: str, shown_path: str) -> tuple[Handler, dict[str, str]]:
+    """The handler of a route: NotFound for an unknown path, MethodNotAllowed for another method.
+    A `<sid>` segment is any text without a slash (newlines and NULs included): the use case
+    decides whether it names a session."""
+    not_allowed = MethodNotAllowed(f"{method} is not allowed on {shown_path}.")
+    try:
+        handler, args = ROUTES.bind("").match(path, method)
+    except (http.NotFound, RequestRedirect):
+        raise NotFound(f"No such endpoint: {method} {shown_path}.") from None
+    except http.MethodNotAllowed:
+        raise not_allowed from None
+    if method == "HEAD":  # werkzeug routes HEAD like GET; this API has never answered HEAD
+        raise not_allowed
+    return handler, dict(args)
 
 
 def _json(body: Any, status: int) -> flask.Response:
@@ -120,44 +125,56 @@ def _target(request: flask.Request, caller: Caller, body: dict[str, Any] | None 
     return acting_for(caller, user_id)
 
 
-@route("POST", "/chat/sessions")
 def create_session(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     body = _body(request)
     return sessions.create_session(deps(), _target(request, caller, body), parse(CreateSessionRequest, body))
 
 
-@route("GET", "/chat/sessions")
 def list_sessions(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     query = {k: v for k, v in request.args.items() if k in ("limit", "cursor")}
     return sessions.list_sessions(deps(), _target(request, caller), parse(ListSessionsRequest, query))
 
 
-@route("GET", "/chat/sessions/(?P<sid>[^/]+)")
 def get_session(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
-    return sessions.get_session(deps(), _target(request, caller), args["sid"])
+    query = {k: v for k, v in request.args.items() if k == "all"}
+    return sessions.get_session(deps(), _target(request, caller), args["sid"], parse(GetSessionRequest, query))
 
 
-@route("PATCH", "/chat/sessions/(?P<sid>[^/]+)")
 def update_session(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
     body = _body(request)
     uid = _target(request, caller, body)
     return sessions.update_session(deps(), uid, args["sid"], parse(UpdateSessionRequest, body))
 
 
-@route("DELETE", "/chat/sessions/(?P<sid>[^/]+)")
 def delete_session(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
     sessions.delete_session(deps(), _target(request, caller), args["sid"])
     return None
 
 
-@route("POST", "/chat/sessions/(?P<sid>[^/]+)/message")
 def send_message(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
     body = _body(request)
     uid = _target(request, caller, body)
     return turns.send_message(deps(), uid, args["sid"], parse(SendMessageRequest, body))
 
 
-@route("POST", "/upload/temp")
+def set_head(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    return branches.set_head(deps(), _target(request, caller, body), args["sid"], parse(SetHeadRequest, body))
+
+
+def regenerate_turn(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    uid = _target(request, caller, body)
+    return turns.regenerate_turn(deps(), uid, args["sid"], args["tid"], parse(RegenerateRequest, body))
+
+
+def delete_turn(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    uid = _target(request, caller, body)
+    branches.delete_turn(deps(), uid, args["sid"], args["tid"], parse(DeleteTurnRequest, body))
+    return None
+
+
 def upload_temp(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     uid = _target(request, caller, request.form.to_dict())
     file = request.files.get("file")
@@ -165,3 +182,20 @@ def upload_temp(request: flask.Request, caller: Caller, _: dict[str, str]) -> An
         raise InvalidArgument("file: send the image as the multipart/form-data field 'file'.")
     data = file.read(config.MAX_UPLOAD_BYTES + 1)
     return uploads.upload_temp(deps(), uid, data)
+
+
+ROUTES = Map(
+    [
+        Rule("/chat/sessions", methods=["POST"], endpoint=create_session),
+        Rule("/chat/sessions", methods=["GET"], endpoint=list_sessions),
+        Rule("/chat/sessions/<sid>", methods=["GET"], endpoint=get_session),
+        Rule("/chat/sessions/<sid>", methods=["PATCH"], endpoint=update_session),
+        Rule("/chat/sessions/<sid>", methods=["DELETE"], endpoint=delete_session),
+        Rule("/chat/sessions/<sid>/message", methods=["POST"], endpoint=send_message),
+        Rule("/chat/sessions/<sid>/head", methods=["POST"], endpoint=set_head),
+        Rule("/chat/sessions/<sid>/turns/<tid>/regenerate", methods=["POST"], endpoint=regenerate_turn),
+        Rule("/chat/sessions/<sid>/turns/<tid>", methods=["DELETE"], endpoint=delete_turn),
+        Rule("/upload/temp", methods=["POST"], endpoint=upload_temp),
+    ],
+    merge_slashes=False,  # a path with "//" is not ours: 404, not a redirect
+)

@@ -1,0 +1,82 @@
+"""Typed turns → google-genai Contents: the request the model sees.
+
+The service decides *which* exchanges go to the model (history.py); this module decides only
+how they look:
+- A user message is its images in the order given, then its text.
+- A model reply is restored exactly as the model sent it, thought signatures included, from the
+  stored Part JSON (`Part.model_validate`). Image bytes never live in Firestore: an image part
+  comes back as a Files API `fileData` part that keeps the signature on the same part. A turn
+  stored without its content (too large) is replayed from its text and images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from google.genai import types
+
+from imagechat.gemini.files import ImageRef
+from imagechat.store.documents import Attachment, Exchange, OutputImage, Turn
+
+
+class ImagePartSource(Protocol):
+    """Turns a stored image into a part the model can read (the Files API cache does)."""
+
+    def image_part(self, ref: ImageRef, thought_signature: bytes | None = None) -> types.Part: ...
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One model request: the exchanges to replay, oldest first, and the new message."""
+
+    history: Sequence[Exchange]
+    attachments: Sequence[Attachment]
+    text: str
+
+
+def build(prompt: Prompt, images: ImagePartSource) -> tuple[list[types.Content], list[types.Part]]:
+    """The history Contents and the new message's parts."""
+    return history_contents(prompt.history, images), user_parts(prompt.attachments, prompt.text, images)
+
+
+def history_contents(exchanges: Sequence[Exchange], images: ImagePartSource) -> list[types.Content]:
+    """Each exchange as a user Content and a model Content (one that would be empty is left out)."""
+    contents: list[types.Content] = []
+    for user, model in exchanges:
+        parts = user_parts(user.attachments, user.text, images)
+        reply = model_content(model, images)
+        if parts and reply.parts:
+            contents.append(types.Content(role="user", parts=parts))
+            contents.append(reply)
+    return contents
+
+
+def user_parts(attachments: Sequence[Attachment], text: str, images: ImagePartSource) -> list[types.Part]:
+    """A user message: its images in the order given, then the instruction."""
+    parts = [images.image_part(image_ref(a)) for a in attachments]
+    if text:
+        parts.append(types.Part(text=text))
+    return parts
+
+
+def image_ref(image: Attachment | OutputImage) -> ImageRef:
+    """Where a stored image's bytes are, and how the Files API cache keys them."""
+    return ImageRef(image.sha256, image.storage_path, image.mime_type)
+
+
+def model_content(turn: Turn, images: ImagePartSource) -> types.Content:
+    """The model's reply as it was sent, with images rehydrated as fileData parts."""
+    parts: list[types.Part] = []
+    for entry in turn.content:
+        part = types.Part.model_validate(entry.part)
+        if entry.image is not None:
+            part = images.image_part(image_ref(turn.images[entry.image]), thought_signature=part.thought_signature)
+        parts.append(part)
+    if not turn.content:
+        # Written without stored content: fall back to what the turn shows.
+        if turn.text:
+            parts.append(types.Part(text=turn.text))
+        parts.extend(images.image_part(image_ref(image)) for image in turn.images)
+    return types.Content(role="model", parts=parts)

@@ -1,0 +1,267 @@
+"""The stored documents, typed: one frozen model per Firestore document (and per map inside one).
+
+This is the one module that knows how a field is named in Firestore: the camelCase of the Python
+name (`created_at` is stored as `createdAt`). A document goes to Firestore with `to_firestore()` and
+comes back with `from_firestore(data, doc_id)`; a partial write (an update, a merge) names its
+fields in Python with `fields(...)`. Reading is lenient, as documents outlive the code that wrote
+them: a field an older backend did not write takes its default, an unknown field is ignored.
+
+Shapes, field by field, and what each means: docs/data-model.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar, Literal, NamedTuple, Self
+
+from google.cloud import firestore
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from imagechat.errors import ErrorCode, ImageChatError
+
+TurnStatus = Literal["pending", "complete", "failed", "blocked"]
+RequestState = Literal["running", "complete", "failed"]
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    # The field that holds the document's id (not stored in the document itself), if any.
+    ID_FIELD: ClassVar[str | None] = None
+    # Fields left out of the stored map while None: they are absent until written, never null.
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def from_firestore(cls, data: Mapping[str, Any] | None, doc_id: str = "") -> Self:
+        values = dict(data or {})
+        if cls.ID_FIELD is not None:
+            values[cls.ID_FIELD] = doc_id
+        return cls.model_validate(values)
+
+    def to_firestore(self) -> dict[str, Any]:
+        absent = {name for name in self.OMIT_IF_NONE if getattr(self, name) is None}
+        return self.model_dump(by_alias=True, exclude=absent)
+
+    @classmethod
+    def stored_name(cls, field: str) -> str:
+        """The Firestore name of a field (for queries and partial writes); KeyError if there is none."""
+        return cls.model_fields[field].alias or field
+
+    @classmethod
+    def fields(cls, **values: Any) -> dict[str, Any]:
+        """A partial write of some fields, by their stored names. A document value is written as its
+        map; a Firestore sentinel (`firestore.Increment`, `firestore.DELETE_FIELD`) passes through."""
+        return {cls.stored_name(name): _stored(value) for name, value in values.items()}
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, Document):
+        return value.to_firestore()
+    if isinstance(value, list | tuple):
+        return [_stored(item) for item in value]
+    return value
+
+
+class Usage(Document):
+    """Token counts: of one model call (a model turn), or totals over a session's turns."""
+
+    prompt_tokens: int = 0
+    output_tokens: int = 0  # candidates + thoughts
+    total_tokens: int = 0
+
+
+class StoredError(Document):
+    """Why a turn or a request failed (an `ErrorCode`), or why a model turn was blocked (`BLOCKED`)."""
+
+    code: str = ErrorCode.INTERNAL.value
+    message: str = "Unknown error."
+
+    @classmethod
+    def of(cls, error: ImageChatError) -> StoredError:
+        return cls(code=error.code.value, message=error.message)
+
+    def to_error(self) -> ImageChatError:
+        return ImageChatError.from_dict({"code": self.code, "message": self.message})
+
+
+class Thumbnail(Document):
+    storage_path: str
+    public_url: str
+    width: int
+    height: int
+
+
+class OutputImage(Document):
+    """An image the model made (a model turn's `images`, a session's `lastImage`)."""
+
+    storage_path: str
+    public_url: str
+    mime_type: str
+    width: int
+    height: int
+    sha256: str
+    thumbnail: Thumbnail | None = None
+
+
+class Attachment(Document):
+    """An image of a user turn: what the client referenced (`source_path`, of kind `source`) and
+    the session's own copy (`storage_path`; the source itself until the copy is made)."""
+
+    source: Literal["upload", "input", "output"]
+    source_path: str
+    storage_path: str
+    url: str
+    mime_type: str
+    sha256: str
+    width: int
+    height: int
+
+
+class ContentPart(Document):
+    """One part of the model's reply as it was sent, for replay: genai's own Part JSON (its
+    snake_case keys, the thought signature kept, never image bytes) and, for an image part, the
+    index of its image in the turn's `images`."""
+
+    part: dict[str, Any] = Field(default_factory=dict)
+    image: int | None = None
+
+
+class Turn(Document):
+    """users/{uid}/chatSessions/{sessionId}/turns/{id}: a user's message or the model's reply."""
+
+    ID_FIELD = "id"
+
+    id: str = Field(default="", exclude=True)
+    role: Literal["user", "model"]
+    index: int
+    status: TurnStatus
+    text: str = ""
+    created_at: datetime | None = None
+    error: StoredError | None = None
+    # The tree: a user turn's parent is the model turn it continues (None: a first message), a
+    # model turn's is its user turn; `lineage` is the ids from the root down to this turn. Both
+    # are absent on turns written before the tree (tree.as_line gives them a line's).
+    parent_id: str | None = None
+    lineage: tuple[str, ...] = ()
+    # User turns. The options the message was sent with (None: the session's, as before the tree).
+    attachments: tuple[Attachment, ...] = ()
+    request_id: str | None = None
+    aspect_ratio: str | None = None
+    image_only: bool = False
+    # Model turns. `content` is empty when the document would have been too large with it.
+    images: tuple[OutputImage, ...] = ()
+    content: tuple[ContentPart, ...] = ()
+    finish_reason: str | None = None
+    usage: Usage | None = None
+
+    # What each role stores (a user turn has no images, a model turn no attachments).
+    _COMMON: ClassVar[frozenset[str]] = frozenset(
+        {"role", "index", "status", "text", "created_at", "error", "parent_id", "lineage"}
+    )
+    STORED_BY_ROLE: ClassVar[dict[str, frozenset[str]]] = {
+        "user": _COMMON | {"attachments", "request_id", "aspect_ratio", "image_only"},
+        "model": _COMMON | {"images", "content", "finish_reason", "usage"},
+    }
+
+    def to_firestore(self) -> dict[str, Any]:
+        stored = set(self.STORED_BY_ROLE[self.role])
+        if self.error is None:
+            stored.discard("error")
+        return self.model_dump(by_alias=True, include=stored)
+
+
+class Exchange(NamedTuple):
+    """A complete user turn and the complete model turn that answered it: what history replays."""
+
+    user: Turn
+    model: Turn
+
+
+class Lease(Document):
+    """The session's `lease` map: who holds the session until when (a send, or a deletion)."""
+
+    id: str = ""
+    user_turn_id: str | None = None
+    request_id: str | None = None
+    expires_at: datetime | None = None
+
+    def is_live(self, at: datetime) -> bool:
+        """Whether the lease still holds the session at `at` (an expired one is free to take)."""
+        return self.expires_at is not None and self.expires_at > at
+
+
+# A session's `head_turn_id` when the document has none (written before the tree). Never an id.
+LEGACY_HEAD = ""
+
+
+class Session(Document):
+    """users/{uid}/chatSessions/{id}."""
+
+    ID_FIELD = "id"
+    OMIT_IF_NONE = frozenset({"lease", "history_turns"})
+
+    id: str = Field(default="", exclude=True)
+    title: str
+    aspect_ratio: str
+    image_size: str
+    model: str
+    system_prompt: str = ""
+    created_at: datetime | None = None
+    last_active: datetime | None = None
+    turn_count: int = 0
+    next_index: int = 0
+    last_image: OutputImage | None = None
+    usage: Usage = Field(default_factory=Usage)
+    lease: Lease | None = None
+    # The model turn the next message continues from; None: start from the root. Absent
+    # (LEGACY_HEAD) on sessions written before the tree: their newest complete exchange is the head.
+    head_turn_id: str | None = LEGACY_HEAD
+    # Exchanges replayed in full to the model; None: the deployment's IMAGECHAT_HISTORY_WINDOW.
+    history_turns: int | None = None
+
+    def to_firestore(self) -> dict[str, Any]:
+        stored = super().to_firestore()
+        if not self.has_tree_head:
+            del stored[self.stored_name("head_turn_id")]
+        return stored
+
+    @property
+    def has_tree_head(self) -> bool:
+        """Whether the head is recorded (False for a session written before the tree)."""
+        return self.head_turn_id != LEGACY_HEAD
+
+    @classmethod
+    def usage_increments(cls, usage: Usage) -> dict[str, Any]:
+        """A partial write adding a turn's token counts to the session's totals."""
+        prefix = cls.stored_name("usage")
+        return {f"{prefix}.{name}": firestore.Increment(count) for name, count in usage.to_firestore().items()}
+
+
+class RequestRecord(Document):
+    """users/{uid}/chatSessions/{sessionId}/requests/{requestId}: one client request id's outcome."""
+
+    OMIT_IF_NONE = frozenset({"response", "error"})
+
+    state: RequestState | None = None
+    user_turn_id: str | None = None
+    model_turn_id: str | None = None
+    payload_hash: str | None = None  # absent on records older than the check
+    created_at: datetime | None = None
+    # The exact send-message response body, replayed as is to a retry (opaque to the store).
+    response: dict[str, Any] | None = None
+    error: StoredError | None = None
+
+
+class CachedFile(Document):
+    """geminiFiles/{sha256}: the Gemini Files API file that holds these image bytes."""
+
+    ID_FIELD = "sha256"
+
+    sha256: str = Field(default="", exclude=True)
+    name: str
+    uri: str
+    mime_type: str
+    expires_at: datetime
+    uploaded_at: datetime | None = None
