@@ -72,7 +72,7 @@ export function buildTree(turns, session) {
 /**
  * What the chat shows: the head's lineage (root → head), plus the sends hanging off it that did
  * not move the head (turns not complete — pending, failed, blocked — whose parent is on the
- * branch or null, and their answers), in index order.
+ * branch, or first messages, and their answers), in index order (as functions/imagechat/tree.py).
  */
 export function activeBranch(turns, session, known = {}) {
   const parentOf = known.parentOf ?? parents(turns);
@@ -90,7 +90,8 @@ export function activeBranch(turns, session, known = {}) {
   for (const turn of turns) { // index order: a parent comes before its children
     if (onBranch.has(turn.id)) continue;
     const parent = parentOf.get(turn.id);
-    if (!isComplete(turn) && (parent === null || onBranch.has(parent))) hanging.add(turn.id);
+    const hangs = onBranch.has(parent) || (parent === null && turn.role === 'user');
+    if (!isComplete(turn) && hangs) hanging.add(turn.id);
     else if (turn.role === 'model' && hanging.has(parent)) hanging.add(turn.id); // their answers
   }
   return turns.filter((t) => onBranch.has(t.id) || hanging.has(t.id));
