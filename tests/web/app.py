@@ -105,6 +105,10 @@ class WebApp:
         selector = f".turn.{role}:not(.local)" + (f'[data-status="{status}"]' if status else "")
         return self.conversation.locator(selector)
 
+    def messages(self) -> Locator:
+        """The text of each stored user turn the chat shows (without its buttons)."""
+        return self.turns("user").locator(".bubble .text")
+
     def unsent(self) -> Locator:
         """Sends the server has not stored (yet): the page's own bubbles."""
         return self.conversation.locator(".turn.local")
@@ -137,3 +141,19 @@ class WebApp:
     def expect_results(self, count: int) -> None:
         expect(self.results()).to_have_count(count, timeout=30_000)
         expect(self.conversation.get_by_role("status")).to_have_count(0)
+
+    def send(self, text: str, *, results: int) -> None:
+        """Sends and waits until the chat shows `results` result images (and nothing running)."""
+        self.type_and_send(text)
+        self.expect_results(results)
+
+    def confirm(self, title: str, button: str) -> None:
+        """Answers the app's own yes/no dialog."""
+        dialog = self.page.get_by_role("dialog", name=title)
+        dialog.get_by_role("button", name=button).click()
+        expect(dialog).to_be_hidden()
+
+    # The conversation tree ---------------------------------------------------------------
+    def switcher(self, turn: Locator, noun: str) -> Locator:
+        """The "‹ 2 / 3 ›" group of a turn: noun "Version" (a user turn) or "Answer" (a model turn)."""
+        return turn.get_by_role("group", name=re.compile(rf"^{noun} \d+ of \d+$"))

@@ -91,4 +91,4 @@ def test_a_busy_chat_says_so_on_the_message_and_it_can_be_sent_when_free(
     busy.get_by_role("button", name="Try again").click()
     app.expect_results(2)
     expect(app.unsent()).to_have_count(0)
-    expect(app.turns("user")).to_have_text(["draw a fox", "make it warmer"])
+    expect(app.messages()).to_have_text(["draw a fox", "make it warmer"])

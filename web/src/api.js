@@ -52,7 +52,15 @@ export function createApi(auth) {
     },
     updateSession: (id, fields) => request('PATCH', session(id), { json: fields }),
     deleteSession: (id) => request('DELETE', session(id)),
+    /** `message.parentTurnId` (a complete model turn id, or null: from the root) branches; omitted: from the head. */
     sendMessage: (id, message) => request('POST', `${session(id)}/message`, { json: message }),
+    /** Moves the head to a complete model turn (null: start over) → {session}. */
+    setHead: (id, turnId) => request('POST', `${session(id)}/head`, { json: { turnId } }),
+    /** Another answer to the message of model turn `turnId`, a sibling of it → {turn}. */
+    regenerateTurn: (id, turnId, requestId) =>
+      request('POST', `${session(id)}/turns/${encodeURIComponent(turnId)}/regenerate`, { json: { requestId } }),
+    /** A user turn: its exchange, answers and descendants; a model turn: that answer and its descendants. */
+    deleteTurn: (id, turnId) => request('DELETE', `${session(id)}/turns/${encodeURIComponent(turnId)}`),
     uploadImage: (file) => {
       const form = new FormData();
       form.append('file', file, file.name || 'pasted-image.png');

@@ -1,13 +1,17 @@
-// One open chat: its header (title, model, aspect ratio), the conversation, followed live with
-// Firestore onSnapshot (a sent message's user turn is written `pending` before the model runs,
-// then turns complete, blocked or failed), and the composer.
+// One open chat: its header (title, model, aspect ratio, "Start over"), the conversation, followed
+// live with Firestore onSnapshot (a sent message's user turn is written `pending` before the model
+// runs, then turns complete, blocked or failed), and the composer. The conversation is a tree
+// (web/src/tree.js): the chat shows the active branch, with switchers between versions and
+// answers, and actions that move the head, regenerate, edit and resend, and delete.
 import { collection, doc, onSnapshot, orderBy, query } from 'firebase/firestore';
 import { h, select } from '../dom.js';
 import { toDate } from '../format.js';
 import { ASPECT_RATIOS, modelLabel } from '../options.js';
+import { buildTree } from '../tree.js';
 import { Composer } from './composer.js';
+import { ConfirmDialog } from './confirm-dialog.js';
 import { ImageViewer } from './image-viewer.js';
-import { localBubble, modelBubble, userBubble, workingBubble } from './turn-bubble.js';
+import { hiddenLaterBubble, localBubble, modelBubble, userBubble, workingBubble } from './turn-bubble.js';
 
 /** A session document in the shape the REST API returns. */
 function sessionFromDoc(snapshot) {
@@ -17,6 +21,8 @@ function sessionFromDoc(snapshot) {
     id: snapshot.id, title: data.title, aspectRatio: data.aspectRatio, imageSize: data.imageSize,
     model: data.model, lastActive: iso(data.lastActive), createdAt: iso(data.createdAt),
     turnCount: data.turnCount ?? 0, lastImage: data.lastImage ?? null,
+    // undefined: a session written before the conversation tree (its head is its newest answer).
+    headTurnId: Object.hasOwn(data, 'headTurnId') ? data.headTurnId ?? null : undefined,
   };
 }
 
@@ -28,9 +34,15 @@ export class ChatPane {
     this.onMissing = onMissing;
     this.session = null;
     this.turns = [];
+    this.turnsLoaded = false;
+    this.tree = null; // buildTree() of the last render
     this.sends = new Map(); // requestId → {message, previews, error?}: sends this page started
+    this.failures = new Map(); // row key → {error, onRetry}: tree actions that did not go through
+    this.regenerating = new Set(); // model turn ids whose regenerate request is running
+    this.focusAfter = null; // {key, label?}: the row (and button) to focus once it is rendered
     this.rendered = new Map(); // row key → {signature, el}
     this.viewer = new ImageViewer();
+    this.confirm = new ConfirmDialog();
     this.composer = new Composer({ api }, { onSend: (message, previews) => this.send(message, previews) });
 
     this.title = h('h2', { class: 'chat-title' }, 'Loading…');
@@ -38,16 +50,21 @@ export class ChatPane {
     this.aspect = select(ASPECT_RATIOS.map((r) => [r, r]), '1:1', {
       'aria-label': 'Aspect ratio for this chat', onchange: () => this.setAspect(this.aspect.value),
     });
+    this.startOverButton = h('button', { type: 'button', class: 'start-over', disabled: true, onclick: () => this.startOver() },
+      'Start over');
     this.notice = h('p', { class: 'form-message', role: 'status', 'aria-live': 'polite' });
     this.log = h('ol', { class: 'turns', 'aria-label': 'Conversation', 'aria-live': 'polite' });
     this.el = h('section', { class: 'chat-pane', 'aria-labelledby': 'chat-title' },
       h('header', { class: 'chat-head' },
         h('div', {}, this.title, this.meta),
-        h('label', { class: 'inline' }, 'Aspect ratio ', this.aspect)),
+        h('div', { class: 'chat-tools' },
+          h('label', { class: 'inline' }, 'Aspect ratio ', this.aspect),
+          this.startOverButton)),
       this.notice,
       this.log,
       this.composer.el,
-      this.viewer.el);
+      this.viewer.el,
+      this.confirm.el);
     this.title.id = 'chat-title';
     this.dropTarget();
 
@@ -91,11 +108,13 @@ export class ChatPane {
     this.aspect.value = this.session.aspectRatio;
     this.composer.setChatAspect(this.session.aspectRatio);
     this.onSessionChanged(this.session);
+    this.scheduleRender();
   }
 
   onTurns(snapshot) {
     this.turns = snapshot.docs.map((d) => ({ id: d.id, ...d.data() }));
-    this.render();
+    this.turnsLoaded = true;
+    this.scheduleRender();
   }
 
   missing() {
@@ -108,12 +127,18 @@ export class ChatPane {
     this.onMissing();
   }
 
+  /** The line under the header: the chat's own settings and actions. */
+  say(text, isError = false) {
+    this.notice.textContent = text;
+    this.notice.classList.toggle('error', isError);
+  }
+
   async setAspect(aspectRatio) {
     try {
       await this.api.updateSession(this.sessionId, { aspectRatio });
-      this.notice.textContent = `New images in this chat default to ${aspectRatio}.`;
+      this.say(`New images in this chat default to ${aspectRatio}.`);
     } catch (error) {
-      this.notice.textContent = `Could not change the aspect ratio: ${error.message}`;
+      this.say(`Could not change the aspect ratio: ${error.message}`, true);
       if (this.session) this.aspect.value = this.session.aspectRatio;
     }
   }
@@ -134,34 +159,220 @@ export class ChatPane {
   }
 
   retry(message, previews = []) {
-    this.send({ text: message.text, refUrls: message.refUrls, imageOnly: message.imageOnly }, previews);
+    const again = { text: message.text, refUrls: message.refUrls, imageOnly: message.imageOnly };
+    if (message.aspectRatio) again.aspectRatio = message.aspectRatio;
+    if (Object.hasOwn(message, 'parentTurnId')) again.parentTurnId = message.parentTurnId;
+    this.send(again, previews);
   }
 
+  /** Sends a stored user turn's text and stored images again, from the point it was sent from. */
   retryTurn(userTurn) {
     if (!userTurn) return;
     const refUrls = (userTurn.attachments ?? []).map((a) => a.storagePath);
     const previews = (userTurn.attachments ?? []).map((a) => ({ src: a.url, width: a.width, height: a.height }));
-    this.retry({ text: userTurn.text ?? '', refUrls }, previews);
+    const message = { text: userTurn.text ?? '', refUrls };
+    const parent = this.tree?.parentOf.get(userTurn.id);
+    // Omitted, a send continues from the head: name the parent only when it is somewhere else.
+    if (parent !== undefined && parent !== this.tree.head) message.parentTurnId = parent;
+    this.retry(message, previews);
   }
 
-  rows() {
+  // The tree ---------------------------------------------------------------------------
+
+  /** The versions of a user turn that lead to an answer (the head can only move to an answer). */
+  versions(tree, turn) {
+    return tree.siblingsOf(turn.id).filter((t) => tree.newestAnswerUnder(t.id));
+  }
+
+  /** The complete answers to the same message as a model turn. */
+  answers(tree, turn) {
+    return tree.siblingsOf(turn.id).filter((t) => t.status === 'complete');
+  }
+
+  navFor(group, turn, noun) {
+    const position = group.findIndex((t) => t.id === turn.id);
+    if (position < 0 || group.length < 2) return null;
+    return {
+      position: position + 1, count: group.length,
+      onPrevious: () => this.switchTo(turn, -1, noun),
+      onNext: () => this.switchTo(turn, 1, noun),
+    };
+  }
+
+  /**
+   * Shows another version of a message (or another answer): the head moves to the newest complete
+   * answer in that sibling's subtree, so its branch is shown as far as it went.
+   */
+  switchTo(turn, step, noun) {
+    const tree = this.tree;
+    const group = noun === 'answer' ? this.answers(tree, turn) : this.versions(tree, turn);
+    const target = group[group.findIndex((t) => t.id === turn.id) + step];
+    const answer = target && tree.newestAnswerUnder(target.id);
+    if (!answer) return;
+    this.focusAfter = { key: target.id, label: `${step < 0 ? 'Previous' : 'Next'} ${noun}` };
+    this.moveHead(answer.id, turn.id);
+  }
+
+  /** Moves the head (null: start over); a failure shows on row `failureKey` (else the notice). */
+  async moveHead(turnId, failureKey = null) {
+    this.failures.delete(failureKey);
+    try {
+      await this.api.setHead(this.sessionId, turnId);
+    } catch (error) {
+      this.focusAfter = null;
+      this.fail(failureKey, error, () => this.moveHead(turnId, failureKey));
+    }
+  }
+
+  fail(key, error, onRetry) {
+    if (key === null) {
+      this.say(`${error.busy ? 'Busy.' : 'Not done.'} ${error.message}`, true);
+      return;
+    }
+    this.failures.set(key, { error, onRetry });
+    this.focusAfter = { key, label: 'Dismiss' };
+    this.render();
+  }
+
+  goBack(turn) {
+    this.focusAfter = { key: 'later', label: 'Show later messages' };
+    this.moveHead(turn.id, turn.id);
+  }
+
+  showLater(answerId) {
+    this.focusAfter = { key: answerId };
+    this.moveHead(answerId, 'later');
+  }
+
+  async startOver() {
+    const ok = await this.confirm.ask({
+      title: 'Start over?',
+      body: 'Your next message starts a new conversation in this chat, without the earlier messages. '
+        + 'They are kept: you can come back to them.',
+      confirm: 'Start over', danger: false,
+    });
+    if (!ok) return;
+    this.say('');
+    this.focusAfter = { key: 'later' };
+    this.moveHead(null);
+  }
+
+  async regenerate(turn) {
+    this.failures.delete(turn.id);
+    this.regenerating.add(turn.id);
+    this.render();
+    let failure = null;
+    try {
+      const result = await this.api.regenerateTurn(this.sessionId, turn.id, crypto.randomUUID());
+      if (result?.turn?.id) this.focusAfter = { key: result.turn.id, label: 'Previous answer' };
+    } catch (error) {
+      failure = error;
+    }
+    this.regenerating.delete(turn.id);
+    if (failure) this.fail(turn.id, failure, () => this.regenerate(turn));
+    else this.render();
+  }
+
+  edit(turn) {
+    if (this.composer.editingTurnId === turn.id) {
+      this.composer.cancelEdit(); // the Edit button is a toggle (aria-pressed)
+      return;
+    }
+    const attachments = turn.attachments ?? [];
+    this.composer.edit({
+      turnId: turn.id,
+      parentTurnId: this.tree.parentOf.get(turn.id) ?? null,
+      text: turn.text ?? '',
+      images: attachments.map((a) => ({ storagePath: a.storagePath, url: a.url })),
+    }, () => this.render());
+  }
+
+  async deleteTurn(turn) {
+    const user = turn.role === 'user';
+    const ok = await this.confirm.ask(user ? {
+      title: 'Delete this message?',
+      body: 'The message, its answers and every message that continues from them are deleted, with their images.',
+      confirm: 'Delete message',
+    } : {
+      title: 'Delete this answer?',
+      body: 'The answer and every message that continues from it are deleted, with their images.',
+      confirm: 'Delete answer',
+    });
+    if (!ok) return;
+    this.failures.delete(turn.id);
+    try {
+      await this.api.deleteTurn(this.sessionId, turn.id);
+      this.composer.focus();
+    } catch (error) {
+      this.fail(turn.id, error, () => this.deleteTurn(turn));
+    }
+  }
+
+  failureOf(key) {
+    const failure = this.failures.get(key);
+    if (!failure) return null;
+    return {
+      ...failure,
+      onRetry: () => { this.failures.delete(key); failure.onRetry(); },
+      onDismiss: () => { this.failures.delete(key); this.focusAfter = { key }; this.render(); },
+    };
+  }
+
+  // Rows -------------------------------------------------------------------------------
+
+  rows(tree) {
     const rows = [];
-    const stored = new Set();
-    const byIndex = new Map(this.turns.map((t) => [t.index, t]));
+    const stored = new Set(this.turns.map((t) => t.requestId).filter(Boolean));
     let waiting = false;
-    for (const turn of this.turns) {
+    const editing = this.composer.editingTurnId;
+    const failureText = (key) => this.failures.get(key)?.error.message ?? null;
+    const later = (answer, startedOver) => ['later', { later: answer.id, startedOver }, () => hiddenLaterBubble({
+      startedOver, onShow: () => this.showLater(answer.id),
+    })];
+    if (tree.head === null) {
+      const newest = tree.newestAnswerUnder(null);
+      if (newest) rows.push(later(newest, true));
+    }
+    for (const turn of tree.branch) {
       if (turn.role === 'user') {
-        if (turn.requestId) stored.add(turn.requestId);
-        rows.push([turn.id, turn, () => userBubble(turn, { onRetry: () => this.retryTurn(turn) })]);
-        waiting = turn.status === 'pending';
-      } else {
-        const userTurn = byIndex.get(turn.index - 1);
-        rows.push([turn.id, turn, () => modelBubble(turn, {
-          prompt: userTurn?.text,
-          onRetry: () => this.retryTurn(userTurn),
-          onOpenImage: (image, alt) => this.viewer.open(image, alt),
+        const nav = this.navFor(this.versions(tree, turn), turn, 'version');
+        const data = { turn, nav: nav && [nav.position, nav.count], failure: failureText(turn.id), editing: editing === turn.id };
+        rows.push([turn.id, data, () => userBubble(turn, {
+          onRetry: () => this.retryTurn(turn),
+          nav,
+          onEdit: () => this.edit(turn),
+          onDelete: () => this.deleteTurn(turn),
+          failure: this.failureOf(turn.id),
+          editing: editing === turn.id,
         })]);
-        waiting = false;
+        waiting = turn.status === 'pending';
+        continue;
+      }
+      const userTurn = tree.byId.get(tree.parentOf.get(turn.id));
+      const isUserParent = userTurn?.role === 'user';
+      const nav = turn.status === 'complete' ? this.navFor(this.answers(tree, turn), turn, 'answer') : null;
+      const isHead = turn.id === tree.head;
+      const regenerating = this.regenerating.has(turn.id);
+      const data = { turn, nav: nav && [nav.position, nav.count], isHead, failure: failureText(turn.id), regenerating };
+      rows.push([turn.id, data, () => modelBubble(turn, {
+        prompt: userTurn?.text,
+        onRetry: isUserParent ? () => this.retryTurn(userTurn) : null,
+        onOpenImage: (image, alt) => this.viewer.open(image, alt),
+        nav,
+        onGoBack: turn.status === 'complete' && !isHead ? () => this.goBack(turn) : null,
+        onRegenerate: isUserParent && turn.status !== 'pending' && !regenerating ? () => this.regenerate(turn) : null,
+        onDelete: turn.status !== 'pending' ? () => this.deleteTurn(turn) : null,
+        failure: this.failureOf(turn.id),
+      })]);
+      waiting = false;
+      const storedPending = tree.branch.some((t) => t.role === 'model' && t.status === 'pending'
+        && tree.parentOf.get(t.id) === tree.parentOf.get(turn.id));
+      if (regenerating && !storedPending) {
+        rows.push([`regenerating-${turn.id}`, {}, () => workingBubble('Working on another answer…')]);
+      }
+      if (isHead) {
+        const newest = tree.newestAnswerUnder(turn.id);
+        if (newest && newest.id !== turn.id) rows.push(later(newest, false));
       }
     }
     // The working indicator follows the turn it works on: a stored pending turn (maybe sent from
@@ -183,10 +394,42 @@ export class ChatPane {
     return rows;
   }
 
+  /**
+   * Snapshot listeners render through here: Firestore raises the session's and the turns'
+   * snapshots of one write as separate tasks back to back, so one render after both sees the head
+   * and the turns agree.
+   */
+  scheduleRender() {
+    if (this.renderTimer) return;
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = null;
+      this.render();
+    }, 0);
+  }
+
   render({ scroll = false } = {}) {
+    if (!this.session || !this.turnsLoaded || this.gone) return;
+    const tree = buildTree(this.turns, this.session);
+    if (tree.headMissing) {
+      // The session names a head the turns do not have yet (or any more): wait for the other
+      // snapshot, and if they still disagree after a moment show the newest answer's branch.
+      if (!this.headMissingSince) {
+        this.headMissingSince = Date.now();
+        setTimeout(() => this.render(), 1500);
+        return;
+      }
+      if (Date.now() - this.headMissingSince < 1400) return;
+    } else {
+      this.headMissingSince = null;
+    }
+    this.tree = tree.headMissing
+      ? buildTree(this.turns, { ...this.session, headTurnId: tree.newestAnswerUnder(null)?.id ?? null })
+      : tree;
+    this.startOverButton.disabled = this.tree.head === null;
     const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 120;
+    const focused = this.focusedControl();
     const next = new Map();
-    const elements = this.rows().map(([key, data, build]) => {
+    const elements = this.rows(this.tree).map(([key, data, build]) => {
       const signature = JSON.stringify(data);
       const known = this.rendered.get(key);
       const el = known?.signature === signature ? known.el : build();
@@ -209,6 +452,31 @@ export class ChatPane {
       this.log.append(h('li', { class: 'empty' }, 'Attach a photo and describe an edit, or describe an image to make.'));
     }
     if (scroll || atBottom) this.log.scrollTop = this.log.scrollHeight;
+    if (focused && !focused.el.isConnected && !this.focusAfter) this.focusAfter = focused;
+    this.restoreFocus();
+  }
+
+  /** The button in the conversation that has focus, as {key, label} of its row, with the element. */
+  focusedControl() {
+    const el = document.activeElement;
+    if (!el || !this.log.contains(el) || el.tagName !== 'BUTTON') return null;
+    for (const [key, row] of this.rendered) {
+      if (row.el.contains(el)) return { key, label: el.getAttribute('aria-label') ?? el.textContent, el };
+    }
+    return null;
+  }
+
+  /** After an action replaced the row a person was on, focus goes to the row it leads to. */
+  restoreFocus() {
+    const wanted = this.focusAfter;
+    if (wanted && !wanted.at) wanted.at = Date.now();
+    if (wanted && Date.now() - wanted.at > 10_000) this.focusAfter = null; // never showed up
+    const row = wanted && this.rendered.get(wanted.key)?.el;
+    if (!row) return;
+    this.focusAfter = null;
+    const buttons = [...row.querySelectorAll('button:not(:disabled)')];
+    const named = buttons.find((b) => (b.getAttribute('aria-label') ?? b.textContent) === wanted.label);
+    (named ?? buttons.find((b) => b.closest('.turn-tools, .switcher')) ?? buttons[0])?.focus();
   }
 
   stopListening() {
@@ -217,6 +485,7 @@ export class ChatPane {
   }
 
   destroy() {
+    clearTimeout(this.renderTimer);
     this.stopListening();
     this.gone = true;
     document.title = 'Image Chat';

@@ -1,5 +1,7 @@
 // Writing a message: text, attached images (picker, drag-and-drop, paste; reorder and remove
 // before sending), aspect ratio for this message, image-only. Enter sends, Shift+Enter breaks.
+// Editing an earlier message fills it in (with its stored images) and sends it as a new branch
+// from that message's parent; the draft it replaced comes back on Cancel.
 import { h, uid } from '../dom.js';
 import { plural } from '../format.js';
 import { ASPECT_RATIOS, MAX_IMAGES_PER_MESSAGE, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from '../options.js';
@@ -23,9 +25,14 @@ export class Composer {
     this.tray = h('ol', { class: 'tray', 'aria-label': 'Images to send, in order' });
     this.message = h('p', { class: 'form-message', role: 'status', 'aria-live': 'polite' });
     this.sendButton = h('button', { type: 'submit', class: 'primary send' }, 'Send');
+    this.editing = null; // {turnId, parentTurnId, draft} while an earlier message is being edited
+    this.editBanner = h('div', { class: 'editing-banner', role: 'status', hidden: true },
+      h('p', {}, h('strong', {}, 'Editing:'), ' branching from here'),
+      h('button', { type: 'button', 'aria-label': 'Cancel editing', onclick: () => this.cancelEdit() }, 'Cancel'));
     const textId = uid('message');
     this.text.id = textId;
     this.el = h('form', { class: 'composer', onsubmit: (event) => { event.preventDefault(); this.submit(); } },
+      this.editBanner,
       this.tray,
       h('label', { for: textId, class: 'visually-hidden' }, 'Message'),
       h('div', { class: 'compose-row' }, this.text, this.sendButton),
@@ -58,7 +65,54 @@ export class Composer {
     this.message.classList.toggle('error', isError);
   }
 
+  /**
+   * Fills in an earlier message to send again as a new branch: `images` are its stored copies
+   * ({storagePath, url, width, height}); the send carries `parentTurnId` (null: from the root).
+   */
+  edit({ turnId, parentTurnId, text, images = [] }, onChange) {
+    const draft = this.editing?.draft ?? { text: this.text.value, attachments: this.attachments };
+    if (this.editing) this.attachments.forEach((item) => this.forget(item));
+    this.editing = { turnId, parentTurnId, draft, onChange };
+    this.attachments = images.map((image) => ({
+      key: uid('attachment'), storagePath: image.storagePath, preview: image.url, stored: true,
+    }));
+    this.text.value = text ?? '';
+    this.editBanner.hidden = false;
+    this.say('');
+    this.renderTray();
+    this.focus();
+    this.text.setSelectionRange(this.text.value.length, this.text.value.length);
+    onChange?.(turnId);
+  }
+
+  /** Leaves editing (on Cancel, or once the edit is sent): the draft from before comes back. */
+  cancelEdit({ focus = true } = {}) {
+    if (!this.editing) return;
+    const { draft, onChange } = this.editing;
+    this.editing = null;
+    this.editBanner.hidden = true;
+    this.attachments.forEach((item) => this.forget(item));
+    this.attachments = draft.attachments;
+    this.text.value = draft.text;
+    this.renderTray();
+    onChange?.(null);
+    if (focus) this.focus();
+  }
+
+  get editingTurnId() {
+    return this.editing?.turnId ?? null;
+  }
+
+  forget(item) {
+    if (!item.stored) URL.revokeObjectURL(item.preview);
+  }
+
   onKey(event) {
+    if (event.key === 'Escape' && this.editing) {
+      event.preventDefault();
+      this.cancelEdit();
+      return;
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       this.submit();
@@ -107,7 +161,7 @@ export class Composer {
 
   remove(index) {
     const [item] = this.attachments.splice(index, 1);
-    URL.revokeObjectURL(item.preview);
+    this.forget(item);
     this.renderTray();
     (this.tray.querySelector('.remove') ?? this.text).focus();
   }
@@ -121,7 +175,7 @@ export class Composer {
       if (item.error) state = h('span', { class: 'error' }, item.error);
       else if (!item.storagePath) state = h('span', { class: 'uploading' }, 'Uploading…');
       return h('li', { class: item.error ? 'invalid' : '', dataset: { key: item.key } },
-        h('img', { src: item.preview, alt: `Attached ${name}${item.file.name ? ` (${item.file.name})` : ''}` }),
+        h('img', { src: item.preview, alt: `Attached ${name}${item.file?.name ? ` (${item.file.name})` : ''}` }),
         h('span', { class: 'order', 'aria-hidden': 'true' }, i + 1),
         state,
         h('div', { class: 'tray-actions' },
@@ -158,6 +212,7 @@ export class Composer {
     }
     const message = { text, refUrls: items.map((item) => item.storagePath), imageOnly: this.imageOnly.checked };
     if (this.aspect.value) message.aspectRatio = this.aspect.value;
+    if (this.editing) message.parentTurnId = this.editing.parentTurnId;
     const previews = items.map((item) => ({ src: item.preview }));
     // The previews' blob URLs stay alive: the pending bubble shows them until the server's turn
     // (with its stored copies) replaces it.
@@ -165,6 +220,7 @@ export class Composer {
     this.text.value = '';
     this.say('');
     this.renderTray();
+    this.cancelEdit({ focus: false });
     this.onSend(message, previews);
   }
 }

@@ -15,7 +15,8 @@ export class ConfirmDialog {
   }
 
   /** Resolves true when the person confirms, false on Cancel or Escape. */
-  ask({ title, body, confirm }) {
+  ask({ title, body, confirm, danger = true }) {
+    this.yes.className = danger ? 'danger' : 'primary';
     this.title.textContent = title;
     this.body.textContent = body;
     this.yes.textContent = confirm;

@@ -1,5 +1,6 @@
 // One message of the conversation: a user turn (text + attached images), a model turn (text +
-// result images), the "working" placeholder, and a send that has not reached the server yet.
+// result images), each with its versions/answers switcher and actions, the "working"
+// placeholder, a send that has not reached the server yet, and the note where a branch stops.
 import { h } from '../dom.js';
 import { excerpt } from '../format.js';
 
@@ -30,30 +31,98 @@ function attachmentList(images, what) {
       }))));
 }
 
-export function userBubble(turn, { onRetry }) {
+/**
+ * "‹ 2 / 3 ›" between the versions of a message or the answers to it: `nav` is
+ * {position, count, onPrevious, onNext} (position from 1); `noun` is "answer" or "version".
+ */
+function switcher(nav, noun) {
+  if (!nav || nav.count < 2) return null;
+  const Noun = noun[0].toUpperCase() + noun.slice(1);
+  return h('div', { class: 'switcher', role: 'group', 'aria-label': `${Noun} ${nav.position} of ${nav.count}` },
+    h('button', {
+      type: 'button', class: 'tool icon', 'aria-label': `Previous ${noun}`, disabled: nav.position <= 1,
+      onclick: nav.onPrevious,
+    }, '‹'),
+    h('span', { class: 'position' }, `${nav.position} / ${nav.count}`),
+    h('button', {
+      type: 'button', class: 'tool icon', 'aria-label': `Next ${noun}`, disabled: nav.position >= nav.count,
+      onclick: nav.onNext,
+    }, '›'));
+}
+
+/** The row under a turn: its switcher and actions ([label, onclick, extra props] each, or null). */
+function tools(nav, noun, actions) {
+  const buttons = actions.filter(Boolean).map(([label, onclick, props = {}]) =>
+    h('button', { type: 'button', class: 'tool', onclick, ...props }, label));
+  const row = switcher(nav, noun);
+  if (!row && !buttons.length) return null;
+  return h('div', { class: 'turn-tools' }, row, buttons);
+}
+
+/** An action on this turn that did not go through (busy, offline…), said like a failed send. */
+function actionProblem(failure) {
+  if (!failure) return null;
+  const box = problem(failure.error.busy ? 'Busy.' : 'Not done.', failure.error.message, [
+    failure.onRetry ? retryButton(failure.onRetry) : null,
+    h('button', { type: 'button', class: 'dismiss', onclick: failure.onDismiss }, 'Dismiss'),
+  ]);
+  box.setAttribute('role', 'alert');
+  return box;
+}
+
+/**
+ * A user turn. `nav`: its versions (other messages sent from the same point); `failure`: an
+ * action on it that failed; `editing`: it is in the composer now.
+ */
+export function userBubble(turn, { onRetry, nav, onEdit, onDelete, failure, editing = false }) {
   const attachments = (turn.attachments ?? []).map((a) => ({ src: a.url, width: a.width, height: a.height }));
   let footer = null;
   if (turn.status === 'pending') footer = h('p', { class: 'state' }, 'Sent');
   if (turn.status === 'failed') {
     footer = problem('Not done.', turn.error?.message ?? 'This message failed.', retryButton(onRetry));
   }
-  return h('li', { class: 'turn user', dataset: { status: turn.status, index: turn.index } },
+  const settled = turn.status !== 'pending';
+  return h('li', { class: `turn user${editing ? ' editing' : ''}`, dataset: { status: turn.status, index: turn.index, id: turn.id } },
     h('div', { class: 'bubble' },
       turn.text ? h('p', { class: 'text' }, turn.text) : null,
       attachmentList(attachments, 'Attached image'),
-      footer));
+      footer),
+    actionProblem(failure),
+    tools(nav, 'version', [
+      settled && onEdit ? ['Edit', onEdit, { 'aria-pressed': String(editing) }] : null,
+      settled && onDelete ? ['Delete', onDelete, { class: 'tool danger' }] : null,
+    ]));
 }
 
-export function modelBubble(turn, { prompt, onRetry, onOpenImage }) {
-  if (turn.status === 'blocked') {
-    return h('li', { class: 'turn model', dataset: { status: 'blocked', index: turn.index } },
+/**
+ * A model turn. `nav`: the other answers to the same message; `onGoBack` is given when it is a
+ * complete answer that is not the head; `failure`: an action on it that failed.
+ */
+export function modelBubble(turn, { prompt, onRetry, onOpenImage, nav, onRegenerate, onGoBack, onDelete, failure }) {
+  const actions = tools(nav, 'answer', [
+    onGoBack ? ['Go back to this', onGoBack] : null,
+    onRegenerate ? ['Regenerate', onRegenerate] : null,
+    onDelete ? ['Delete', onDelete, { class: 'tool danger' }] : null,
+  ]);
+  const dataset = { status: turn.status, index: turn.index, id: turn.id };
+  if (turn.status === 'pending') {
+    return h('li', { class: 'turn model working', dataset },
+      h('div', { class: 'bubble', role: 'status' },
+        h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Working on your image…'));
+  }
+  if (turn.status === 'blocked' || turn.status === 'failed') {
+    const blocked = turn.status === 'blocked';
+    return h('li', { class: 'turn model', dataset },
       h('div', { class: 'bubble' },
-        problem('No image this time.', turn.text || turn.error?.message || 'The model declined this request.',
-          retryButton(onRetry))));
+        problem(blocked ? 'No image this time.' : 'Not done.',
+          turn.text || turn.error?.message || (blocked ? 'The model declined this request.' : 'This answer failed.'),
+          onRetry ? retryButton(onRetry) : null)),
+      actionProblem(failure),
+      actions);
   }
   const images = turn.images ?? [];
   const subject = excerpt(prompt) || 'your message';
-  return h('li', { class: 'turn model', dataset: { status: turn.status, index: turn.index } },
+  return h('li', { class: 'turn model', dataset },
     h('div', { class: 'bubble' },
       turn.text ? h('p', { class: 'text' }, turn.text) : null,
       images.length ? h('ul', { class: 'results' }, images.map((image, i) => {
@@ -66,13 +135,28 @@ export function modelBubble(turn, { prompt, onRetry, onOpenImage }) {
           }, h('img', {
             src: thumb.publicUrl, alt, decoding: 'async', ...sized(thumb.width, thumb.height, 256),
           })));
-      })) : null));
+      })) : null),
+    actionProblem(failure),
+    actions);
 }
 
-export function workingBubble() {
+/**
+ * Where the chat's branch stops before the newest messages of the tree (after "Go back to this"
+ * or "Start over"): says so, with a way forward.
+ */
+export function hiddenLaterBubble({ startedOver, onShow }) {
+  return h('li', { class: 'turn note', dataset: { status: 'note' } },
+    h('p', {}, startedOver
+      ? 'You started over: the next message begins a new conversation. The earlier messages are kept.'
+      : 'The next message continues from here. Later messages are kept.'),
+    h('button', { type: 'button', class: 'tool', onclick: onShow },
+      startedOver ? 'Show the earlier conversation' : 'Show later messages'));
+}
+
+export function workingBubble(text = 'Working on your image…') {
   return h('li', { class: 'turn model working', dataset: { status: 'working' } },
     h('div', { class: 'bubble', role: 'status' },
-      h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Working on your image…'));
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }), text));
 }
 
 /** A send this page started, before (or instead of) its turn showing up from Firestore. */
