@@ -84,6 +84,31 @@ def deleteTurn(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_turn(req)
 
 
+@https_fn.on_call(secrets=_MODEL_CALL_SECRETS, memory=options.MemoryOption.MB_512)
+def createProjectFromSession(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.create_project_from_session(req)
+
+
+@https_fn.on_call()
+def listProjects(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.list_projects(req)
+
+
+@https_fn.on_call()
+def getProject(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.get_project(req)
+
+
+@https_fn.on_call()
+def updateProject(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.update_project(req)
+
+
+@https_fn.on_call()
+def deleteProject(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.delete_project(req)
+
+
 @https_fn.on_call(memory=options.MemoryOption.MB_512)
 def uploadTempImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.upload_temp_image(req)

@@ -125,6 +125,8 @@ class Settings:
     files_safety_margin_s: float = 2 * 3600.0
     lease_ttl_s: float = DEFAULT_LEASE_TTL_S
     history_window_exchanges: int = 2
+    # The text model that writes a project's creative-journey summary.
+    summary_model: str = "gemini-2.5-flash"
     retry_attempts: int = 3
     retry_initial_delay_s: float = 1.0
     retry_max_delay_s: float = 10.0
@@ -136,6 +138,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "files_safety_margin_s": "IMAGECHAT_FILES_SAFETY_MARGIN_S",
     "lease_ttl_s": "IMAGECHAT_LEASE_TTL_S",
     "history_window_exchanges": "IMAGECHAT_HISTORY_WINDOW",
+    "summary_model": "IMAGECHAT_SUMMARY_MODEL",
     "retry_attempts": "IMAGECHAT_GEMINI_RETRY_ATTEMPTS",
     "retry_initial_delay_s": "IMAGECHAT_GEMINI_RETRY_DELAY_S",
     "retry_max_delay_s": "IMAGECHAT_GEMINI_RETRY_MAX_DELAY_S",

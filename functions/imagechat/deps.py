@@ -17,6 +17,7 @@ from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import UrlStyle
 from imagechat.store.files_cache import FilesCacheStore
 from imagechat.store.leases import LeaseStore
+from imagechat.store.project_store import ProjectStore
 from imagechat.store.session_store import SessionStore
 from imagechat.store.turn_store import TurnStore
 
@@ -29,6 +30,7 @@ class Deps:
     leases: LeaseStore
     images: ImageStorage
     model: ImageModelGateway
+    projects: ProjectStore
 
 
 @lru_cache(maxsize=1)
@@ -44,4 +46,5 @@ def deps() -> Deps:
         leases=LeaseStore(db),
         images=images,
         model=ImageModelGateway(conf, FilesCacheStore(db), images.read),
+        projects=ProjectStore(db),
     )

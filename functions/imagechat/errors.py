@@ -143,6 +143,8 @@ class Internal(ImageChatError):
 UNEXPECTED_ERROR = "Something went wrong on our side. Please try again."
 SESSION_NOT_FOUND = "Chat session not found."
 TURN_NOT_FOUND = "Turn not found."
+PROJECT_NOT_FOUND = "Project not found."
+NO_IMAGE_YET = "No active image session. Please generate an image first."
 NOT_A_HEAD = "turnId: must name a complete model turn of this session."
 NOT_AN_ANSWER = "turnId: must name a model turn (the answer to regenerate)."
 NOT_A_PARENT = "parentTurnId: must name a complete model turn of this session (or be null)."

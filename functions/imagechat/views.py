@@ -12,15 +12,20 @@ from collections.abc import Sequence
 
 from imagechat import tree
 from imagechat.schemas import (
+    CreateProjectResponse,
     CreateSessionResponse,
     GetSessionResponse,
+    ListProjectsResponse,
     ListSessionsResponse,
+    ProjectLink,
+    ProjectResponse,
+    ProjectView,
     SendMessageResponse,
     SessionView,
     TurnView,
     UpdateSessionResponse,
 )
-from imagechat.store.documents import Session, Turn
+from imagechat.store.documents import Project, Session, Turn
 
 
 def session_view(session: Session) -> SessionView:
@@ -57,3 +62,25 @@ def updated_session(session: Session) -> UpdateSessionResponse:
 
 def sent_message(model_turn: Turn, sibling_ids: Sequence[str] = ()) -> SendMessageResponse:
     return SendMessageResponse(turn=turn_view(model_turn, sibling_ids))
+
+
+def project_url(uid: str, slug: str) -> str:
+    """The web app's page of a project (a hash route: Hosting serves index.html for it)."""
+    return f"/#/projects/{uid}/{slug}"
+
+
+def project_view(project: Project, uid: str) -> ProjectView:
+    return ProjectView.model_validate({**project.model_dump(), "id": project.id, "url": project_url(uid, project.slug)})
+
+
+def project(project: Project, uid: str) -> ProjectResponse:
+    return ProjectResponse(project=project_view(project, uid))
+
+
+def project_list(projects: Sequence[Project], uid: str) -> ListProjectsResponse:
+    return ListProjectsResponse(projects=[project_view(p, uid) for p in projects])
+
+
+def created_project(project: Project, uid: str) -> CreateProjectResponse:
+    link = ProjectLink(id=project.id, slug=project.slug, url=project_url(uid, project.slug), title=project.title)
+    return CreateProjectResponse(project=link)

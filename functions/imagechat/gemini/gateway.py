@@ -29,7 +29,8 @@ from imagechat.gemini import contents
 from imagechat.gemini.client import make_client
 from imagechat.gemini.contents import Prompt
 from imagechat.gemini.files import FilesApiCache
-from imagechat.gemini.parsing import ModelReply, parse_response
+from imagechat.gemini.parsing import ModelReply, parse_response, usage_of
+from imagechat.store.documents import Usage
 from imagechat.store.files_cache import FilesCacheStore
 
 
@@ -95,6 +96,32 @@ class ImageModelGateway:
             reply.files_uploaded = files.uploads
             return reply
         raise Internal(GENERATION_FAILED)  # unreachable: the second attempt returns or raises
+
+    def write_text(self, model: str, instructions: str, prompt: str) -> TextReply:
+        """One text-only call (no images), with the same client, retries and error mapping."""
+        client = self._genai()
+        text_config = types.GenerateContentConfig(
+            system_instruction=instructions or None, response_modalities=["TEXT"]
+        )
+        try:
+            response = client.models.generate_content(model=model, contents=prompt, config=text_config)
+        except errors.APIError as exc:
+            raise map_api_error(exc) from exc
+        except (httpx.HTTPError, OSError) as exc:
+            raise Unavailable(GENERATION_FAILED) from exc
+        try:
+            text = response.text or ""
+        except ValueError:  # no candidate (a blocked prompt)
+            text = ""
+        return TextReply(text=text.strip(), usage=usage_of(response))
+
+
+@dataclass(frozen=True)
+class TextReply:
+    """A text model's answer: its text ("" when refused or empty) and the call's token counts."""
+
+    text: str
+    usage: Usage
 
 
 def map_api_error(exc: errors.APIError) -> ImageChatError:

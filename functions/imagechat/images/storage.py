@@ -41,6 +41,22 @@ class ImageStorage:
         blob.upload_from_string(data, content_type=mime_type)
         return StoredObject(path, download_url(self._style, path, token), mime_type, len(data), digest)
 
+    def copy(self, source: str, path: str) -> StoredObject:
+        """A server-side copy (no download, no upload) with its own download token, so the copy's URL
+        does not share the original's token."""
+        copied = self._bucket.copy_blob(self._bucket.blob(source), self._bucket, path)
+        meta = dict(copied.metadata or {})
+        meta[TOKEN_KEY] = str(uuid.uuid4())
+        copied.metadata = meta
+        copied.patch()
+        return StoredObject(
+            path,
+            download_url(self._style, path, meta[TOKEN_KEY]),
+            copied.content_type or "application/octet-stream",
+            int(copied.size or 0),
+            meta.get(SHA256_KEY),
+        )
+
     def describe(self, path: str) -> StoredObject | None:
         blob = self._bucket.get_blob(path)
         if blob is None:

@@ -265,3 +265,41 @@ class CachedFile(Document):
     mime_type: str
     expires_at: datetime
     uploaded_at: datetime | None = None
+
+
+Visibility = Literal["private", "public"]
+SummaryStatus = Literal["ai", "fallback"]
+
+
+class Iteration(Document):
+    """One exchange on the path to a project's final image, with the project's own image copy."""
+
+    order: int
+    prompt: str
+    image_url: str
+    storage_path: str
+    model_text: str = ""
+
+
+class Project(Document):
+    """users/{uid}/projects/{id}: a session published with its creative journey (seed 003)."""
+
+    ID_FIELD = "id"
+
+    id: str = Field(default="", exclude=True)
+    title: str
+    slug: str
+    description: str
+    featured_image_url: str
+    type: str = "nano_banana_creation"
+    session_id: str
+    turn_id: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    visibility: Visibility = "private"
+    summary_status: SummaryStatus = "ai"
+    summary_model: str = ""
+    usage: Usage = Field(default_factory=Usage)
+    iterations: tuple[Iteration, ...] = ()
+    # Seed 003's structure exactly (hero section, journey blocks): what its clients render.
+    content: dict[str, Any] = Field(default_factory=dict)

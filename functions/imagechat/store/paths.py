@@ -25,3 +25,12 @@ def requests(db: Client, uid: str, session_id: str) -> CollectionReference:
 def gemini_file(db: Client, sha256: str) -> DocumentReference:
     return db.collection("geminiFiles").document(sha256)
 
+
+
+def projects(db: Client, uid: str) -> CollectionReference:
+    return db.collection("users").document(uid).collection("projects")
+
+
+def project_slug(db: Client, uid: str, slug: str) -> DocumentReference:
+    """A slug's reservation: its existence makes the slug taken (one atomic create per project)."""
+    return db.collection("users").document(uid).collection("projectSlugs").document(slug)

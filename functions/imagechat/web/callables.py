@@ -13,18 +13,21 @@ from typing import Any
 from firebase_functions import https_fn, logger
 from pydantic import BaseModel
 
-from imagechat import branches, sessions, turns, uploads
+from imagechat import branches, projects, sessions, turns, uploads
 from imagechat.auth import acting_for, caller_from_claims
 from imagechat.deps import Deps, deps
 from imagechat.errors import UNEXPECTED_ERROR, ImageChatError, Internal, InvalidArgument, Unauthenticated
 from imagechat.schemas import (
+    CreateProjectRequest,
     CreateSessionRequest,
     DeleteTurnRequest,
     GetSessionRequest,
+    ListProjectsRequest,
     ListSessionsRequest,
     RegenerateRequest,
     SendMessageRequest,
     SetHeadRequest,
+    UpdateProjectRequest,
     UpdateSessionRequest,
     UploadTempRequest,
     dump,
@@ -128,6 +131,46 @@ def _delete_turn(d: Deps, uid: str, data: dict[str, Any]) -> dict[str, Any]:
 
 def delete_turn(request: Request) -> Any:
     return run(request, _delete_turn)
+
+
+def project_id(data: dict[str, Any]) -> str:
+    value = data.get("projectId")
+    if not isinstance(value, str) or not value:
+        raise InvalidArgument("projectId: required (the project's id or slug).")
+    return value
+
+
+def create_project_from_session(request: Request) -> Any:
+    return run(
+        request,
+        lambda d, uid, data: projects.create_project(
+            d, uid, parse(CreateProjectRequest, {**data, "session_id": data.get("sessionId", data.get("session_id"))})
+        ),
+    )
+
+
+def list_projects(request: Request) -> Any:
+    return run(request, lambda d, uid, data: projects.list_projects(d, uid, parse(ListProjectsRequest, data)))
+
+
+def get_project(request: Request) -> Any:
+    return run(request, lambda d, uid, data: projects.get_project(d, uid, project_id(data)))
+
+
+def update_project(request: Request) -> Any:
+    return run(
+        request,
+        lambda d, uid, data: projects.update_project(d, uid, project_id(data), parse(UpdateProjectRequest, data)),
+    )
+
+
+def _delete_project(d: Deps, uid: str, data: dict[str, Any]) -> dict[str, Any]:
+    projects.delete_project(d, uid, project_id(data))
+    return {}
+
+
+def delete_project(request: Request) -> Any:
+    return run(request, _delete_project)
 
 
 def upload_temp_image(request: Request) -> Any:

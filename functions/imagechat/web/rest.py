@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import branches, config, sessions, turns, uploads
+from imagechat import branches, config, projects, sessions, turns, uploads
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
@@ -29,13 +29,16 @@ from imagechat.errors import (
     Unauthenticated,
 )
 from imagechat.schemas import (
+    CreateProjectRequest,
     CreateSessionRequest,
     DeleteTurnRequest,
     GetSessionRequest,
+    ListProjectsRequest,
     ListSessionsRequest,
     RegenerateRequest,
     SendMessageRequest,
     SetHeadRequest,
+    UpdateProjectRequest,
     UpdateSessionRequest,
     dump,
     parse,
@@ -56,6 +59,9 @@ def handle(request: flask.Request) -> flask.Response:
     try:
         if path == "/health":
             return _json({"status": "ok", "service": "imagechat"}, 200)
+        if path.startswith("/public/"):  # published projects: readable by anyone, no token
+            handler, args = _route(request.method, path, request.path, PUBLIC_ROUTES)
+            return _json(dump(handler(request, args)), 200)
         caller = _authenticate(request)
         handler, args = _route(request.method, path, request.path)
         result = handler(request, caller, args)
@@ -74,13 +80,13 @@ def answer_unrouted(_: Exception) -> flask.Response:
     return handle(flask.request)
 
 
-def _route(method: str, path: str, shown_path: str) -> tuple[Handler, dict[str, str]]:
+def _route(method: str, path: str, shown_path: str, routes: Map | None = None) -> tuple[Any, dict[str, str]]:
     """The handler of a route: NotFound for an unknown path, MethodNotAllowed for another method.
     A `<sid>` segment is any text without a slash (newlines and NULs included): the use case
     decides whether it names a session."""
     not_allowed = MethodNotAllowed(f"{method} is not allowed on {shown_path}.")
     try:
-        handler, args = ROUTES.bind("").match(path, method)
+        handler, args = (routes or ROUTES).bind("").match(path, method)
     except (http.NotFound, RequestRedirect):
         raise NotFound(f"No such endpoint: {method} {shown_path}.") from None
     except http.MethodNotAllowed:
@@ -175,6 +181,38 @@ def delete_turn(request: flask.Request, caller: Caller, args: dict[str, str]) ->
     return None
 
 
+def create_project(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    uid = _target(request, caller, body)
+    if "sid" in args:  # POST /chat/sessions/{sid}/project
+        body = {**body, "session_id": args["sid"]}
+    return projects.create_project(deps(), uid, parse(CreateProjectRequest, body))
+
+
+def list_projects(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
+    query = {k: v for k, v in request.args.items() if k == "limit"}
+    return projects.list_projects(deps(), _target(request, caller), parse(ListProjectsRequest, query))
+
+
+def get_project(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    return projects.get_project(deps(), _target(request, caller), args["pid"])
+
+
+def update_project(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    uid = _target(request, caller, body)
+    return projects.update_project(deps(), uid, args["pid"], parse(UpdateProjectRequest, body))
+
+
+def delete_project(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    projects.delete_project(deps(), _target(request, caller), args["pid"])
+    return None
+
+
+def get_public_project(request: flask.Request, args: dict[str, str]) -> Any:
+    return projects.get_public_project(deps(), args["uid"], args["slug"])
+
+
 def upload_temp(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     uid = _target(request, caller, request.form.to_dict())
     file = request.files.get("file")
@@ -196,6 +234,18 @@ ROUTES = Map(
         Rule("/chat/sessions/<sid>/turns/<tid>/regenerate", methods=["POST"], endpoint=regenerate_turn),
         Rule("/chat/sessions/<sid>/turns/<tid>", methods=["DELETE"], endpoint=delete_turn),
         Rule("/upload/temp", methods=["POST"], endpoint=upload_temp),
+        Rule("/chat/sessions/<sid>/project", methods=["POST"], endpoint=create_project),
+        Rule("/v1/agents/create-project-from-image", methods=["POST"], endpoint=create_project),  # seed 003
+        Rule("/projects", methods=["GET"], endpoint=list_projects),
+        Rule("/projects/<pid>", methods=["GET"], endpoint=get_project),
+        Rule("/projects/<pid>", methods=["PATCH"], endpoint=update_project),
+        Rule("/projects/<pid>", methods=["DELETE"], endpoint=delete_project),
     ],
     merge_slashes=False,  # a path with "//" is not ours: 404, not a redirect
+)
+
+# Answered without a token (checked before authentication).
+PUBLIC_ROUTES = Map(
+    [Rule("/public/projects/<uid>/<slug>", methods=["GET"], endpoint=get_public_project)],
+    merge_slashes=False,
 )
