@@ -17,6 +17,8 @@ from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import UrlStyle
 from imagechat.store.files_cache import FilesCacheStore
 from imagechat.store.leases import LeaseStore
+from imagechat.store.library_store import LibraryStore
+from imagechat.store.preset_store import PresetStore
 from imagechat.store.session_store import SessionStore
 from imagechat.store.turn_store import TurnStore
 
@@ -29,6 +31,8 @@ class Deps:
     leases: LeaseStore
     images: ImageStorage
     model: ImageModelGateway
+    library: LibraryStore
+    presets: PresetStore
 
 
 @lru_cache(maxsize=1)
@@ -44,4 +48,6 @@ def deps() -> Deps:
         leases=LeaseStore(db),
         images=images,
         model=ImageModelGateway(conf, FilesCacheStore(db), images.read),
+        library=LibraryStore(db),
+        presets=PresetStore(db),
     )

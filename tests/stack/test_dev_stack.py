@@ -21,6 +21,9 @@ from devtools.stack import ROOT, Stack
 
 CALLABLES = {"createSession", "listSessions", "getSession", "updateSession", "deleteSession", "sendMessage",
              "uploadTempImage", "setHead", "regenerateTurn", "deleteTurn"}
+# The image library and prompt presets (issue 10).
+CALLABLES |= {"saveToLibrary", "listLibrary", "getLibraryImage", "renameLibraryImage", "deleteLibraryImage",
+              "listPresets", "createPreset", "updatePreset", "deletePreset"}
 
 
 def test_main_declares_the_rest_function_and_every_callable() -> None:

@@ -25,3 +25,13 @@ def requests(db: Client, uid: str, session_id: str) -> CollectionReference:
 def gemini_file(db: Client, sha256: str) -> DocumentReference:
     return db.collection("geminiFiles").document(sha256)
 
+
+
+def library(db: Client, uid: str) -> CollectionReference:
+    """The user's image library."""
+    return db.collection("users").document(uid).collection("library")
+
+
+def presets(db: Client, uid: str) -> CollectionReference:
+    """The user's prompt presets."""
+    return db.collection("users").document(uid).collection("presets")
