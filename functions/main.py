@@ -112,3 +112,51 @@ def deleteProject(req: https_fn.CallableRequest[Any]) -> Any:
 @https_fn.on_call(memory=options.MemoryOption.MB_512)
 def uploadTempImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.upload_temp_image(req)
+
+
+# ---- the image library and prompt presets (issue 10)
+
+
+@https_fn.on_call(memory=options.MemoryOption.MB_512)
+def saveToLibrary(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.save_to_library(req)
+
+
+@https_fn.on_call()
+def listLibrary(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.list_library(req)
+
+
+@https_fn.on_call()
+def getLibraryImage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.get_library_image(req)
+
+
+@https_fn.on_call()
+def renameLibraryImage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.rename_library_image(req)
+
+
+@https_fn.on_call()
+def deleteLibraryImage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.delete_library_image(req)
+
+
+@https_fn.on_call()
+def listPresets(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.list_presets(req)
+
+
+@https_fn.on_call()
+def createPreset(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.create_preset(req)
+
+
+@https_fn.on_call()
+def updatePreset(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.update_preset(req)
+
+
+@https_fn.on_call()
+def deletePreset(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.delete_preset(req)

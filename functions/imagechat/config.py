@@ -101,6 +101,15 @@ MAX_TURN_DOCUMENT_BYTES = 900_000
 UPLOADS_PREFIX = "uploads"
 CHAT_IMAGES_PREFIX = "chat-images"
 
+# The image library (issue 10): library/{uid}/{imageId}.{ext} and its thumbnail.
+LIBRARY_PREFIX = "library"
+MAX_LIBRARY_NAME_CHARS = 200
+# Pinned references of a session (prepended to every user message).
+MAX_PINNED_REFS = 4
+# Prompt presets of a user.
+MAX_PRESET_NAME_CHARS = 100
+MAX_PRESETS = 100
+
 
 def _firebase_config() -> dict[str, Any]:
     """FIREBASE_CONFIG, which Cloud Functions sets to a JSON object (projectId, storageBucket)."""

@@ -17,6 +17,8 @@ from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import UrlStyle
 from imagechat.store.files_cache import FilesCacheStore
 from imagechat.store.leases import LeaseStore
+from imagechat.store.library_store import LibraryStore
+from imagechat.store.preset_store import PresetStore
 from imagechat.store.project_store import ProjectStore
 from imagechat.store.session_store import SessionStore
 from imagechat.store.turn_store import TurnStore
@@ -31,6 +33,8 @@ class Deps:
     images: ImageStorage
     model: ImageModelGateway
     projects: ProjectStore
+    library: LibraryStore
+    presets: PresetStore
 
 
 @lru_cache(maxsize=1)
@@ -47,4 +51,6 @@ def deps() -> Deps:
         images=images,
         model=ImageModelGateway(conf, FilesCacheStore(db), images.read),
         projects=ProjectStore(db),
+        library=LibraryStore(db),
+        presets=PresetStore(db),
     )

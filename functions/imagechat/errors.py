@@ -155,7 +155,6 @@ QUOTA_EXHAUSTED = "The image model is over its request quota right now. Please w
 # refused before they contend). Transient: a retry with the same requestId runs the turn again.
 SESSION_CONTENDED = "This session was too busy to save your message. Please send it again."
 REQUEST_ID_REUSED = "requestId was already used for a different message."
-LIBRARY_UNAVAILABLE = "Image library is not available yet: attach the image as an upload instead."
 # A run that lost its lease (it outlived the expiry and another send took the session), or
 # whose instance died: its turn is failed with this, and the sender is told to send again.
 INTERRUPTED = "This message was interrupted before it finished. Please send it again."

@@ -32,6 +32,11 @@ def _check_aspect_ratio(value: str | None) -> str | None:
 
 # ---------------------------------------------------------------- requests
 
+_PINNED_REFS_DOC = (
+    f"Up to {config.MAX_PINNED_REFS} images prepended, in order, to every user message: `library://<id>` "
+    "entries, or the caller's uploads or outputs (URL or storage path). Each is copied into the session."
+)
+
 
 class CreateSessionRequest(_Schema):
     title: str | None = Field(
@@ -54,6 +59,10 @@ class CreateSessionRequest(_Schema):
         description=f"Output size, default {config.DEFAULT_IMAGE_SIZE}; per model: "
         + "; ".join(f"{spec.name}: {', '.join(spec.image_sizes)}" for spec in config.MODEL_SPECS.values())
         + ".",
+    )
+
+    pinned_refs: list[str] | None = Field(
+        default=None, max_length=config.MAX_PINNED_REFS, description=_PINNED_REFS_DOC
     )
 
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
@@ -83,6 +92,9 @@ class UpdateSessionRequest(_Schema):
     aspect_ratio: str | None = Field(default=None, description="New default aspect ratio.")
     system_prompt: str | None = Field(
         default=None, max_length=config.MAX_SYSTEM_PROMPT_CHARS, description="New instructions."
+    )
+    pinned_refs: list[str] | None = Field(
+        default=None, max_length=config.MAX_PINNED_REFS, description=_PINNED_REFS_DOC + " Replaces the list; [] clears."
     )
 
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
@@ -114,12 +126,18 @@ def operation_hash(operation: str, turn_id: str) -> str:
 class SendMessageRequest(_Idempotent):
     text: str = Field(default="", max_length=config.MAX_TEXT_CHARS, description="The instruction for this turn.")
     image_ids: list[str] = Field(
-        default_factory=list, description="Library image ids (not available yet: rejected with a clear message)."
+        default_factory=list,
+        description="Library image ids; their images come first, in order, before those of refUrls.",
     )
     ref_urls: list[str] = Field(
         default_factory=list,
         description="Images for this turn, in order: temp-upload URLs or storage paths under the caller's "
-        "own prefixes, or download URLs of the caller's earlier outputs. Other URLs are refused.",
+        "own prefixes, download URLs of the caller's earlier outputs, or `library://<id>`. Other URLs are refused.",
+    )
+    preset_id: str | None = Field(
+        default=None,
+        max_length=config.MAX_REQUEST_ID_CHARS,
+        description="A prompt preset (the user's or a `builtin:` one): its text comes first, then `text`.",
     )
     image_only: bool = Field(default=False, description="Ask for an image without accompanying text.")
     aspect_ratio: str | None = Field(default=None, description="Aspect ratio for this turn; default the session's.")
@@ -143,6 +161,8 @@ class SendMessageRequest(_Idempotent):
         payload = self.model_dump(by_alias=True, mode="json", exclude={"request_id"})
         if self.continues_head:
             del payload["parentTurnId"]
+        if self.preset_id is None:  # absent from hashes recorded before presets
+            del payload["presetId"]
         payload["text"] = self.text.strip()
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -210,11 +230,17 @@ class ImageView(_Schema):
 
 
 class AttachmentView(_Schema):
-    source: Literal["upload", "input", "output"] = Field(
-        ..., description="What was referenced: a temp upload, an earlier input (session copy) or an earlier output."
+    source: Literal["upload", "input", "output", "library"] = Field(
+        ...,
+        description="What was referenced: a temp upload, an earlier input (session copy), an earlier output "
+        "or a library image.",
     )
+    library_id: str | None = Field(default=None, description="Library picks: the library image's id.")
+    pinned: bool = Field(default=False, description="A pinned reference of the session (prepended to the message).")
     url: str = Field(..., description="Download URL of the session's copy of the image.")
-    storage_path: str = Field(..., description="The session's copy, under chat-images/{uid}/{sessionId}/inputs/.")
+    storage_path: str = Field(
+        ..., description="The session's copy, under chat-images/{uid}/{sessionId}/inputs/ (pinned: .../pinned/)."
+    )
     source_path: str = Field(..., description="The object the client referenced.")
     mime_type: str = Field(..., description="MIME type read from the bytes, e.g. image/jpeg.")
     sha256: str = Field(..., description="Hex SHA-256 of the bytes (the Files API cache key).")
@@ -270,6 +296,14 @@ class SessionView(_Schema):
     history_turns: int | None = Field(
         default=None, description="Exchanges replayed in full; null: the deployment's default."
     )
+    pinned_refs: list[AttachmentView] = Field(
+        default_factory=list, description="Pinned references (the session's copies), prepended to every message."
+    )
+
+    @field_validator("pinned_refs", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
 
 
 class CreateSessionResponse(_Schema):
@@ -302,6 +336,84 @@ class SendMessageResponse(_Schema):
 class UploadTempResponse(_Schema):
     public_url: str = Field(..., description="Download URL; pass it in refUrls.")
     storage_path: str = Field(..., description="Object path under uploads/{uid}/; also accepted in refUrls.")
+
+
+# ---------------------------------------------------------------- library and presets (issue 10)
+
+
+class SaveToLibraryRequest(_Schema):
+    """Saves an image to the library: new bytes (REST multipart `file`, callable `data`), or one of
+    the caller's uploads or outputs named by `fromUrl` or `storagePath` (no bytes re-sent)."""
+
+    name: str | None = Field(
+        default=None, max_length=config.MAX_LIBRARY_NAME_CHARS, description="Display name; default the file name."
+    )
+    from_url: str | None = Field(default=None, description="Download URL of one of the caller's uploads or outputs.")
+    storage_path: str | None = Field(
+        default=None, description="Storage path of one of the caller's uploads or outputs."
+    )
+    data: str | None = Field(default=None, min_length=1, description="Callables: the image bytes, base64-encoded.")
+    mime_type: str | None = Field(default=None, description="Declared MIME type (the bytes decide).")
+    file_name: str | None = Field(default=None, max_length=200, description="Original file name (the default name).")
+
+
+class ListLibraryRequest(_Schema):
+    limit: int = Field(default=config.DEFAULT_LIST_LIMIT, ge=1, le=config.MAX_LIST_LIMIT, description="Page size.")
+    cursor: str | None = Field(default=None, description="`nextCursor` of the previous page.")
+
+
+class RenameLibraryImageRequest(_Schema):
+    name: str = Field(..., min_length=1, max_length=config.MAX_LIBRARY_NAME_CHARS, description="New display name.")
+
+
+class LibraryImageView(_Schema):
+    id: str = Field(..., description="Library image id (use it in imageIds or as library://<id>).")
+    name: str = Field(default="", description="Display name.")
+    mime_type: str = Field(..., description="MIME type read from the bytes.")
+    width: int = Field(..., description="Width in pixels.")
+    height: int = Field(..., description="Height in pixels.")
+    sha256: str = Field(..., description="Hex SHA-256 of the bytes.")
+    size: int = Field(default=0, description="Size in bytes.")
+    created_at: datetime | None = Field(default=None, description="When it was saved; lists sort by it (desc).")
+    storage_path: str = Field(..., description="Object path under library/{uid}/.")
+    public_url: str = Field(..., description="Download URL.")
+    thumbnail: Thumbnail | None = Field(default=None, description="Small WebP preview.")
+
+
+class LibraryImageResponse(_Schema):
+    image: LibraryImageView = Field(..., description="The library image.")
+
+
+class ListLibraryResponse(_Schema):
+    images: list[LibraryImageView] = Field(..., description="One page, newest first.")
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next page; null at the end.")
+
+
+class CreatePresetRequest(_Schema):
+    name: str = Field(..., min_length=1, max_length=config.MAX_PRESET_NAME_CHARS, description="Display name.")
+    text: str = Field(..., min_length=1, max_length=config.MAX_TEXT_CHARS, description="The instruction it adds.")
+
+
+class UpdatePresetRequest(_Schema):
+    name: str | None = Field(
+        default=None, min_length=1, max_length=config.MAX_PRESET_NAME_CHARS, description="New display name."
+    )
+    text: str | None = Field(default=None, min_length=1, max_length=config.MAX_TEXT_CHARS, description="New text.")
+
+
+class PresetView(_Schema):
+    id: str = Field(..., description="Preset id; built-in ones start with `builtin:`.")
+    name: str = Field(..., description="Display name.")
+    text: str = Field(..., description="The instruction, put before the message's own text.")
+    builtin: bool = Field(default=False, description="A read-only preset of the app.")
+
+
+class PresetResponse(_Schema):
+    preset: PresetView = Field(..., description="The preset.")
+
+
+class ListPresetsResponse(_Schema):
+    presets: list[PresetView] = Field(..., description="The built-in presets, then the user's, oldest first.")
 
 
 # ---------------------------------------------------------------- helpers

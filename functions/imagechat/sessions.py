@@ -10,6 +10,7 @@ from imagechat import clock, config, tree, views
 from imagechat.deps import Deps
 from imagechat.errors import SESSION_NOT_FOUND, InvalidArgument, NotFound
 from imagechat.images.cleanup import delete_session_objects
+from imagechat.references import resolve_pins, store_pins
 from imagechat.schemas import (
     CreateSessionRequest,
     CreateSessionResponse,
@@ -46,6 +47,7 @@ def create_session(deps: Deps, uid: str, req: CreateSessionRequest) -> CreateSes
     image_size = req.image_size or config.DEFAULT_IMAGE_SIZE
     aspect_ratio = req.aspect_ratio or config.DEFAULT_ASPECT_RATIO
     check_model_options(model, image_size, aspect_ratio)
+    pins = resolve_pins(deps, uid, req.pinned_refs or [])  # checked before the session exists
     stamp = clock.now()
     session = deps.sessions.create(
         uid,
@@ -61,6 +63,10 @@ def create_session(deps: Deps, uid: str, req: CreateSessionRequest) -> CreateSes
             history_turns=req.history_turns,
         ),
     )
+    if pins:
+        pinned = store_pins(deps, uid, session.id, pins)
+        deps.sessions.set_pinned_refs(uid, session.id, pinned)
+        session = session.model_copy(update={"pinned_refs": tuple(pinned)})
     return views.created_session(session)
 
 
@@ -81,6 +87,9 @@ def update_session(deps: Deps, uid: str, session_id: str, req: UpdateSessionRequ
     session = load_session(deps, uid, session_id)
     check_model_options(session.model, aspect_ratio=req.aspect_ratio)
     title = None if req.title is None else req.title.strip() or config.DEFAULT_TITLE
+    if req.pinned_refs is not None:  # replaces the list ([] clears it)
+        pins = resolve_pins(deps, uid, req.pinned_refs)
+        deps.sessions.set_pinned_refs(uid, session_id, store_pins(deps, uid, session_id, pins))
     if title is not None or req.aspect_ratio is not None or req.system_prompt is not None or req.history_turns:
         deps.sessions.update(
             uid,

@@ -38,8 +38,10 @@ from imagechat.gemini.contents import Prompt
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
 from imagechat.images.cleanup import delete_outputs
-from imagechat.images.inputs import check_library_refs, resolve_references, source_attachments, store_inputs
+from imagechat.images.inputs import source_attachments, store_inputs
 from imagechat.images.outputs import save_output
+from imagechat.presets import message_text
+from imagechat.references import check_image_cap, resolve_message_images
 from imagechat.schemas import RegenerateRequest, SendMessageRequest, SendMessageResponse, dump, operation_hash
 from imagechat.sessions import check_model_options, load_session
 from imagechat.store.documents import Attachment, Exchange, OutputImage, Session, StoredError, Turn, TurnStatus
@@ -56,18 +58,11 @@ def _ms(since: float) -> float:
 def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest) -> SendMessageResponse:
     started = time.perf_counter()
     session = load_session(deps, uid, session_id)
-    text = req.text.strip()
+    text = message_text(deps, uid, req)  # a preset's text first, then the message's
     if not text and not req.ref_urls and not req.image_ids:
         raise InvalidArgument(EDIT_PROMPT_REQUIRED)
-    max_images = config.model_spec(session.model).max_input_images
-    count = len(req.ref_urls) + len(req.image_ids)
-    if count > max_images:
-        raise InvalidArgument(
-            f"refUrls: {session.model} accepts at most {max_images} images per message, "
-            f"refUrls and imageIds together (got {count})."
-        )
+    check_image_cap(session, req)  # pinned references count too
     check_model_options(session.model, aspect_ratio=req.aspect_ratio)
-    check_library_refs(req.image_ids, req.ref_urls)
     payload_hash = req.payload_hash() if req.request_id else None
     if req.request_id:  # a retry of a finished request needs nothing else, not even its uploads
         recorded = deps.leases.recorded(uid, session_id, req.request_id, payload_hash)
@@ -75,12 +70,13 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
             return SendMessageResponse.model_validate(recorded.response)
     chosen_parent = None if req.continues_head or req.parent_turn_id is None else _parent(deps, uid, session_id,
                                                                                          req.parent_turn_id)
-    inputs = resolve_references(deps.images, uid, req.ref_urls)
+    inputs = resolve_message_images(deps, uid, req)  # library picks first, then refUrls
 
     claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
     run = _Run(deps, uid, claim, started)
+    pinned = tuple(claim.session.pinned_refs or ())  # prepended to the message, stored on its turn
     # The head is the one the claim read: no other send can move it until this run ends.
     parent = run.step(lambda: head_turn(deps, uid, claim.session) if req.continues_head else chosen_parent)
     user_turn = Turn(
@@ -89,7 +85,7 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
         index=claim.user_index,
         status="pending",
         text=text,
-        attachments=tuple(source_attachments(uid, inputs)),
+        attachments=(*pinned, *source_attachments(uid, inputs)),
         request_id=req.request_id,
         created_at=clock.now(),
         parent_id=parent.id if parent else None,
@@ -101,7 +97,7 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     run.step(lambda: deps.turns.write_user_turn(uid, session_id, user_turn))
     run.user_turn_written = True
     if inputs:
-        copies = run.step(lambda: store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs))
+        copies = [*pinned, *run.step(lambda: store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs))]
         run.step(lambda: deps.turns.set_attachments(uid, session_id, claim.user_turn_id, copies))
         user_turn = user_turn.model_copy(update={"attachments": tuple(copies)})
     return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id])

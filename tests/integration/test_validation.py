@@ -46,11 +46,13 @@ def test_own_missing_upload_is_named(user: ApiClient) -> None:
     assert "refUrls[0]" in error["message"] and "does not exist" in error["message"]
 
 
-def test_library_images_are_refused_clearly(user: ApiClient) -> None:
+def test_unknown_library_images_are_not_found_naming_the_field(user: ApiClient) -> None:
     session_id = new_session(user)
-    for body in ({"text": "x", "imageIds": ["abc"]}, {"text": "x", "refUrls": ["library://abc"]}):
-        error = _message(user, session_id, body)
-        assert error["status"] == "FAILED_PRECONDITION" and "library is not available" in error["message"]
+    for body, field in (({"text": "x", "imageIds": ["abc"]}, "imageIds[0]"),
+                        ({"text": "x", "refUrls": ["library://abc"]}, "refUrls[0]")):
+        response = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["message"].startswith(field)
 
 
 @pytest.mark.parametrize(

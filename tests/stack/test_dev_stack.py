@@ -22,6 +22,9 @@ from devtools.stack import ROOT, Stack
 CALLABLES = {"createSession", "listSessions", "getSession", "updateSession", "deleteSession", "sendMessage",
              "uploadTempImage", "setHead", "regenerateTurn", "deleteTurn", "createProjectFromSession", "listProjects",
              "getProject", "updateProject", "deleteProject"}
+# The image library and prompt presets (issue 10).
+CALLABLES |= {"saveToLibrary", "listLibrary", "getLibraryImage", "renameLibraryImage", "deleteLibraryImage",
+              "listPresets", "createPreset", "updatePreset", "deletePreset"}
 
 
 def test_main_declares_the_rest_function_and_every_callable() -> None:

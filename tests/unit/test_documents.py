@@ -150,3 +150,20 @@ def test_views_are_the_stored_documents() -> None:
     reply = dump(views.sent_message(MODEL_TURN))["turn"]
     assert reply["images"][0]["thumbnail"]["width"] == 256 and reply["usage"]["outputTokens"] == 1290
     assert "content" not in reply and reply["createdAt"] == session["createdAt"]
+
+
+def test_library_preset_and_pinned_documents_round_trip() -> None:
+    from imagechat.store.documents import LibraryImage, Preset
+
+    image = LibraryImage(id="i1", name="Red", mime_type="image/png", width=64, height=48, sha256="ab" * 32, size=10,
+                         created_at=NOW, storage_path="library/u/i1.png", public_url="https://x/i1",
+                         thumbnail=IMAGE.thumbnail)
+    assert LibraryImage.from_firestore(image.to_firestore(), "i1") == image
+    assert "id" not in image.to_firestore()
+    preset = Preset(id="p1", name="Noir", text="Black and white.", created_at=NOW)
+    assert Preset.from_firestore(preset.to_firestore(), "p1") == preset
+    pinned = ATTACHMENT.model_copy(update={"source": "library", "library_id": "i1", "pinned": True})
+    session = SESSION.model_copy(update={"pinned_refs": (pinned,)})
+    assert session.to_firestore()["pinnedRefs"][0]["libraryId"] == "i1"
+    assert Session.from_firestore(session.to_firestore(), "s1") == session
+    assert "pinnedRefs" not in SESSION.to_firestore()  # absent until set

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from imagechat.errors import LIBRARY_UNAVAILABLE, FailedPrecondition, InvalidArgument
+from imagechat.errors import InvalidArgument
 from imagechat.images.storage import ImageStorage
-from imagechat.images.urls import LIBRARY_SCHEME, owned_by, session_inputs_prefix, source_kind, storage_path_of
+from imagechat.images.urls import owned_by, session_inputs_prefix, source_kind, storage_path_of
 from imagechat.images.validation import EXTENSIONS, ImageInfo, inspect_image
 from imagechat.store.documents import Attachment
 
@@ -26,38 +26,36 @@ class InputImage:
     data: bytes
     info: ImageInfo
     sha256: str  # hex digest of `data`, computed once
-
-
-def check_library_refs(image_ids: list[str], ref_urls: list[str]) -> None:
-    if image_ids or any(ref.startswith(LIBRARY_SCHEME) for ref in ref_urls):
-        raise FailedPrecondition(LIBRARY_UNAVAILABLE)
+    library_id: str | None = None  # a library pick: the library image it came from
 
 
 def resolve_references(storage: ImageStorage, uid: str, ref_urls: list[str]) -> list[InputImage]:
     """Validates every reference, in order, before anything is written."""
-    images = []
-    for i, ref in enumerate(ref_urls):
-        field = f"refUrls[{i}]"
-        path = storage_path_of(storage.url_style, ref)
-        if path is None:
-            raise InvalidArgument(
-                f"{field}: {ref} is not an image stored by this app; upload it first "
-                "(POST /api/upload/temp). The server does not fetch other URLs."
-            )
-        if not owned_by(path, uid):
-            raise InvalidArgument(f"{field}: {ref} is not one of your images.")
-        source = storage.describe(path)
-        if source is None:
-            raise InvalidArgument(f"{field}: {ref} does not exist (temporary uploads expire; upload it again).")
-        data = storage.read(path)
-        info = inspect_image(data, what=field)
-        images.append(InputImage(path, source.public_url, data, info, hashlib.sha256(data).hexdigest()))
-    return images
+    return [resolve_reference(storage, uid, ref, f"refUrls[{i}]") for i, ref in enumerate(ref_urls)]
 
 
-def _attachment(uid: str, image: InputImage, storage_path: str, url: str) -> Attachment:
+def resolve_reference(storage: ImageStorage, uid: str, ref: str, field: str) -> InputImage:
+    """One reference (a URL or storage path of the user's uploads or outputs), read and checked."""
+    path = storage_path_of(storage.url_style, ref)
+    if path is None:
+        raise InvalidArgument(
+            f"{field}: {ref} is not an image stored by this app; upload it first "
+            "(POST /api/upload/temp). The server does not fetch other URLs."
+        )
+    if not owned_by(path, uid):
+        raise InvalidArgument(f"{field}: {ref} is not one of your images.")
+    source = storage.describe(path)
+    if source is None:
+        raise InvalidArgument(f"{field}: {ref} does not exist (temporary uploads expire; upload it again).")
+    data = storage.read(path)
+    info = inspect_image(data, what=field)
+    return InputImage(path, source.public_url, data, info, hashlib.sha256(data).hexdigest())
+
+
+def attachment_of(uid: str, image: InputImage, storage_path: str, url: str, *, pinned: bool = False) -> Attachment:
+    """The attachment recording `image` (its copy at `storage_path`): a library pick says so."""
     return Attachment(
-        source=source_kind(image.source_path, uid),
+        source="library" if image.library_id else source_kind(image.source_path, uid),
         source_path=image.source_path,
         storage_path=storage_path,
         url=url,
@@ -65,13 +63,16 @@ def _attachment(uid: str, image: InputImage, storage_path: str, url: str) -> Att
         sha256=image.sha256,
         width=image.info.width,
         height=image.info.height,
+        library_id=image.library_id,
+        pinned=pinned,
     )
+
 
 
 def source_attachments(uid: str, images: list[InputImage]) -> list[Attachment]:
     """The user turn's attachments before the copies exist: they point at what the client
     referenced, so the pending turn records the input even if copying it fails."""
-    return [_attachment(uid, image, image.source_path, image.source_url) for image in images]
+    return [attachment_of(uid, image, image.source_path, image.source_url) for image in images]
 
 
 def store_inputs(
@@ -83,5 +84,5 @@ def store_inputs(
         ext = EXTENSIONS[image.info.mime_type]
         path = f"{session_inputs_prefix(uid, session_id)}{turn_id}-{i}.{ext}"
         stored = storage.save(path, image.data, image.info.mime_type)
-        attachments.append(_attachment(uid, image, stored.path, stored.public_url))
+        attachments.append(attachment_of(uid, image, stored.path, stored.public_url))
     return attachments

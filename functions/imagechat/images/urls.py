@@ -101,3 +101,16 @@ def owned_by(path: str, uid: str) -> bool:
     if ".." in path.split("/"):
         return False
     return path.startswith(uploads_prefix(uid)) or path.startswith(chat_images_prefix(uid))
+
+
+def library_prefix(uid: str) -> str:
+    """The user's image library: library/{uid}/."""
+    return f"{config.LIBRARY_PREFIX}/{uid}/"
+
+
+PINNED_FOLDER = "pinned"
+
+
+def session_pinned_prefix(uid: str, session_id: str) -> str:
+    """The session's copies of its pinned references."""
+    return f"{session_prefix(uid, session_id)}{PINNED_FOLDER}/"

@@ -109,7 +109,7 @@ class Attachment(Document):
     """An image of a user turn: what the client referenced (`source_path`, of kind `source`) and
     the session's own copy (`storage_path`; the source itself until the copy is made)."""
 
-    source: Literal["upload", "input", "output"]
+    source: Literal["upload", "input", "output", "library"]
     source_path: str
     storage_path: str
     url: str
@@ -117,6 +117,10 @@ class Attachment(Document):
     sha256: str
     width: int
     height: int
+    # Library picks: the library image it came from (the session keeps its own copy).
+    library_id: str | None = None
+    # A session's pinned reference, prepended to the message (not picked for this message).
+    pinned: bool = False
 
 
 class ContentPart(Document):
@@ -200,7 +204,7 @@ class Session(Document):
     """users/{uid}/chatSessions/{id}."""
 
     ID_FIELD = "id"
-    OMIT_IF_NONE = frozenset({"lease", "history_turns"})
+    OMIT_IF_NONE = frozenset({"lease", "history_turns", "pinned_refs"})
 
     id: str = Field(default="", exclude=True)
     title: str
@@ -220,6 +224,8 @@ class Session(Document):
     head_turn_id: str | None = LEGACY_HEAD
     # Exchanges replayed in full to the model; None: the deployment's IMAGECHAT_HISTORY_WINDOW.
     history_turns: int | None = None
+    # Pinned references: the session's own copies, prepended to every user message (None: never set).
+    pinned_refs: tuple[Attachment, ...] | None = None
 
     def to_firestore(self) -> dict[str, Any]:
         stored = super().to_firestore()
@@ -265,6 +271,35 @@ class CachedFile(Document):
     mime_type: str
     expires_at: datetime
     uploaded_at: datetime | None = None
+
+
+class LibraryImage(Document):
+    """users/{uid}/library/{id}: an image of the user's library (bytes under library/{uid}/)."""
+
+    ID_FIELD = "id"
+
+    id: str = Field(default="", exclude=True)
+    name: str = ""
+    mime_type: str
+    width: int
+    height: int
+    sha256: str
+    size: int = 0
+    created_at: datetime | None = None
+    storage_path: str
+    public_url: str
+    thumbnail: Thumbnail | None = None
+
+
+class Preset(Document):
+    """users/{uid}/presets/{id}: a prompt preset of the user's."""
+
+    ID_FIELD = "id"
+
+    id: str = Field(default="", exclude=True)
+    name: str
+    text: str
+    created_at: datetime | None = None
 
 
 Visibility = Literal["private", "public"]

@@ -34,3 +34,11 @@ def projects(db: Client, uid: str) -> CollectionReference:
 def project_slug(db: Client, uid: str, slug: str) -> DocumentReference:
     """A slug's reservation: its existence makes the slug taken (one atomic create per project)."""
     return db.collection("users").document(uid).collection("projectSlugs").document(slug)
+def library(db: Client, uid: str) -> CollectionReference:
+    """The user's image library."""
+    return db.collection("users").document(uid).collection("library")
+
+
+def presets(db: Client, uid: str) -> CollectionReference:
+    """The user's prompt presets."""
+    return db.collection("users").document(uid).collection("presets")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from google.cloud import firestore
@@ -12,7 +13,7 @@ from google.cloud import firestore
 from imagechat import clock
 from imagechat.errors import InvalidArgument
 from imagechat.store import paths
-from imagechat.store.documents import Session
+from imagechat.store.documents import Attachment, Session
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DELETE_PAGE = 300
@@ -108,3 +109,9 @@ class SessionStore:
                     batch.delete(snap.reference)
                 batch.commit()
         paths.session(self._db, uid, session_id).delete()
+
+    def set_pinned_refs(self, uid: str, session_id: str, pinned: Sequence[Attachment]) -> None:
+        """Replaces the session's pinned references (its own copies) and moves `lastActive`."""
+        paths.session(self._db, uid, session_id).update(
+            Session.fields(pinned_refs=pinned, last_active=clock.now())
+        )

@@ -13,20 +13,25 @@ from typing import Any
 from firebase_functions import https_fn, logger
 from pydantic import BaseModel
 
-from imagechat import branches, projects, sessions, turns, uploads
+from imagechat import branches, library, presets, projects, sessions, turns, uploads
 from imagechat.auth import acting_for, caller_from_claims
 from imagechat.deps import Deps, deps
 from imagechat.errors import UNEXPECTED_ERROR, ImageChatError, Internal, InvalidArgument, Unauthenticated
 from imagechat.schemas import (
+    CreatePresetRequest,
     CreateProjectRequest,
     CreateSessionRequest,
     DeleteTurnRequest,
     GetSessionRequest,
+    ListLibraryRequest,
     ListProjectsRequest,
     ListSessionsRequest,
     RegenerateRequest,
+    RenameLibraryImageRequest,
+    SaveToLibraryRequest,
     SendMessageRequest,
     SetHeadRequest,
+    UpdatePresetRequest,
     UpdateProjectRequest,
     UpdateSessionRequest,
     UploadTempRequest,
@@ -175,3 +180,71 @@ def delete_project(request: Request) -> Any:
 
 def upload_temp_image(request: Request) -> Any:
     return run(request, lambda d, uid, data: uploads.upload_temp_base64(d, uid, parse(UploadTempRequest, data)))
+
+
+# ---- the image library and prompt presets (issue 10)
+
+
+def _required(data: dict[str, Any], field: str) -> str:
+    value = data.get(field)
+    if not isinstance(value, str) or not value:
+        raise InvalidArgument(f"{field}: required.")
+    return value
+
+
+def save_to_library(request: Request) -> Any:
+    return run(request, lambda d, uid, data: library.save_to_library(d, uid, parse(SaveToLibraryRequest, data)))
+
+
+def list_library(request: Request) -> Any:
+    return run(request, lambda d, uid, data: library.list_library(d, uid, parse(ListLibraryRequest, data)))
+
+
+def get_library_image(request: Request) -> Any:
+    return run(request, lambda d, uid, data: library.get_library_image(d, uid, _required(data, "imageId")))
+
+
+def rename_library_image(request: Request) -> Any:
+    return run(
+        request,
+        lambda d, uid, data: library.rename_library_image(
+            d, uid, _required(data, "imageId"), parse(RenameLibraryImageRequest, data)
+        ),
+    )
+
+
+def _delete_library_image(d: Deps, uid: str, data: dict[str, Any]) -> dict[str, Any]:
+    image_id = _required(data, "imageId")
+    library.delete_library_image(d, uid, image_id)
+    return {"id": image_id, "deleted": True}
+
+
+def delete_library_image(request: Request) -> Any:
+    return run(request, _delete_library_image)
+
+
+def list_presets(request: Request) -> Any:
+    return run(request, lambda d, uid, data: presets.list_presets(d, uid))
+
+
+def create_preset(request: Request) -> Any:
+    return run(request, lambda d, uid, data: presets.create_preset(d, uid, parse(CreatePresetRequest, data)))
+
+
+def update_preset(request: Request) -> Any:
+    return run(
+        request,
+        lambda d, uid, data: presets.update_preset(
+            d, uid, _required(data, "presetId"), parse(UpdatePresetRequest, data)
+        ),
+    )
+
+
+def _delete_preset(d: Deps, uid: str, data: dict[str, Any]) -> dict[str, Any]:
+    preset_id = _required(data, "presetId")
+    presets.delete_preset(d, uid, preset_id)
+    return {"id": preset_id, "deleted": True}
+
+
+def delete_preset(request: Request) -> Any:
+    return run(request, _delete_preset)

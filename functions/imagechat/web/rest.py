@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import branches, config, projects, sessions, turns, uploads
+from imagechat import branches, config, library, presets, projects, sessions, turns, uploads
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
@@ -29,15 +29,20 @@ from imagechat.errors import (
     Unauthenticated,
 )
 from imagechat.schemas import (
+    CreatePresetRequest,
     CreateProjectRequest,
     CreateSessionRequest,
     DeleteTurnRequest,
     GetSessionRequest,
+    ListLibraryRequest,
     ListProjectsRequest,
     ListSessionsRequest,
     RegenerateRequest,
+    RenameLibraryImageRequest,
+    SaveToLibraryRequest,
     SendMessageRequest,
     SetHeadRequest,
+    UpdatePresetRequest,
     UpdateProjectRequest,
     UpdateSessionRequest,
     dump,
@@ -222,6 +227,63 @@ def upload_temp(request: flask.Request, caller: Caller, _: dict[str, str]) -> An
     return uploads.upload_temp(deps(), uid, data)
 
 
+# ---- the image library and prompt presets (issue 10)
+
+
+def save_to_library(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
+    """multipart `file` (+ optional `name`), or JSON `{fromUrl | storagePath, name?}`."""
+    if request.files or request.mimetype == "multipart/form-data":
+        form = request.form.to_dict()
+        file = request.files.get("file")
+        if file is None:
+            raise InvalidArgument("file: send the image as the multipart/form-data field 'file'.")
+        data = file.read(config.MAX_UPLOAD_BYTES + 1)
+        req = parse(SaveToLibraryRequest, {"name": form.get("name"), "fileName": file.filename or None})
+        return library.save_to_library(deps(), _target(request, caller, form), req, data)
+    body = _body(request)
+    return library.save_to_library(deps(), _target(request, caller, body), parse(SaveToLibraryRequest, body))
+
+
+def list_library(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
+    query = {k: v for k, v in request.args.items() if k in ("limit", "cursor")}
+    return library.list_library(deps(), _target(request, caller), parse(ListLibraryRequest, query))
+
+
+def get_library_image(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    return library.get_library_image(deps(), _target(request, caller), args["iid"])
+
+
+def rename_library_image(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    uid = _target(request, caller, body)
+    return library.rename_library_image(deps(), uid, args["iid"], parse(RenameLibraryImageRequest, body))
+
+
+def delete_library_image(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    library.delete_library_image(deps(), _target(request, caller), args["iid"])
+    return None
+
+
+def list_presets(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
+    return presets.list_presets(deps(), _target(request, caller))
+
+
+def create_preset(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
+    body = _body(request)
+    return presets.create_preset(deps(), _target(request, caller, body), parse(CreatePresetRequest, body))
+
+
+def update_preset(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    uid = _target(request, caller, body)
+    return presets.update_preset(deps(), uid, args["pid"], parse(UpdatePresetRequest, body))
+
+
+def delete_preset(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    presets.delete_preset(deps(), _target(request, caller), args["pid"])
+    return None
+
+
 ROUTES = Map(
     [
         Rule("/chat/sessions", methods=["POST"], endpoint=create_session),
@@ -240,6 +302,16 @@ ROUTES = Map(
         Rule("/projects/<pid>", methods=["GET"], endpoint=get_project),
         Rule("/projects/<pid>", methods=["PATCH"], endpoint=update_project),
         Rule("/projects/<pid>", methods=["DELETE"], endpoint=delete_project),
+        # the image library and prompt presets (issue 10)
+        Rule("/library", methods=["POST"], endpoint=save_to_library),
+        Rule("/library", methods=["GET"], endpoint=list_library),
+        Rule("/library/<iid>", methods=["GET"], endpoint=get_library_image),
+        Rule("/library/<iid>", methods=["PATCH"], endpoint=rename_library_image),
+        Rule("/library/<iid>", methods=["DELETE"], endpoint=delete_library_image),
+        Rule("/presets", methods=["GET"], endpoint=list_presets),
+        Rule("/presets", methods=["POST"], endpoint=create_preset),
+        Rule("/presets/<pid>", methods=["PATCH"], endpoint=update_preset),
+        Rule("/presets/<pid>", methods=["DELETE"], endpoint=delete_preset),
     ],
     merge_slashes=False,  # a path with "//" is not ours: 404, not a redirect
 )
