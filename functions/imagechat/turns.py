@@ -38,7 +38,13 @@ from imagechat.gemini.contents import Prompt
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
 from imagechat.images.cleanup import delete_outputs
-from imagechat.images.inputs import check_library_refs, resolve_references, source_attachments, store_inputs
+from imagechat.images.inputs import (
+    InputImage,
+    check_library_refs,
+    resolve_references,
+    source_attachments,
+    store_inputs,
+)
 from imagechat.images.outputs import save_output
 from imagechat.schemas import RegenerateRequest, SendMessageRequest, SendMessageResponse, dump, operation_hash
 from imagechat.sessions import check_model_options, load_session
@@ -135,6 +141,43 @@ def regenerate_turn(
     return run.exchange(session, parent, user_turn, sibling_ids=[*earlier, claim.model_turn_id])
 
 
+def send_prepared(
+    deps: Deps,
+    uid: str,
+    session: Session,
+    parent: Turn | None,
+    user_turn: Turn,
+    inputs: list[InputImage],
+    payload_hash: str | None,
+    started: float,
+) -> SendMessageResponse:
+    """A send another use case prepared (a stateless edit): its parent is chosen and its inputs
+    resolved. Claims the session, then runs it like a message: `user_turn` gives the text, the
+    options and the mode; its id, index, parent and lineage come from the claim."""
+    claim = deps.leases.claim(uid, session.id, user_turn.request_id, deps.settings.lease_ttl_s, payload_hash)
+    if isinstance(claim, Replay):
+        return SendMessageResponse.model_validate(claim.response)
+    run = _Run(deps, uid, claim, started)
+    user_turn = user_turn.model_copy(
+        update={
+            "id": claim.user_turn_id,
+            "index": claim.user_index,
+            "status": "pending",
+            "attachments": tuple(source_attachments(uid, inputs)),
+            "created_at": clock.now(),
+            "parent_id": parent.id if parent else None,
+            "lineage": (*(parent.lineage if parent else ()), claim.user_turn_id),
+        }
+    )
+    run.step(lambda: deps.turns.write_user_turn(uid, session.id, user_turn))
+    run.user_turn_written = True
+    if inputs:
+        copies = run.step(lambda: store_inputs(deps.images, uid, session.id, claim.user_turn_id, inputs))
+        run.step(lambda: deps.turns.set_attachments(uid, session.id, claim.user_turn_id, copies))
+        user_turn = user_turn.model_copy(update={"attachments": tuple(copies)})
+    return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id])
+
+
 def _parent(deps: Deps, uid: str, session_id: str, turn_id: str) -> Turn:
     """The model turn a message names to branch from: complete, of this session."""
     parent = lined_turn(deps, uid, session_id, turn_id)
@@ -152,10 +195,14 @@ def _history(
     pairs = tree.exchange_pairs(parent.lineage)
     window = session.history_turns or deps.settings.history_window_exchanges
     chosen = history.plan(len(pairs), window)
-    full = deps.turns.get_many(uid, session.id, [turn_id for i in chosen.replayed for turn_id in pairs[i]])
-    exchanges = [Exchange(full[u], full[m]) for u, m in (pairs[i] for i in chosen.replayed) if u in full and m in full]
+    full = deps.turns.get_many(uid, session.id, [t for i in chosen.replayed for t in pairs[i] if t is not None])
+    exchanges = [
+        Exchange(full[u] if u is not None else None, full[m])  # no user turn: an imported image
+        for u, m in (pairs[i] for i in chosen.replayed)
+        if (u is None or u in full) and m in full
+    ]
     kept, dropped = history.fit_images(exchanges, image_budget)
-    summarised = deps.turns.texts(uid, session.id, [pairs[i][0] for i in chosen.summarised])
+    summarised = deps.turns.texts(uid, session.id, [u for u, _ in (pairs[i] for i in chosen.summarised) if u])
     return kept, history.earlier_note(history.left_out_instructions(pairs, summarised, dropped))
 
 
@@ -206,7 +253,8 @@ class _Run:
         deps, uid, claim = self.deps, self.uid, self.claim
         self.stage("history", inputsMs=_ms(self.stage_started))
         budget = config.model_spec(session.model).max_input_images - len(user_turn.attachments)
-        replayed, note = self.step(lambda: _history(deps, uid, session, parent, budget))
+        stateless = user_turn.mode == "stateless"  # its images and text only, never the history
+        replayed, note = ([], "") if stateless else self.step(lambda: _history(deps, uid, session, parent, budget))
         prompt = Prompt(history=replayed, attachments=user_turn.attachments, text=user_turn.text)
         options = ChatOptions(
             model=session.model,
@@ -306,6 +354,7 @@ def _exchange_outcome(
         created_at=clock.now(),
         parent_id=user_turn.id,
         lineage=(*user_turn.lineage, claim.model_turn_id),
+        mode=user_turn.mode,
     )
     if not reply.blocked:
         model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=claim.model_turn_id)

@@ -20,7 +20,7 @@ from devtools.functions_host import SOURCE, function_names
 from devtools.stack import ROOT, Stack
 
 CALLABLES = {"createSession", "listSessions", "getSession", "updateSession", "deleteSession", "sendMessage",
-             "uploadTempImage", "setHead", "regenerateTurn", "deleteTurn"}
+             "uploadTempImage", "setHead", "regenerateTurn", "deleteTurn", "editImage"}
 
 
 def test_main_declares_the_rest_function_and_every_callable() -> None:

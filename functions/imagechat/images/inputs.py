@@ -35,24 +35,25 @@ def check_library_refs(image_ids: list[str], ref_urls: list[str]) -> None:
 
 def resolve_references(storage: ImageStorage, uid: str, ref_urls: list[str]) -> list[InputImage]:
     """Validates every reference, in order, before anything is written."""
-    images = []
-    for i, ref in enumerate(ref_urls):
-        field = f"refUrls[{i}]"
-        path = storage_path_of(storage.url_style, ref)
-        if path is None:
-            raise InvalidArgument(
-                f"{field}: {ref} is not an image stored by this app; upload it first "
-                "(POST /api/upload/temp). The server does not fetch other URLs."
-            )
-        if not owned_by(path, uid):
-            raise InvalidArgument(f"{field}: {ref} is not one of your images.")
-        source = storage.describe(path)
-        if source is None:
-            raise InvalidArgument(f"{field}: {ref} does not exist (temporary uploads expire; upload it again).")
-        data = storage.read(path)
-        info = inspect_image(data, what=field)
-        images.append(InputImage(path, source.public_url, data, info, hashlib.sha256(data).hexdigest()))
-    return images
+    return [resolve_reference(storage, uid, ref, f"refUrls[{i}]") for i, ref in enumerate(ref_urls)]
+
+
+def resolve_reference(storage: ImageStorage, uid: str, ref: str, field: str) -> InputImage:
+    """One reference, validated (`field` names it in errors): one of the user's own images."""
+    path = storage_path_of(storage.url_style, ref)
+    if path is None:
+        raise InvalidArgument(
+            f"{field}: {ref} is not an image stored by this app; upload it first "
+            "(POST /api/upload/temp). The server does not fetch other URLs."
+        )
+    if not owned_by(path, uid):
+        raise InvalidArgument(f"{field}: {ref} is not one of your images.")
+    source = storage.describe(path)
+    if source is None:
+        raise InvalidArgument(f"{field}: {ref} does not exist (temporary uploads expire; upload it again).")
+    data = storage.read(path)
+    info = inspect_image(data, what=field)
+    return InputImage(path, source.public_url, data, info, hashlib.sha256(data).hexdigest())
 
 
 def _attachment(uid: str, image: InputImage, storage_path: str, url: str) -> Attachment:

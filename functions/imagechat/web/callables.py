@@ -13,18 +13,26 @@ from typing import Any
 from firebase_functions import https_fn, logger
 from pydantic import BaseModel
 
-from imagechat import branches, sessions, turns, uploads
+from imagechat import branches, composer, edits, sessions, turns, uploads
 from imagechat.auth import acting_for, caller_from_claims
 from imagechat.deps import Deps, deps
-from imagechat.errors import UNEXPECTED_ERROR, ImageChatError, Internal, InvalidArgument, Unauthenticated
+from imagechat.errors import (
+    UNEXPECTED_ERROR,
+    FirstMessageFailed,
+    ImageChatError,
+    Internal,
+    InvalidArgument,
+    Unauthenticated,
+)
 from imagechat.schemas import (
-    CreateSessionRequest,
     DeleteTurnRequest,
+    EditImageRequest,
     GetSessionRequest,
     ListSessionsRequest,
     RegenerateRequest,
     SendMessageRequest,
     SetHeadRequest,
+    StartSessionRequest,
     UpdateSessionRequest,
     UploadTempRequest,
     dump,
@@ -48,7 +56,8 @@ def run(request: Request, use_case: UseCase) -> Any:
         result = use_case(deps(), uid, data)
         return dump(result) if isinstance(result, BaseModel) else result
     except ImageChatError as exc:
-        raise https_fn.HttpsError(exc.wire.callable_code, exc.message) from exc
+        details = exc.details if isinstance(exc, FirstMessageFailed) else None  # {id} of the session it created
+        raise https_fn.HttpsError(exc.wire.callable_code, exc.message, details) from exc
     except https_fn.HttpsError:
         raise
     except Exception as exc:
@@ -65,7 +74,7 @@ def session_id(data: dict[str, Any]) -> str:
 
 
 def create_session(request: Request) -> Any:
-    return run(request, lambda d, uid, data: sessions.create_session(d, uid, parse(CreateSessionRequest, data)))
+    return run(request, lambda d, uid, data: composer.start_session(d, uid, parse(StartSessionRequest, data)))
 
 
 def list_sessions(request: Request) -> Any:
@@ -98,6 +107,12 @@ def delete_session(request: Request) -> Any:
 def send_message(request: Request) -> Any:
     return run(
         request, lambda d, uid, data: turns.send_message(d, uid, session_id(data), parse(SendMessageRequest, data))
+    )
+
+
+def edit_image(request: Request) -> Any:
+    return run(
+        request, lambda d, uid, data: edits.edit_image(d, uid, session_id(data), parse(EditImageRequest, data))
     )
 
 

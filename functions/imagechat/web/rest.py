@@ -16,11 +16,12 @@ from pydantic import BaseModel
 from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import branches, config, sessions, turns, uploads
+from imagechat import branches, composer, config, edits, sessions, turns, uploads
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
     UNEXPECTED_ERROR,
+    FirstMessageFailed,
     ImageChatError,
     Internal,
     InvalidArgument,
@@ -29,13 +30,14 @@ from imagechat.errors import (
     Unauthenticated,
 )
 from imagechat.schemas import (
-    CreateSessionRequest,
     DeleteTurnRequest,
+    EditImageRequest,
     GetSessionRequest,
     ListSessionsRequest,
     RegenerateRequest,
     SendMessageRequest,
     SetHeadRequest,
+    StartSessionRequest,
     UpdateSessionRequest,
     dump,
     parse,
@@ -96,7 +98,8 @@ def _json(body: Any, status: int) -> flask.Response:
 
 def _error(exc: ImageChatError) -> flask.Response:
     wire = exc.wire
-    return _json({"error": {"status": wire.rest_status, "message": exc.message}}, wire.http_status)
+    extra = exc.body if isinstance(exc, FirstMessageFailed) else {}  # the session it created
+    return _json({"error": {"status": wire.rest_status, "message": exc.message}, **extra}, wire.http_status)
 
 
 def _authenticate(request: flask.Request) -> Caller:
@@ -127,7 +130,7 @@ def _target(request: flask.Request, caller: Caller, body: dict[str, Any] | None 
 
 def create_session(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     body = _body(request)
-    return sessions.create_session(deps(), _target(request, caller, body), parse(CreateSessionRequest, body))
+    return composer.start_session(deps(), _target(request, caller, body), parse(StartSessionRequest, body))
 
 
 def list_sessions(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
@@ -155,6 +158,11 @@ def send_message(request: flask.Request, caller: Caller, args: dict[str, str]) -
     body = _body(request)
     uid = _target(request, caller, body)
     return turns.send_message(deps(), uid, args["sid"], parse(SendMessageRequest, body))
+
+
+def edit_image(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    return edits.edit_image(deps(), _target(request, caller, body), args["sid"], parse(EditImageRequest, body))
 
 
 def set_head(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
@@ -193,6 +201,7 @@ ROUTES = Map(
         Rule("/chat/sessions/<sid>", methods=["DELETE"], endpoint=delete_session),
         Rule("/chat/sessions/<sid>/message", methods=["POST"], endpoint=send_message),
         Rule("/chat/sessions/<sid>/head", methods=["POST"], endpoint=set_head),
+        Rule("/chat/sessions/<sid>/edit", methods=["POST"], endpoint=edit_image),
         Rule("/chat/sessions/<sid>/turns/<tid>/regenerate", methods=["POST"], endpoint=regenerate_turn),
         Rule("/chat/sessions/<sid>/turns/<tid>", methods=["DELETE"], endpoint=delete_turn),
         Rule("/upload/temp", methods=["POST"], endpoint=upload_temp),
