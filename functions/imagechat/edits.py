@@ -1,4 +1,4 @@
-"""The stateless edit (seed 002): the head's image, the given references and the instruction —
+"""The stateless edit (seed 002): the given references, the head's image and the instruction —
 no history — answered as a normal exchange on the branch (`mode: "stateless"` on both turns), so
 undo, regenerate and the tree work as for any message.
 
@@ -46,6 +46,8 @@ def edit_image(deps: Deps, uid: str, session_id: str, req: EditImageRequest) -> 
     if head is None or not head.images:
         raise InvalidArgument(NO_ACTIVE_IMAGE)
     edited = resolve_reference(deps.images, uid, head.images[0].storage_path, "the head's image")
-    inputs = [edited, *resolve_references(deps.images, uid, req.ref_urls)]
+    # The references first, the image being edited last, right before the instruction: the newest
+    # image is the one to edit, as in a conversation.
+    inputs = [*resolve_references(deps.images, uid, req.ref_urls), edited]
     user_turn = Turn(role="user", index=0, status="pending", text=text, request_id=req.request_id, mode="stateless")
     return send_prepared(deps, uid, session, head, user_turn, inputs, payload_hash, started)
