@@ -39,7 +39,8 @@ def api(req: https_fn.Request) -> https_fn.Response:
     return rest.handle(req)
 
 
-@https_fn.on_call()
+# createSession may send the first message (composer chat mode): it runs a turn.
+@https_fn.on_call(secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY)
 def createSession(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.create_session(req)
 
@@ -67,6 +68,11 @@ def deleteSession(req: https_fn.CallableRequest[Any]) -> Any:
 @https_fn.on_call(secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY)
 def sendMessage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.send_message(req)
+
+
+@https_fn.on_call(secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY)
+def editImage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.edit_image(req)
 
 
 @https_fn.on_call()

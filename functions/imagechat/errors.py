@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from firebase_functions.https_fn import FunctionsErrorCode
 
@@ -165,3 +166,18 @@ class Interrupted(Unavailable):
 
     def __init__(self, message: str = INTERRUPTED) -> None:
         super().__init__(message)
+
+
+# Seed 002's stateless edit without an image to edit (no head, or a head without an image).
+NO_ACTIVE_IMAGE = "No active image session. Please generate an image first."
+
+
+class FirstMessageFailed(ImageChatError):
+    """A session was created but its first message (composer chat mode) failed: the send's own
+    error, plus what a client needs to open the session and its failed turn. REST adds `body` at
+    the top level of its error body; callables put `details` in the HttpsError's details."""
+
+    def __init__(self, error: ImageChatError, body: dict[str, Any], details: dict[str, Any]) -> None:
+        super().__init__(error.message, error.code)
+        self.body = body
+        self.details = details

@@ -2,7 +2,8 @@
 
 The history of a message is its branch: the exchanges on the lineage of the model turn it
 continues. Of those the model gets
-1. the branch's first exchange in full (it holds the user's original images),
+1. the branch's first exchange in full (it holds the user's original images; on a session opened
+   from an image, the imported image: a root model turn without a user turn),
 2. the last `window` exchanges in full (text, images and thought signatures as received),
 3. the instructions of the exchanges in between as text only, in one short note (`earlier_note`,
    sent with the system instruction): the intent is kept without their images, and no model turn
@@ -45,8 +46,10 @@ def plan(exchange_count: int, window: int) -> BranchPlan:
 
 def exchange_images(exchange: Exchange) -> int:
     """How many image parts an exchange puts into a request."""
-    attached = len(exchange.user.attachments)
     model = exchange.model
+    if exchange.user is None:  # an imported image: its image, sent as a user image
+        return len(model.images)
+    attached = len(exchange.user.attachments)
     if model.content:
         return attached + sum(1 for entry in model.content if entry.image is not None)
     return attached + len(model.images)
@@ -90,9 +93,10 @@ def with_note(system_prompt: str, note: str) -> str:
 
 
 def left_out_instructions(
-    pairs: Sequence[tuple[str, str]], summarised: Mapping[str, str], dropped: Sequence[Exchange]
+    pairs: Sequence[tuple[str | None, str]], summarised: Mapping[str, str], dropped: Sequence[Exchange]
 ) -> list[str]:
     """The instructions of the exchanges not replayed, in branch order: the summarised ones
-    (`summarised`: user turn id → text) and those the image cap dropped."""
-    texts = {**summarised, **{e.user.id: e.user.text for e in dropped}}
+    (`summarised`: user turn id → text) and those the image cap dropped (an imported image has
+    no instruction)."""
+    texts = {**summarised, **{e.user.id: e.user.text for e in dropped if e.user is not None}}
     return [texts[user_id] for user_id, _ in pairs if user_id in texts]

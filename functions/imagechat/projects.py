@@ -47,7 +47,8 @@ def create_project(deps: Deps, uid: str, req: CreateProjectRequest) -> CreatePro
     turns, head = tree.resolve(session, deps.turns.list(uid, session.id))
     by_id = {t.id: t for t in turns}
     final = _final_turn(by_id, req.turn_id, head)
-    path = [(by_id.get(user_id), by_id[model_id]) for user_id, model_id in tree.exchange_pairs(final.lineage)]
+    pairs = tree.exchange_pairs(final.lineage)  # an imported image has no user turn
+    path = [(by_id.get(user_id) if user_id else None, by_id[model_id]) for user_id, model_id in pairs]
     steps = [(user, model) for user, model in path if model.images]
     project_id = deps.projects.new_id(uid)
     prefix = f"projects/{uid}/{project_id}/"

@@ -42,10 +42,10 @@ def resolve_image(deps: Deps, uid: str, ref: str, field: str) -> InputImage:
     return resolve_reference(deps.images, uid, ref, field)
 
 
-def resolve_message_images(deps: Deps, uid: str, req: SendMessageRequest) -> list[InputImage]:
-    """The message's own images, in order: library picks (`imageIds`) first, then `refUrls`."""
-    picks = [library_input(deps, uid, image_id, f"imageIds[{i}]") for i, image_id in enumerate(req.image_ids)]
-    refs = [resolve_image(deps, uid, ref, f"refUrls[{i}]") for i, ref in enumerate(req.ref_urls)]
+def resolve_message_images(deps: Deps, uid: str, image_ids: list[str], ref_urls: list[str]) -> list[InputImage]:
+    """A message's own images, in order: library picks (`imageIds`) first, then `refUrls`."""
+    picks = [library_input(deps, uid, image_id, f"imageIds[{i}]") for i, image_id in enumerate(image_ids)]
+    refs = [resolve_image(deps, uid, ref, f"refUrls[{i}]") for i, ref in enumerate(ref_urls)]
     return picks + refs
 
 

@@ -178,6 +178,51 @@ class SendMessageRequest(_Idempotent):
         return self
 
 
+class StartSessionRequest(CreateSessionRequest):
+    """Create a session (as `CreateSessionRequest`), optionally opened on an image and/or with its
+    first message sent in the same call."""
+
+    start_image: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Open in Chat: an image of the caller's (a temp-upload URL or storagePath, an output's "
+        "download URL or storagePath) that becomes the session's first turn without calling the model; "
+        "the first message edits it. (`library://<id>` once the image library exists.)",
+    )
+    message: SendMessageRequest | None = Field(
+        default=None,
+        description="Composer chat mode: the first message ({text, imageIds?, refUrls?, imageOnly?, "
+        "aspectRatio?, requestId?}), sent once the session exists; the result then holds its `turn`.",
+    )
+
+    @field_validator("message")
+    @classmethod
+    def _no_parent(cls, value: SendMessageRequest | None) -> SendMessageRequest | None:
+        if value is not None and not value.continues_head:
+            raise ValueError("parentTurnId: a first message continues the new session (omit it)")
+        return value
+
+
+class EditImageRequest(_Idempotent):
+    """A stateless edit (seed 002): the head's image, the given references and the instruction only."""
+
+    text: str = Field(default="", max_length=config.MAX_TEXT_CHARS, description="The edit instruction (required).")
+    ref_urls: list[str] = Field(
+        default_factory=list,
+        description="Reference images, in order (as a message's refUrls), sent before the head's image.",
+    )
+    image_ids: list[str] = Field(
+        default_factory=list, description="Library image ids, sent before the refUrls (as in a message)."
+    )
+
+    def payload_hash(self) -> str:
+        """SHA-256 of the edit (everything but requestId, text trimmed; never equal to a send's)."""
+        payload = {"edit": True, **self.model_dump(by_alias=True, mode="json", exclude={"request_id"})}
+        payload["text"] = self.text.strip()
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 class GetSessionRequest(_Schema):
     all: bool = Field(default=False, description="Every turn of every branch, not only the active branch.")
 
@@ -276,6 +321,11 @@ class TurnView(_Schema):
         default_factory=list,
         description="Turns with the same parent and role, this one included, oldest first (for '‹ 2/3 ›').",
     )
+    mode: Literal["chat", "imported", "stateless"] = Field(
+        default="chat",
+        description="chat: a message of the conversation; imported: an image a session was opened with "
+        "(a root model turn without a user turn); stateless: an edit sent without the history.",
+    )
 
 
 class SessionView(_Schema):
@@ -309,6 +359,10 @@ class SessionView(_Schema):
 class CreateSessionResponse(_Schema):
     id: str = Field(..., description="The new session's id.")
     session: SessionView = Field(..., description="The new session.")
+
+
+class CreateAndSendResponse(CreateSessionResponse):
+    turn: TurnView = Field(..., description="The first message's model turn (composer chat mode).")
 
 
 class ListSessionsResponse(_Schema):

@@ -101,8 +101,14 @@ def head_after_removing(turns: Sequence[Turn], removed: Turn, head_id: str | Non
     return user.parent_id if user is not None else None
 
 
-def exchange_pairs(lineage: Sequence[str]) -> list[tuple[str, str]]:
-    """(user turn id, model turn id) of each exchange of a model turn's lineage, root first."""
+def exchange_pairs(lineage: Sequence[str]) -> list[tuple[str | None, str]]:
+    """(user turn id, model turn id) of each exchange of a model turn's lineage, root first.
+
+    A model turn's lineage alternates user, model, ... from the root, so it has an even length;
+    an odd one starts with an imported image (Open in Chat: a root model turn without a user
+    turn), which is the branch's first exchange, as (None, its id)."""
+    if len(lineage) % 2:
+        return [(None, lineage[0]), *exchange_pairs(lineage[1:])]
     return list(zip(lineage[0::2], lineage[1::2], strict=False))
 
 

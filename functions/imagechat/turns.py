@@ -38,7 +38,7 @@ from imagechat.gemini.contents import Prompt
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
 from imagechat.images.cleanup import delete_outputs
-from imagechat.images.inputs import source_attachments, store_inputs
+from imagechat.images.inputs import InputImage, source_attachments, store_inputs
 from imagechat.images.outputs import save_output
 from imagechat.presets import message_text
 from imagechat.references import check_image_cap, resolve_message_images
@@ -70,37 +70,47 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
             return SendMessageResponse.model_validate(recorded.response)
     chosen_parent = None if req.continues_head or req.parent_turn_id is None else _parent(deps, uid, session_id,
                                                                                          req.parent_turn_id)
-    inputs = resolve_message_images(deps, uid, req)  # library picks first, then refUrls
+    inputs = resolve_message_images(deps, uid, req.image_ids, req.ref_urls)  # library picks first, then refUrls
 
     claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
     run = _Run(deps, uid, claim, started)
-    pinned = tuple(claim.session.pinned_refs or ())  # prepended to the message, stored on its turn
     # The head is the one the claim read: no other send can move it until this run ends.
     parent = run.step(lambda: head_turn(deps, uid, claim.session) if req.continues_head else chosen_parent)
-    user_turn = Turn(
-        id=claim.user_turn_id,
-        role="user",
-        index=claim.user_index,
-        status="pending",
-        text=text,
-        attachments=(*pinned, *source_attachments(uid, inputs)),
-        request_id=req.request_id,
-        created_at=clock.now(),
-        parent_id=parent.id if parent else None,
-        lineage=(*(parent.lineage if parent else ()), claim.user_turn_id),
-        aspect_ratio=req.aspect_ratio,
-        image_only=req.image_only,
+    template = Turn(
+        role="user", index=0, status="pending", text=text, request_id=req.request_id,
+        aspect_ratio=req.aspect_ratio, image_only=req.image_only,
     )
-    # The pending turn first, so that the input is recorded even if copying the images fails.
+    user_turn = _write_user_turn(run, parent, template, inputs)
+    return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id])
+
+
+def _write_user_turn(run: _Run, parent: Turn | None, template: Turn, inputs: list[InputImage]) -> Turn:
+    """Writes the claimed run's user turn (`template` gives its text, options and mode) as `pending`
+    first — so the input is recorded even if copying the images fails — then copies its images into
+    the session. The session's pinned references come first (already the session's copies)."""
+    deps, uid, claim = run.deps, run.uid, run.claim
+    session_id = claim.session.id
+    pinned = tuple(claim.session.pinned_refs or ())
+    user_turn = template.model_copy(
+        update={
+            "id": claim.user_turn_id,
+            "index": claim.user_index,
+            "status": "pending",
+            "attachments": (*pinned, *source_attachments(uid, inputs)),
+            "created_at": clock.now(),
+            "parent_id": parent.id if parent else None,
+            "lineage": (*(parent.lineage if parent else ()), claim.user_turn_id),
+        }
+    )
     run.step(lambda: deps.turns.write_user_turn(uid, session_id, user_turn))
     run.user_turn_written = True
     if inputs:
         copies = [*pinned, *run.step(lambda: store_inputs(deps.images, uid, session_id, claim.user_turn_id, inputs))]
         run.step(lambda: deps.turns.set_attachments(uid, session_id, claim.user_turn_id, copies))
         user_turn = user_turn.model_copy(update={"attachments": tuple(copies)})
-    return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id])
+    return user_turn
 
 
 def regenerate_turn(
@@ -131,6 +141,28 @@ def regenerate_turn(
     return run.exchange(session, parent, user_turn, sibling_ids=[*earlier, claim.model_turn_id])
 
 
+def send_prepared(
+    deps: Deps,
+    uid: str,
+    session: Session,
+    parent: Turn | None,
+    user_turn: Turn,
+    inputs: list[InputImage],
+    payload_hash: str | None,
+    started: float,
+) -> SendMessageResponse:
+    """A send another use case prepared (a stateless edit): its parent is chosen and its inputs
+    resolved. Claims the session, then runs it like a message: `user_turn` gives the text, the
+    options and the mode; its id, index, parent and lineage come from the claim; the session's
+    pinned references come first, as in every message."""
+    claim = deps.leases.claim(uid, session.id, user_turn.request_id, deps.settings.lease_ttl_s, payload_hash)
+    if isinstance(claim, Replay):
+        return SendMessageResponse.model_validate(claim.response)
+    run = _Run(deps, uid, claim, started)
+    user_turn = _write_user_turn(run, parent, user_turn, inputs)
+    return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id])
+
+
 def _parent(deps: Deps, uid: str, session_id: str, turn_id: str) -> Turn:
     """The model turn a message names to branch from: complete, of this session."""
     parent = lined_turn(deps, uid, session_id, turn_id)
@@ -148,10 +180,14 @@ def _history(
     pairs = tree.exchange_pairs(parent.lineage)
     window = session.history_turns or deps.settings.history_window_exchanges
     chosen = history.plan(len(pairs), window)
-    full = deps.turns.get_many(uid, session.id, [turn_id for i in chosen.replayed for turn_id in pairs[i]])
-    exchanges = [Exchange(full[u], full[m]) for u, m in (pairs[i] for i in chosen.replayed) if u in full and m in full]
+    full = deps.turns.get_many(uid, session.id, [t for i in chosen.replayed for t in pairs[i] if t is not None])
+    exchanges = [
+        Exchange(full[u] if u is not None else None, full[m])  # no user turn: an imported image
+        for u, m in (pairs[i] for i in chosen.replayed)
+        if (u is None or u in full) and m in full
+    ]
     kept, dropped = history.fit_images(exchanges, image_budget)
-    summarised = deps.turns.texts(uid, session.id, [pairs[i][0] for i in chosen.summarised])
+    summarised = deps.turns.texts(uid, session.id, [u for u, _ in (pairs[i] for i in chosen.summarised) if u])
     return kept, history.earlier_note(history.left_out_instructions(pairs, summarised, dropped))
 
 
@@ -202,7 +238,8 @@ class _Run:
         deps, uid, claim = self.deps, self.uid, self.claim
         self.stage("history", inputsMs=_ms(self.stage_started))
         budget = config.model_spec(session.model).max_input_images - len(user_turn.attachments)
-        replayed, note = self.step(lambda: _history(deps, uid, session, parent, budget))
+        stateless = user_turn.mode == "stateless"  # its images and text only, never the history
+        replayed, note = ([], "") if stateless else self.step(lambda: _history(deps, uid, session, parent, budget))
         prompt = Prompt(history=replayed, attachments=user_turn.attachments, text=user_turn.text)
         options = ChatOptions(
             model=session.model,
@@ -302,6 +339,7 @@ def _exchange_outcome(
         created_at=clock.now(),
         parent_id=user_turn.id,
         lineage=(*user_turn.lineage, claim.model_turn_id),
+        mode=user_turn.mode,
     )
     if not reply.blocked:
         model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=claim.model_turn_id)

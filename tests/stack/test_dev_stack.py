@@ -25,6 +25,7 @@ CALLABLES = {"createSession", "listSessions", "getSession", "updateSession", "de
 # The image library and prompt presets (issue 10).
 CALLABLES |= {"saveToLibrary", "listLibrary", "getLibraryImage", "renameLibraryImage", "deleteLibraryImage",
               "listPresets", "createPreset", "updatePreset", "deletePreset"}
+CALLABLES |= {"editImage"}
 
 
 def test_main_declares_the_rest_function_and_every_callable() -> None:

@@ -152,3 +152,20 @@ def test_the_note_keeps_the_newest_instructions_when_long() -> None:
     assert history.earlier_note(["", "  "]) == ""
     assert history.with_note("Be brief.", note).startswith("Be brief.\n\nEarlier")
     assert history.with_note("", "") == ""
+
+
+def test_an_imported_image_is_the_first_exchange_and_goes_as_a_user_image() -> None:
+    image = OutputImage(storage_path="chat-images/u/s/m0-0.png", public_url="https://x", mime_type="image/png",
+                        width=8, height=8, sha256="imported")
+    imported = Turn(id="m0", role="model", index=0, status="complete", lineage=("m0",), images=(image,),
+                    mode="imported")
+    assert imported.to_firestore()["mode"] == "imported"
+    assert "mode" not in Turn(role="user", index=1, status="complete").to_firestore()  # chat: not stored
+    exchange = Exchange(None, imported)
+    assert exchange.imported and history.exchange_images(exchange) == 1
+    assert history.left_out_instructions([(None, "m0")], {}, [exchange]) == []
+    assert history.plan(len(tree.exchange_pairs(["m0", "u1", "m2"])), 1).replayed == [0, 1]
+    uris = FileUris()
+    [content] = history_contents([exchange], uris)
+    assert content.role == "user" and uris.seen == ["imported"]
+    assert content.parts is not None and content.parts[0].thought_signature is None

@@ -71,3 +71,9 @@ def test_a_session_from_before_the_tree_reads_as_a_line() -> None:
     recorded = session.model_copy(update={"head_turn_id": None})
     assert recorded.to_firestore()["headTurnId"] is None and tree.resolve(recorded, plain)[1] is None
     assert tree.exchange_pairs(lined[3].lineage) == [("u0", "m1"), ("u2", "m3")]
+
+
+def test_exchange_pairs_of_a_branch_opened_on_an_imported_image() -> None:
+    # An imported image is a root model turn without a user turn: the branch's first exchange.
+    assert tree.exchange_pairs(["m0"]) == [(None, "m0")]
+    assert tree.exchange_pairs(["m0", "u1", "m2", "u3", "m4"]) == [(None, "m0"), ("u1", "m2"), ("u3", "m4")]

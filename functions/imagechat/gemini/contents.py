@@ -3,6 +3,7 @@
 The service decides *which* exchanges go to the model (history.py); this module decides only
 how they look:
 - A user message is its images in the order given, then its text.
+- An imported image (Open in Chat) is sent as a user image, never as a model turn.
 - A model reply is restored exactly as the model sent it, thought signatures included, from the
   stored Part JSON (`Part.model_validate`). Image bytes never live in Firestore: an image part
   comes back as a Files API `fileData` part that keeps the signature on the same part. A turn
@@ -42,9 +43,16 @@ def build(prompt: Prompt, images: ImagePartSource) -> tuple[list[types.Content],
 
 
 def history_contents(exchanges: Sequence[Exchange], images: ImagePartSource) -> list[types.Content]:
-    """Each exchange as a user Content and a model Content (one that would be empty is left out)."""
+    """Each exchange as a user Content and a model Content (one that would be empty is left out).
+    An imported image (no user turn) is a user Content holding its image: the model did not make
+    it, and the 3.x models refuse a model-role image without a thought signature."""
     contents: list[types.Content] = []
     for user, model in exchanges:
+        if user is None:
+            imported = [images.image_part(image_ref(image)) for image in model.images]
+            if imported:
+                contents.append(types.Content(role="user", parts=imported))
+            continue
         parts = user_parts(user.attachments, user.text, images)
         reply = model_content(model, images)
         if parts and reply.parts:

@@ -23,6 +23,9 @@ from imagechat.errors import ErrorCode, ImageChatError
 
 TurnStatus = Literal["pending", "complete", "failed", "blocked"]
 RequestState = Literal["running", "complete", "failed"]
+# How a turn came to be: a chat message (the default, not stored), an image imported as a
+# session's first turn (Open in Chat: a root model turn without a user turn), or a stateless edit.
+TurnMode = Literal["chat", "imported", "stateless"]
 
 
 class Document(BaseModel):
@@ -149,6 +152,8 @@ class Turn(Document):
     # are absent on turns written before the tree (tree.as_line gives them a line's).
     parent_id: str | None = None
     lineage: tuple[str, ...] = ()
+    # Both roles; "chat" (the default) is not stored, so older turns read as chat turns.
+    mode: TurnMode = "chat"
     # User turns. The options the message was sent with (None: the session's, as before the tree).
     attachments: tuple[Attachment, ...] = ()
     request_id: str | None = None
@@ -162,7 +167,7 @@ class Turn(Document):
 
     # What each role stores (a user turn has no images, a model turn no attachments).
     _COMMON: ClassVar[frozenset[str]] = frozenset(
-        {"role", "index", "status", "text", "created_at", "error", "parent_id", "lineage"}
+        {"role", "index", "status", "text", "created_at", "error", "parent_id", "lineage", "mode"}
     )
     STORED_BY_ROLE: ClassVar[dict[str, frozenset[str]]] = {
         "user": _COMMON | {"attachments", "request_id", "aspect_ratio", "image_only"},
@@ -173,14 +178,22 @@ class Turn(Document):
         stored = set(self.STORED_BY_ROLE[self.role])
         if self.error is None:
             stored.discard("error")
+        if self.mode == "chat":
+            stored.discard("mode")
         return self.model_dump(by_alias=True, include=stored)
 
 
 class Exchange(NamedTuple):
-    """A complete user turn and the complete model turn that answered it: what history replays."""
+    """A complete user turn and the complete model turn that answered it: what history replays.
+    An imported image (Open in Chat) is an exchange without a user turn (`user` None): a root
+    model turn whose image the model receives as a user image."""
 
-    user: Turn
+    user: Turn | None
     model: Turn
+
+    @property
+    def imported(self) -> bool:
+        return self.user is None
 
 
 class Lease(Document):

@@ -212,6 +212,30 @@ class TurnStore:
 
         transactions.run(self._db, attempt, exhausted=_contended, what="remove turns")
 
+    # ------------------------------------------------------------ Open in Chat
+
+    def new_id(self, uid: str, session_id: str) -> str:
+        """A fresh turn id (nothing written), for a turn whose images are stored before it."""
+        return str(paths.turns(self._db, uid, session_id).document().id)
+
+    def write_imported(self, uid: str, session_id: str, turn: Turn) -> None:
+        """A new session's imported image (a root model turn, index 0) and the session pointing at
+        it (head, `lastImage`, counters), in one batch. The session was just created: no send can
+        name it yet, so nothing else writes it meanwhile."""
+        batch = self._db.batch()
+        batch.set(paths.turns(self._db, uid, session_id).document(turn.id), turn.to_firestore())
+        batch.update(
+            paths.session(self._db, uid, session_id),
+            Session.fields(
+                head_turn_id=turn.id,
+                last_image=turn.images[0],
+                turn_count=firestore.Increment(1),
+                next_index=turn.index + 1,
+                last_active=turn.created_at or clock.now(),
+            ),
+        )
+        batch.commit()
+
     @staticmethod
     def _check_lease(tx: firestore.Transaction, session_ref: firestore.DocumentReference, lease_id: str) -> None:
         """A run whose lease expired and was taken over has been interrupted: the new holder

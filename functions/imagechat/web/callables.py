@@ -13,15 +13,22 @@ from typing import Any
 from firebase_functions import https_fn, logger
 from pydantic import BaseModel
 
-from imagechat import branches, library, presets, projects, sessions, turns, uploads
+from imagechat import branches, composer, edits, library, presets, projects, sessions, turns, uploads
 from imagechat.auth import acting_for, caller_from_claims
 from imagechat.deps import Deps, deps
-from imagechat.errors import UNEXPECTED_ERROR, ImageChatError, Internal, InvalidArgument, Unauthenticated
+from imagechat.errors import (
+    UNEXPECTED_ERROR,
+    FirstMessageFailed,
+    ImageChatError,
+    Internal,
+    InvalidArgument,
+    Unauthenticated,
+)
 from imagechat.schemas import (
     CreatePresetRequest,
     CreateProjectRequest,
-    CreateSessionRequest,
     DeleteTurnRequest,
+    EditImageRequest,
     GetSessionRequest,
     ListLibraryRequest,
     ListProjectsRequest,
@@ -31,6 +38,7 @@ from imagechat.schemas import (
     SaveToLibraryRequest,
     SendMessageRequest,
     SetHeadRequest,
+    StartSessionRequest,
     UpdatePresetRequest,
     UpdateProjectRequest,
     UpdateSessionRequest,
@@ -56,7 +64,8 @@ def run(request: Request, use_case: UseCase) -> Any:
         result = use_case(deps(), uid, data)
         return dump(result) if isinstance(result, BaseModel) else result
     except ImageChatError as exc:
-        raise https_fn.HttpsError(exc.wire.callable_code, exc.message) from exc
+        details = exc.details if isinstance(exc, FirstMessageFailed) else None  # {id} of the session it created
+        raise https_fn.HttpsError(exc.wire.callable_code, exc.message, details) from exc
     except https_fn.HttpsError:
         raise
     except Exception as exc:
@@ -73,7 +82,7 @@ def session_id(data: dict[str, Any]) -> str:
 
 
 def create_session(request: Request) -> Any:
-    return run(request, lambda d, uid, data: sessions.create_session(d, uid, parse(CreateSessionRequest, data)))
+    return run(request, lambda d, uid, data: composer.start_session(d, uid, parse(StartSessionRequest, data)))
 
 
 def list_sessions(request: Request) -> Any:
@@ -106,6 +115,12 @@ def delete_session(request: Request) -> Any:
 def send_message(request: Request) -> Any:
     return run(
         request, lambda d, uid, data: turns.send_message(d, uid, session_id(data), parse(SendMessageRequest, data))
+    )
+
+
+def edit_image(request: Request) -> Any:
+    return run(
+        request, lambda d, uid, data: edits.edit_image(d, uid, session_id(data), parse(EditImageRequest, data))
     )
 
 

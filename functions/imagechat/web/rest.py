@@ -16,11 +16,12 @@ from pydantic import BaseModel
 from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import branches, config, library, presets, projects, sessions, turns, uploads
+from imagechat import branches, composer, config, edits, library, presets, projects, sessions, turns, uploads
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
     UNEXPECTED_ERROR,
+    FirstMessageFailed,
     ImageChatError,
     Internal,
     InvalidArgument,
@@ -31,8 +32,8 @@ from imagechat.errors import (
 from imagechat.schemas import (
     CreatePresetRequest,
     CreateProjectRequest,
-    CreateSessionRequest,
     DeleteTurnRequest,
+    EditImageRequest,
     GetSessionRequest,
     ListLibraryRequest,
     ListProjectsRequest,
@@ -42,6 +43,7 @@ from imagechat.schemas import (
     SaveToLibraryRequest,
     SendMessageRequest,
     SetHeadRequest,
+    StartSessionRequest,
     UpdatePresetRequest,
     UpdateProjectRequest,
     UpdateSessionRequest,
@@ -107,7 +109,8 @@ def _json(body: Any, status: int) -> flask.Response:
 
 def _error(exc: ImageChatError) -> flask.Response:
     wire = exc.wire
-    return _json({"error": {"status": wire.rest_status, "message": exc.message}}, wire.http_status)
+    extra = exc.body if isinstance(exc, FirstMessageFailed) else {}  # the session it created
+    return _json({"error": {"status": wire.rest_status, "message": exc.message}, **extra}, wire.http_status)
 
 
 def _authenticate(request: flask.Request) -> Caller:
@@ -138,7 +141,7 @@ def _target(request: flask.Request, caller: Caller, body: dict[str, Any] | None 
 
 def create_session(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     body = _body(request)
-    return sessions.create_session(deps(), _target(request, caller, body), parse(CreateSessionRequest, body))
+    return composer.start_session(deps(), _target(request, caller, body), parse(StartSessionRequest, body))
 
 
 def list_sessions(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
@@ -166,6 +169,11 @@ def send_message(request: flask.Request, caller: Caller, args: dict[str, str]) -
     body = _body(request)
     uid = _target(request, caller, body)
     return turns.send_message(deps(), uid, args["sid"], parse(SendMessageRequest, body))
+
+
+def edit_image(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    body = _body(request)
+    return edits.edit_image(deps(), _target(request, caller, body), args["sid"], parse(EditImageRequest, body))
 
 
 def set_head(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
@@ -293,6 +301,7 @@ ROUTES = Map(
         Rule("/chat/sessions/<sid>", methods=["DELETE"], endpoint=delete_session),
         Rule("/chat/sessions/<sid>/message", methods=["POST"], endpoint=send_message),
         Rule("/chat/sessions/<sid>/head", methods=["POST"], endpoint=set_head),
+        Rule("/chat/sessions/<sid>/edit", methods=["POST"], endpoint=edit_image),
         Rule("/chat/sessions/<sid>/turns/<tid>/regenerate", methods=["POST"], endpoint=regenerate_turn),
         Rule("/chat/sessions/<sid>/turns/<tid>", methods=["DELETE"], endpoint=delete_turn),
         Rule("/upload/temp", methods=["POST"], endpoint=upload_temp),
