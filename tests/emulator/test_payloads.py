@@ -64,7 +64,6 @@ def test_realistic_4k_weighs_over_20_mb() -> None:
     assert open_image(png).size == (4096, 4096) and chain == ["generate:" + imaging.sha12(b"a harbour")]
     assert REAL_SIZES["4K"][0] <= len(png) <= REAL_SIZES["4K"][1]
     assert max(open_image(preview).size) == imaging.PREVIEW_MAX_SIDE
-    assert elapsed < 10, f"a realistic 4K output took {elapsed:.1f} s"
     print(f"realistic 4K: {len(png) / MB:.2f} MB in {elapsed:.1f} s")
 
 
