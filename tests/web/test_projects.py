@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import expect
 
+from tests.support.clients import GeminiControl
 from tests.web.app import WebApp
 
 PRIVATE = "This project is private or does not exist."
@@ -95,3 +96,19 @@ def test_create_publish_unpublish_and_delete_a_project(open_app: Callable[..., W
     expect(listing).to_contain_text("No projects yet.")
     app.page.goto(url)
     expect(app.page.get_by_role("heading", name=PRIVATE)).to_be_visible()
+
+
+def test_a_project_without_a_title_and_with_the_fallback_summary(
+        open_app: Callable[..., WebApp], gemini: GeminiControl) -> None:
+    app = open_app(width=375, height=740)
+    app.sign_up()
+    app.new_chat("Boat")
+    app.send("draw a sailboat at dawn", results=1)
+    gemini.faults({"on": "generateContent", "status": 503, "times": 10})  # the summary's text model fails
+    app.create_project(app.turns("model").last)  # no title: the server's default
+    expect(app.project.get_by_role("heading", level=2)).to_have_text("Nano Banana Creation: Draw a sailboat at dawn")
+    expect(app.project.get_by_text("Fallback summary")).to_be_visible()
+    summary = 'Made in one step from the request "draw a sailboat at dawn".'
+    expect(app.project.locator("p.summary")).to_have_text(summary)
+    expect(app.iterations()).to_have_count(1)
+    assert app.page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -300,7 +300,9 @@ export class ChatPane {
     this.render();
     try {
       const { project } = await this.api.createProject(this.sessionId, { turnId: turn.id, title });
-      window.location.hash = hashOf(project.url); // the chat page opens the project's page
+      this.creatingProject.delete(turn.id);
+      // The chat page opens the project's page (unless the person has left this chat meanwhile).
+      if (!this.gone) window.location.hash = hashOf(project.url);
     } catch (error) {
       this.creatingProject.delete(turn.id);
       if (!this.gone) this.fail(turn.id, error, () => this.submitProject(turn, title));

@@ -72,7 +72,10 @@ export class ProjectPage {
         ? await this.api.getProject(this.slug)
         : await this.api.getPublicProject(this.uid, this.slug);
       this.project = project;
+      // The page was just opened (focus on the page's frame): its title is where reading starts.
+      const focusHere = [document.body, this.el.parentElement].includes(document.activeElement);
       this.render();
+      if (focusHere) this.focus();
     } catch (error) {
       if (error.httpStatus === 404) this.missing();
       else this.failed(error);
@@ -80,7 +83,7 @@ export class ProjectPage {
   }
 
   focus() {
-    this.heading?.focus();
+    this.heading?.focus({ preventScroll: true });
   }
 
   missing() {
