@@ -157,3 +157,35 @@ class WebApp:
     def switcher(self, turn: Locator, noun: str) -> Locator:
         """The "‹ 2 / 3 ›" group of a turn: noun "Version" (a user turn) or "Answer" (a model turn)."""
         return turn.get_by_role("group", name=re.compile(rf"^{noun} \d+ of \d+$"))
+
+    # Projects ----------------------------------------------------------------------------
+    def create_project(self, answer: Locator, title: str | None = None) -> str:
+        """"Create project" on a model turn, through its dialog; returns the project's URL once its page shows."""
+        answer.get_by_role("button", name="Create project").click()
+        dialog = self.page.get_by_role("dialog", name="Create project")
+        if title:
+            dialog.get_by_label("Title").fill(title)
+        dialog.get_by_role("button", name="Create project").click()
+        self.page.wait_for_url(re.compile(r".*#/projects/[^/]+/[^/]+$"), timeout=30_000)
+        expect(self.project.get_by_role("heading", level=2)).to_be_visible()
+        return self.page.url
+
+    @property
+    def project(self) -> Locator:
+        """The project page shown (an article named by its title)."""
+        return self.page.locator("article.project-page")
+
+    def iterations(self) -> Locator:
+        return self.project.get_by_role("region", name=re.compile(r"^Iteration \d+$"))
+
+    def expect_image_loaded(self, image: Locator) -> None:
+        expect(image).to_be_visible()
+        image.evaluate("img => img.decode()")  # rejects when the bytes do not load
+        assert image.evaluate("img => img.naturalWidth") > 0
+
+    def open_projects(self) -> Locator:
+        """The "Projects" link in the top bar; returns the list of the user's projects."""
+        self.page.get_by_role("link", name="Projects").click()
+        listing = self.page.get_by_role("list", name="Your projects")
+        expect(listing).to_be_visible()
+        return listing

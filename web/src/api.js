@@ -15,10 +15,14 @@ export class ApiError extends Error {
 }
 
 export function createApi(auth) {
-  async function request(method, path, { json, form } = {}) {
-    const user = auth.currentUser;
-    if (!user) throw new ApiError(401, 'UNAUTHENTICATED', 'You are signed out. Sign in again.');
-    const headers = { Authorization: `Bearer ${await user.getIdToken()}` };
+  /** `anonymous`: without a token (public projects), signed in or not. */
+  async function request(method, path, { json, form, anonymous = false } = {}) {
+    const headers = {};
+    if (!anonymous) {
+      const user = auth.currentUser;
+      if (!user) throw new ApiError(401, 'UNAUTHENTICATED', 'You are signed out. Sign in again.');
+      headers.Authorization = `Bearer ${await user.getIdToken()}`;
+    }
     let body;
     if (json !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -43,6 +47,7 @@ export function createApi(auth) {
   }
 
   const session = (id) => `/chat/sessions/${encodeURIComponent(id)}`;
+  const project = (idOrSlug) => `/projects/${encodeURIComponent(idOrSlug)}`;
   return {
     createSession: (fields) => request('POST', '/chat/sessions', { json: fields }),
     listSessions: ({ limit = 20, cursor } = {}) => {
@@ -61,6 +66,20 @@ export function createApi(auth) {
       request('POST', `${session(id)}/turns/${encodeURIComponent(turnId)}/regenerate`, { json: { requestId } }),
     /** A user turn: its exchange, answers and descendants; a model turn: that answer and its descendants. */
     deleteTurn: (id, turnId) => request('DELETE', `${session(id)}/turns/${encodeURIComponent(turnId)}`),
+    // Projects (seed 003) --------------------------------------------------------------
+    /** A project from the path to model turn `turnId` → {success, project: {id, slug, url, title}}. */
+    createProject: (sessionId, { turnId, title } = {}) =>
+      request('POST', `${session(sessionId)}/project`, { json: title ? { turnId, title } : { turnId } }),
+    /** → {projects: [Project]}, newest first. */
+    listProjects: ({ limit = 50 } = {}) => request('GET', `/projects?limit=${limit}`),
+    /** The caller's own project by id or slug → {project}. */
+    getProject: (idOrSlug) => request('GET', project(idOrSlug)),
+    /** {title?, description?, visibility?} → {project}. */
+    updateProject: (idOrSlug, fields) => request('PATCH', project(idOrSlug), { json: fields }),
+    deleteProject: (idOrSlug) => request('DELETE', project(idOrSlug)),
+    /** Anyone's public project, without a token → {project}; 404 when private or missing. */
+    getPublicProject: (uid, slug) =>
+      request('GET', `/public/projects/${encodeURIComponent(uid)}/${encodeURIComponent(slug)}`, { anonymous: true }),
     uploadImage: (file) => {
       const form = new FormData();
       form.append('file', file, file.name || 'pasted-image.png');

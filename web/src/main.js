@@ -1,9 +1,12 @@
-// Entry point: starts Firebase, then shows the sign-in screen or the chat page for the user.
+// Entry point: starts Firebase, then shows the chat page for a signed-in user; signed out, the
+// sign-in screen, or a shared project's page (#/projects/<uid>/<slug>: public projects need no account).
 import { onAuthStateChanged } from 'firebase/auth';
 import { createApi } from './api.js';
 import { h } from './dom.js';
 import { startFirebase } from './firebase.js';
+import { routeFromHash } from './routes.js';
 import { ChatPage } from './views/chat-page.js';
+import { PublicProjectScreen } from './views/public-project-screen.js';
 import { SignInScreen } from './views/sign-in-screen.js';
 
 const root = document.getElementById('app');
@@ -12,16 +15,28 @@ async function start() {
   const services = await startFirebase();
   services.api = createApi(services.auth);
   let page = null;
-  let shownUid;
-  onAuthStateChanged(services.auth, (user) => {
+  let shownKey;
+  let user;
+  const show = () => {
+    const route = routeFromHash();
     // Linking an anonymous account keeps its uid: the chat page stays as it is.
-    if ((user?.uid ?? null) === shownUid) return;
-    shownUid = user?.uid ?? null;
+    let key = user ? `user:${user.uid}` : 'sign-in';
+    if (!user && route.kind === 'project') key = `project:${route.uid}/${route.slug}`;
+    if (key === shownKey) return;
+    shownKey = key;
     page?.destroy?.();
-    page = user ? new ChatPage(services, user) : new SignInScreen(services);
+    if (user) page = new ChatPage(services, user);
+    else if (route.kind === 'project') page = new PublicProjectScreen(services, route);
+    else page = new SignInScreen(services);
     root.replaceChildren(page.el);
     page.focus?.();
+  };
+  onAuthStateChanged(services.auth, (next) => {
+    user = next;
+    show();
   });
+  // Signed in, the chat page follows the fragment itself; signed out, it picks the screen.
+  window.addEventListener('hashchange', () => { if (user === null) show(); });
 }
 
 start().catch((error) => {

@@ -1,12 +1,14 @@
-// The signed-in page: account bar, the list of chats and the open chat. The open chat's id
-// lives in the URL fragment (#/chat/<id>), so reload and back/forward keep it.
+// The signed-in page: account bar, the list of chats and what the main area shows: the open
+// chat, the user's projects or a project's page. Which one lives in the URL fragment
+// (src/routes.js), so reload and back/forward keep it.
 import { h } from '../dom.js';
+import { routeFromHash } from '../routes.js';
 import { AccountBar } from './account-bar.js';
 import { ChatPane } from './chat-pane.js';
 import { NewChatDialog } from './new-chat-dialog.js';
+import { ProjectList } from './project-list.js';
+import { ProjectPage } from './project-page.js';
 import { SessionList } from './session-list.js';
-
-const chatIdFromHash = () => /^#\/chat\/([^/]+)$/.exec(window.location.hash)?.[1] ?? null;
 
 export class ChatPage {
   constructor(services, user) {
@@ -28,15 +30,55 @@ export class ChatPage {
       h('header', { class: 'top-bar' },
         this.toggle,
         h('h1', {}, 'Image Chat'),
+        this.projectsLink = h('a', { class: 'button-link', href: '#/projects' }, 'Projects'),
         new AccountBar(services, user).el),
       h('div', { class: 'columns' },
         h('nav', { class: 'sessions', id: 'sessions', 'aria-label': 'Chats' }, this.list.el),
         this.main),
       this.newChatDialog.el);
-    this.onHash = () => this.open(chatIdFromHash());
+    this.user = user;
+    this.view = null; // the project list or a project's page, when the main area shows one
+    this.viewKey = null;
+    this.onHash = () => this.route();
     window.addEventListener('hashchange', this.onHash);
     this.list.load();
-    this.open(chatIdFromHash());
+    this.route();
+  }
+
+  /** Shows what the URL fragment names. */
+  route() {
+    const route = routeFromHash();
+    if (route.kind === 'chat') return this.open(route.id);
+    if (route.kind === 'none') return this.open(null);
+    const key = route.kind === 'projects' ? 'projects' : `project/${route.uid}/${route.slug}`;
+    if (key === this.viewKey) return;
+    this.closeMain();
+    this.list.markOpen(null);
+    this.viewKey = key;
+    this.view = route.kind === 'projects'
+      ? new ProjectList(this.services)
+      : new ProjectPage(this.services, route, {
+        ownUid: this.user.uid,
+        onDeleted: (project) => {
+          this.navigate(null);
+          this.showSessions(true); // back to the chat list (on a phone, the list replaces the chat)
+          this.list.say(`Deleted the project “${project.title}”.`);
+        },
+      });
+    this.projectsLink.setAttribute('aria-current', route.kind === 'projects' ? 'page' : 'false');
+    this.main.replaceChildren(this.view.el);
+    this.showSessions(false);
+    this.main.focus({ preventScroll: true });
+  }
+
+  /** Ends what the main area shows (a chat's listeners, a project page). */
+  closeMain() {
+    this.pane?.destroy();
+    this.pane = null;
+    this.view?.destroy();
+    this.view = null;
+    this.viewKey = null;
+    this.projectsLink.setAttribute('aria-current', 'false');
   }
 
   get openId() {
@@ -55,8 +97,8 @@ export class ChatPage {
 
   open(id) {
     if (id === this.openId && this.pane) return;
-    this.pane?.destroy();
-    this.pane = null;
+    if (!id && !this.pane && !this.view && this.main.firstChild) return;
+    this.closeMain();
     this.list.markOpen(id);
     if (!id) {
       this.main.replaceChildren(h('div', { class: 'empty-chat' },
@@ -92,7 +134,7 @@ export class ChatPage {
 
   destroy() {
     window.removeEventListener('hashchange', this.onHash);
-    this.pane?.destroy();
+    this.closeMain();
     this.list.destroy();
   }
 }

@@ -9,7 +9,9 @@ import { toDate } from '../format.js';
 import { ASPECT_RATIOS, modelLabel } from '../options.js';
 import { buildTree } from '../tree.js';
 import { Composer } from './composer.js';
+import { hashOf } from '../routes.js';
 import { ConfirmDialog } from './confirm-dialog.js';
+import { CreateProjectDialog, defaultProjectTitle } from './create-project-dialog.js';
 import { ImageViewer } from './image-viewer.js';
 import { hiddenLaterBubble, localBubble, modelBubble, userBubble, workingBubble } from './turn-bubble.js';
 
@@ -39,10 +41,12 @@ export class ChatPane {
     this.sends = new Map(); // requestId → {message, previews, error?}: sends this page started
     this.failures = new Map(); // row key → {error, onRetry}: tree actions that did not go through
     this.regenerating = new Set(); // model turn ids whose regenerate request is running
+    this.creatingProject = new Set(); // model turn ids whose project is being made
     this.focusAfter = null; // {key, label?}: the row (and button) to focus once it is rendered
     this.rendered = new Map(); // row key → {signature, el}
     this.viewer = new ImageViewer();
     this.confirm = new ConfirmDialog();
+    this.projectDialog = new CreateProjectDialog();
     this.composer = new Composer({ api }, { onSend: (message, previews) => this.send(message, previews) });
 
     this.title = h('h2', { class: 'chat-title' }, 'Loading…');
@@ -64,7 +68,8 @@ export class ChatPane {
       this.log,
       this.composer.el,
       this.viewer.el,
-      this.confirm.el);
+      this.confirm.el,
+      this.projectDialog.el);
     this.title.id = 'chat-title';
     this.dropTarget();
 
@@ -273,6 +278,37 @@ export class ChatPane {
     else this.render();
   }
 
+  /** The first prompt on the path to a turn (the server's default project title starts with it). */
+  firstPrompt(turn) {
+    let prompt = '';
+    for (let id = turn.id; id; id = this.tree.parentOf.get(id)) {
+      const t = this.tree.byId.get(id);
+      if (t?.role === 'user') prompt = t.text ?? '';
+    }
+    return prompt;
+  }
+
+  /** "Create project": asks for a title, then publishes the path to this answer's image. */
+  async createProject(turn) {
+    const answer = await this.projectDialog.ask({ placeholder: defaultProjectTitle(this.firstPrompt(turn)) });
+    if (answer) this.submitProject(turn, answer.title);
+  }
+
+  async submitProject(turn, title) {
+    this.failures.delete(turn.id);
+    this.creatingProject.add(turn.id);
+    this.render();
+    try {
+      const { project } = await this.api.createProject(this.sessionId, { turnId: turn.id, title });
+      this.creatingProject.delete(turn.id);
+      // The chat page opens the project's page (unless the person has left this chat meanwhile).
+      if (!this.gone) window.location.hash = hashOf(project.url);
+    } catch (error) {
+      this.creatingProject.delete(turn.id);
+      if (!this.gone) this.fail(turn.id, error, () => this.submitProject(turn, title));
+    }
+  }
+
   edit(turn) {
     if (this.composer.editingTurnId === turn.id) {
       this.composer.cancelEdit(); // the Edit button is a toggle (aria-pressed)
@@ -353,7 +389,10 @@ export class ChatPane {
       const nav = turn.status === 'complete' ? this.navFor(this.answers(tree, turn), turn, 'answer') : null;
       const isHead = turn.id === tree.head;
       const regenerating = this.regenerating.has(turn.id);
-      const data = { turn, nav: nav && [nav.position, nav.count], isHead, failure: failureText(turn.id), regenerating };
+      const creatingProject = this.creatingProject.has(turn.id);
+      const data = {
+        turn, nav: nav && [nav.position, nav.count], isHead, failure: failureText(turn.id), regenerating, creatingProject,
+      };
       rows.push([turn.id, data, () => modelBubble(turn, {
         prompt: userTurn?.text,
         onRetry: isUserParent ? () => this.retryTurn(userTurn) : null,
@@ -363,6 +402,8 @@ export class ChatPane {
         onRegenerate: isUserParent && turn.status !== 'pending' && !regenerating ? () => this.regenerate(turn) : null,
         onDelete: turn.status !== 'pending' ? () => this.deleteTurn(turn) : null,
         failure: this.failureOf(turn.id),
+        onCreateProject: turn.status === 'complete' && turn.images?.length ? () => this.createProject(turn) : null,
+        creatingProject,
       })]);
       waiting = false;
       const storedPending = tree.branch.some((t) => t.role === 'model' && t.status === 'pending'

@@ -96,12 +96,17 @@ export function userBubble(turn, { onRetry, nav, onEdit, onDelete, failure, edit
 
 /**
  * A model turn. `nav`: the other answers to the same message; `onGoBack` is given when it is a
- * complete answer that is not the head; `failure`: an action on it that failed.
+ * complete answer that is not the head; `failure`: an action on it that failed; `onCreateProject`
+ * (a complete answer with an image) publishes the path to it as a project.
  */
-export function modelBubble(turn, { prompt, onRetry, onOpenImage, nav, onRegenerate, onGoBack, onDelete, failure }) {
+export function modelBubble(turn, {
+  prompt, onRetry, onOpenImage, nav, onRegenerate, onGoBack, onDelete, failure, onCreateProject, creatingProject = false,
+}) {
   const actions = tools(nav, 'answer', [
     onGoBack ? ['Go back to this', onGoBack] : null,
     onRegenerate ? ['Regenerate', onRegenerate] : null,
+    creatingProject ? ['Creating project…', null, { disabled: true }] : null,
+    !creatingProject && onCreateProject ? ['Create project', onCreateProject] : null,
     onDelete ? ['Delete', onDelete, { class: 'tool danger' }] : null,
   ]);
   const dataset = { status: turn.status, index: turn.index, id: turn.id };
