@@ -49,7 +49,7 @@ def exchange_images(exchange: Exchange) -> int:
     model = exchange.model
     if exchange.user is None:  # an imported image: its image, sent as a user image
         return len(model.images)
-    attached = len(exchange.user.attachments)
+    attached = sum(1 for a in exchange.user.attachments if not a.pinned)  # pins go with the new message
     if model.content:
         return attached + sum(1 for entry in model.content if entry.image is not None)
     return attached + len(model.images)

@@ -8,7 +8,7 @@ from typing import Any
 
 from google.cloud import firestore, storage
 
-from tests.integration.helpers import new_session, png_bytes, send, upload
+from tests.integration.helpers import model_calls, new_session, png_bytes, send, upload
 from tests.integration.test_library import last_message_shas, save_file
 from tests.support.clients import ApiClient, GeminiControl
 
@@ -46,6 +46,9 @@ def test_pinned_refs_are_prepended_to_every_message(
     assert last_message_shas(gemini, firestore_db) == [sha(base), sha(style), sha(own)]
     send(user, session_id, "now warmer")
     assert last_message_shas(gemini, firestore_db) == [sha(base), sha(style)]
+    # The history does not send the pins twice: the first exchange replays only its own image.
+    call = model_calls(gemini.requests())[-1]
+    assert [sum(1 for p in c["parts"] if p["kind"] == "fileData") for c in call["contents"]] == [1, 1, 2]
     turns = session_of(user, session_id)["turns"]
     assert [a["pinned"] for a in turns[0]["attachments"]] == [True, True, False]
     assert [a["pinned"] for a in turns[2]["attachments"]] == [True, True]

@@ -53,7 +53,8 @@ def history_contents(exchanges: Sequence[Exchange], images: ImagePartSource) -> 
             if imported:
                 contents.append(types.Content(role="user", parts=imported))
             continue
-        parts = user_parts(user.attachments, user.text, images)
+        # Pinned references ride with the new message: history does not send them a second time.
+        parts = user_parts([a for a in user.attachments if not a.pinned], user.text, images)
         reply = model_content(model, images)
         if parts and reply.parts:
             contents.append(types.Content(role="user", parts=parts))
