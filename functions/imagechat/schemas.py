@@ -270,6 +270,9 @@ class SessionView(_Schema):
     history_turns: int | None = Field(
         default=None, description="Exchanges replayed in full; null: the deployment's default."
     )
+    kind: Literal["chat", "identity"] = Field(
+        default="chat", description="identity: the user's identity image chat (seeds 001/002), else chat."
+    )
 
 
 class CreateSessionResponse(_Schema):

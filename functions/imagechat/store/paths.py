@@ -34,3 +34,16 @@ def projects(db: Client, uid: str) -> CollectionReference:
 def project_slug(db: Client, uid: str, slug: str) -> DocumentReference:
     """A slug's reservation: its existence makes the slug taken (one atomic create per project)."""
     return db.collection("users").document(uid).collection("projectSlugs").document(slug)
+
+
+def user(db: Client, uid: str) -> DocumentReference:
+    """users/{uid}: the user's profile (appearance, the active identity chat)."""
+    return db.collection("users").document(uid)
+
+
+def reference_images(db: Client, uid: str) -> CollectionReference:
+    return user(db, uid).collection("referenceImages")
+
+
+def identities(db: Client) -> CollectionReference:
+    return db.collection("identities")
