@@ -117,6 +117,15 @@ def continue_chat(
     return _response(deps, chat, identity.name if identity else None, sent, references_changed=changed)
 
 
+def edit(
+    deps: Deps, caller: Caller, req: ContinueIdentityChatRequest, *, admin_endpoint: bool = False
+) -> IdentityImageResponse:
+    """Seed 002's edit-image. For now the chat's next message, with its history, like continue
+    (the stateless edit — only the current image, the references and the instruction — waits for
+    the generic stateless edit of turns.py)."""
+    return continue_chat(deps, caller, req, admin_endpoint=admin_endpoint)
+
+
 def status(deps: Deps, caller: Caller, user_id: str | None, *, admin_endpoint: bool = False) -> IdentityChatStatus:
     uid = identities.target_user(deps, caller, user_id, admin_endpoint=admin_endpoint)
     chat = _active_chat(deps, uid)

@@ -22,6 +22,10 @@ from devtools.stack import ROOT, Stack
 CALLABLES = {"createSession", "listSessions", "getSession", "updateSession", "deleteSession", "sendMessage",
              "uploadTempImage", "setHead", "regenerateTurn", "deleteTurn", "createProjectFromSession", "listProjects",
              "getProject", "updateProject", "deleteProject"}
+# Identity image chat (seeds 001/002).
+CALLABLES |= {"startIdentityChat", "continueIdentityChat", "editIdentityImage", "identityChatStatus",
+              "listIdentities", "getIdentity", "createIdentity", "updateIdentity", "deleteIdentity",
+              "uploadReferenceImage", "listReferenceImages", "deleteReferenceImage", "getMe", "updateMe"}
 
 
 def test_main_declares_the_rest_function_and_every_callable() -> None:
