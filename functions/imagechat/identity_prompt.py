@@ -8,8 +8,8 @@
     Additional instructions: {additional_prompt}
 
 A line whose value is empty is left out; appearance fields are listed sorted by name, so the same
-inputs always give the same prompt. The reference photos themselves are attached after the text,
-oldest first (ProfileStore.references)."""
+inputs always give the same prompt. The reference photos themselves are the message's images,
+oldest first (ProfileStore.references), sent before the text as every message's are."""
 
 from __future__ import annotations
 
