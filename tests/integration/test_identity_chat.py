@@ -328,3 +328,8 @@ def test_callables_start_continue_status_and_errors(user: ApiClient, admin: ApiC
     assert user.call_result("getMe", {})["session_identity_id"] == identity_id
     assert user.call_result("deleteReferenceImage", {"reference_image_id": ref["id"]}) == {}
     assert user.call_result("identityChatStatus", {})["references_changed"] is True
+    # Deleting the chat's session ends the chat.
+    assert user.rest("DELETE", f"/api/chat/sessions/{started['session_id']}").status_code == 204
+    assert user.call_result("identityChatStatus", {})["has_active_session"] is False
+    assert user.call_result("getMe", {})["has_active_session"] is False
+    assert error(user.call("continueIdentityChat", {"edit_prompt": "x"}))["message"] == NO_SESSION
