@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from firebase_functions import logger
 
-from imagechat import clock, identities, identity_prompt, references, turns
+from imagechat import clock, identities, identity_prompt, reference_images, turns
 from imagechat.auth import Caller
 from imagechat.deps import Deps
 from imagechat.errors import (
@@ -87,7 +87,7 @@ def start(
         _discard(deps, uid, session.id)
         raise
     chat = IdentityChat(
-        session_id=session.id, identity_id=identity.id, references_hash=references.references_hash(refs),
+        session_id=session.id, identity_id=identity.id, references_hash=reference_images.references_hash(refs),
         started_at=stamp,
     )
     previous = profile.identity_chat
@@ -146,7 +146,7 @@ def _active_chat(deps: Deps, uid: str) -> IdentityChat | None:
 
 
 def _references_changed(deps: Deps, uid: str, chat: IdentityChat) -> bool:
-    return references.references_hash(deps.profiles.references(uid)) != chat.references_hash
+    return reference_images.references_hash(deps.profiles.references(uid)) != chat.references_hash
 
 
 def _send(deps: Deps, uid: str, session_id: str, message: SendMessageRequest) -> SendMessageResponse:

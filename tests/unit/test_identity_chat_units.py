@@ -22,7 +22,7 @@ from imagechat.identity_schemas import (
 )
 from imagechat.images.encoding import inline_image
 from imagechat.images.urls import owned_by, source_kind
-from imagechat.references import references_hash
+from imagechat.reference_images import references_hash
 from imagechat.store.documents import Identity, IdentityChat, ReferenceImage, Session, UserProfile
 from imagechat.web import seed_api
 

@@ -19,7 +19,7 @@ from imagechat import (
     identity_chat,
     profiles,
     projects,
-    references,
+    reference_images,
     sessions,
     turns,
     uploads,
@@ -296,18 +296,18 @@ def delete_identity(request: Request) -> Any:
 def upload_reference_image(request: Request) -> Any:
     return run_identity(
         request,
-        lambda d, c, data: references.upload_reference_base64(
+        lambda d, c, data: reference_images.upload_reference_base64(
             d, _for(d, c, data), parse_seed(UploadReferenceRequest, data)
         ),
     )
 
 
 def list_reference_images(request: Request) -> Any:
-    return run_identity(request, lambda d, c, data: references.list_references(d, _for(d, c, data)))
+    return run_identity(request, lambda d, c, data: reference_images.list_references(d, _for(d, c, data)))
 
 
 def _delete_reference(d: Deps, c: Caller, data: dict[str, Any]) -> dict[str, Any]:
-    references.delete_reference(d, _for(d, c, data), _field(data, "reference_image_id"))
+    reference_images.delete_reference(d, _for(d, c, data), _field(data, "reference_image_id"))
     return {}
 
 

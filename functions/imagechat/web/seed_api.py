@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import config, identities, identity_chat, profiles, references
+from imagechat import config, identities, identity_chat, profiles, reference_images
 from imagechat.auth import Caller
 from imagechat.deps import deps
 from imagechat.errors import UNEXPECTED_ERROR, ImageChatError, Internal, InvalidArgument, MethodNotAllowed, NotFound
@@ -163,20 +163,20 @@ def upload_reference(request: flask.Request, caller: Caller, _: dict[str, str]) 
     file = request.files.get("file")
     if file is not None:
         uid = identities.target_user(deps(), caller, _user_id(request), admin_endpoint=False)
-        return references.upload_reference(deps(), uid, file.read(config.MAX_UPLOAD_BYTES + 1))
+        return reference_images.upload_reference(deps(), uid, file.read(config.MAX_UPLOAD_BYTES + 1))
     req = parse_seed(UploadReferenceRequest, _body(request))
     uid = identities.target_user(deps(), caller, req.user_id, admin_endpoint=False)
-    return references.upload_reference_base64(deps(), uid, req)
+    return reference_images.upload_reference_base64(deps(), uid, req)
 
 
 def list_references(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     uid = identities.target_user(deps(), caller, _user_id(request), admin_endpoint=False)
-    return references.list_references(deps(), uid)
+    return reference_images.list_references(deps(), uid)
 
 
 def delete_reference(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
     uid = identities.target_user(deps(), caller, _user_id(request, _body(request)), admin_endpoint=False)
-    references.delete_reference(deps(), uid, args["rid"])
+    reference_images.delete_reference(deps(), uid, args["rid"])
     return None
 
 
