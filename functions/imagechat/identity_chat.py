@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from firebase_functions import logger
 
-from imagechat import clock, identities, identity_prompt, reference_images, turns
+from imagechat import clock, config, identities, identity_prompt, reference_images, turns
 from imagechat.auth import Caller
 from imagechat.deps import Deps
 from imagechat.errors import (
@@ -74,6 +74,12 @@ def start(
         raise no_references(uid)
     profile = deps.profiles.get(uid)
     prompt = identity_prompt.build_prompt(identity, profile.appearance, req.additional_prompt, len(refs))
+    if len(prompt) > config.MAX_TEXT_CHARS:  # a long identity prompt, appearance and additional_prompt together
+        raise FieldInvalid(
+            "additional_prompt",
+            f"The prompt (identity, appearance and additional_prompt) is over {config.MAX_TEXT_CHARS} characters; "
+            "shorten additional_prompt.",
+        )
     stamp = clock.now()
     session = deps.sessions.create(uid, Session(
         title=identity.name, aspect_ratio=identity.default_aspect_ratio, image_size=identity.default_image_size,
