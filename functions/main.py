@@ -166,3 +166,74 @@ def updatePreset(req: https_fn.CallableRequest[Any]) -> Any:
 @https_fn.on_call()
 def deletePreset(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_preset(req)
+# ---------------------------------------------------------------- identity image chat (seeds 001/002)
+
+
+@https_fn.on_call(secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY)
+def startIdentityChat(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.start_identity_chat(req)
+
+
+@https_fn.on_call(secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY)
+def continueIdentityChat(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.continue_identity_chat(req)
+
+
+@https_fn.on_call(secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY)
+def editIdentityImage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.edit_identity_image(req)
+
+
+@https_fn.on_call()
+def identityChatStatus(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.identity_chat_status(req)
+
+
+@https_fn.on_call()
+def listIdentities(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.list_identities(req)
+
+
+@https_fn.on_call()
+def getIdentity(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.get_identity(req)
+
+
+@https_fn.on_call()
+def createIdentity(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.create_identity(req)
+
+
+@https_fn.on_call()
+def updateIdentity(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.update_identity(req)
+
+
+@https_fn.on_call()
+def deleteIdentity(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.delete_identity(req)
+
+
+@https_fn.on_call(memory=options.MemoryOption.MB_512)
+def uploadReferenceImage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.upload_reference_image(req)
+
+
+@https_fn.on_call()
+def listReferenceImages(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.list_reference_images(req)
+
+
+@https_fn.on_call()
+def deleteReferenceImage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.delete_reference_image(req)
+
+
+@https_fn.on_call()
+def getMe(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.get_me(req)
+
+
+@https_fn.on_call()
+def updateMe(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.update_me(req)

@@ -100,6 +100,7 @@ MAX_TURN_DOCUMENT_BYTES = 900_000
 # only reference objects under the caller's own prefixes.
 UPLOADS_PREFIX = "uploads"
 CHAT_IMAGES_PREFIX = "chat-images"
+REFERENCE_IMAGES_PREFIX = "reference-images"  # a user's reference photos (identity image chat)
 
 # The image library (issue 10): library/{uid}/{imageId}.{ext} and its thumbnail.
 LIBRARY_PREFIX = "library"

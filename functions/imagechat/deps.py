@@ -10,15 +10,18 @@ from functools import lru_cache
 
 from firebase_admin import firestore, storage
 
+from imagechat.accounts import Accounts
 from imagechat.config import Settings, settings
 from imagechat.firebase_app import ensure_app
 from imagechat.gemini.gateway import ImageModelGateway
 from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import UrlStyle
 from imagechat.store.files_cache import FilesCacheStore
+from imagechat.store.identity_store import IdentityStore
 from imagechat.store.leases import LeaseStore
 from imagechat.store.library_store import LibraryStore
 from imagechat.store.preset_store import PresetStore
+from imagechat.store.profile_store import ProfileStore
 from imagechat.store.project_store import ProjectStore
 from imagechat.store.session_store import SessionStore
 from imagechat.store.turn_store import TurnStore
@@ -35,6 +38,10 @@ class Deps:
     projects: ProjectStore
     library: LibraryStore
     presets: PresetStore
+    # Identity image chat (seeds 001/002).
+    identities: IdentityStore
+    profiles: ProfileStore
+    accounts: Accounts
 
 
 @lru_cache(maxsize=1)
@@ -53,4 +60,7 @@ def deps() -> Deps:
         projects=ProjectStore(db),
         library=LibraryStore(db),
         presets=PresetStore(db),
+        identities=IdentityStore(db),
+        profiles=ProfileStore(db),
+        accounts=Accounts(app),
     )

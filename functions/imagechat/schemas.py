@@ -354,6 +354,9 @@ class SessionView(_Schema):
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
         return [] if value is None else value
+    kind: Literal["chat", "identity"] = Field(
+        default="chat", description="identity: the user's identity image chat (seeds 001/002), else chat."
+    )
 
 
 class CreateSessionResponse(_Schema):

@@ -26,6 +26,10 @@ CALLABLES = {"createSession", "listSessions", "getSession", "updateSession", "de
 CALLABLES |= {"saveToLibrary", "listLibrary", "getLibraryImage", "renameLibraryImage", "deleteLibraryImage",
               "listPresets", "createPreset", "updatePreset", "deletePreset"}
 CALLABLES |= {"editImage"}
+# Identity image chat (seeds 001/002).
+CALLABLES |= {"startIdentityChat", "continueIdentityChat", "editIdentityImage", "identityChatStatus",
+              "listIdentities", "getIdentity", "createIdentity", "updateIdentity", "deleteIdentity",
+              "uploadReferenceImage", "listReferenceImages", "deleteReferenceImage", "getMe", "updateMe"}
 
 
 def test_main_declares_the_rest_function_and_every_callable() -> None:

@@ -75,6 +75,11 @@ def chat_images_prefix(uid: str) -> str:
     return f"{config.CHAT_IMAGES_PREFIX}/{uid}/"
 
 
+def reference_images_prefix(uid: str) -> str:
+    """The user's reference photos (identity image chat): reference-images/{uid}/."""
+    return f"{config.REFERENCE_IMAGES_PREFIX}/{uid}/"
+
+
 def session_prefix(uid: str, session_id: str) -> str:
     return f"{chat_images_prefix(uid)}{session_id}/"
 
@@ -90,17 +95,17 @@ def session_inputs_prefix(uid: str, session_id: str) -> str:
 def source_kind(path: str, uid: str) -> Literal["upload", "input", "output"]:
     """What an object of the user's is: a temp upload, a session's copy of an earlier input
     (chat-images/{uid}/{sessionId}/inputs/...), or a model output (the session folder itself)."""
-    if path.startswith(uploads_prefix(uid)):
+    if path.startswith(uploads_prefix(uid)) or path.startswith(reference_images_prefix(uid)):
         return "upload"
     rest = path.removeprefix(chat_images_prefix(uid)).split("/")
     return "input" if len(rest) > 2 and rest[1] == INPUTS_FOLDER else "output"
 
 
 def owned_by(path: str, uid: str) -> bool:
-    """Whether a path lies under one of the user's own prefixes (uploads or outputs)."""
+    """Whether a path lies under one of the user's own prefixes (uploads, outputs, reference photos)."""
     if ".." in path.split("/"):
         return False
-    return path.startswith(uploads_prefix(uid)) or path.startswith(chat_images_prefix(uid))
+    return path.startswith((uploads_prefix(uid), chat_images_prefix(uid), reference_images_prefix(uid)))
 
 
 def library_prefix(uid: str) -> str:

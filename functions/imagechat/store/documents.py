@@ -26,6 +26,7 @@ RequestState = Literal["running", "complete", "failed"]
 # How a turn came to be: a chat message (the default, not stored), an image imported as a
 # session's first turn (Open in Chat: a root model turn without a user turn), or a stateless edit.
 TurnMode = Literal["chat", "imported", "stateless"]
+SessionKind = Literal["chat", "identity"]
 
 
 class Document(BaseModel):
@@ -239,6 +240,8 @@ class Session(Document):
     history_turns: int | None = None
     # Pinned references: the session's own copies, prepended to every user message (None: never set).
     pinned_refs: tuple[Attachment, ...] | None = None
+    # "identity": the user's identity image chat (seeds 001/002); an ordinary chat otherwise.
+    kind: SessionKind = "chat"
 
     def to_firestore(self) -> dict[str, Any]:
         stored = super().to_firestore()
@@ -351,3 +354,54 @@ class Project(Document):
     iterations: tuple[Iteration, ...] = ()
     # Seed 003's structure exactly (hero section, journey blocks): what its clients render.
     content: dict[str, Any] = Field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- identity image chat (seeds 001, 002)
+
+
+class Identity(Document):
+    """identities/{id}: a persona of the catalog (admins write it, every signed-in user reads it)."""
+
+    ID_FIELD = "id"
+
+    id: str = Field(default="", exclude=True)
+    name: str
+    description: str = ""
+    prompt: str = ""  # the identity's own instructions, put into the start prompt
+    default_aspect_ratio: str = "16:9"
+    default_image_size: str = "4K"
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class ReferenceImage(Document):
+    """users/{uid}/referenceImages/{id}: one of the user's own photos (bytes under reference-images/{uid}/)."""
+
+    ID_FIELD = "id"
+
+    id: str = Field(default="", exclude=True)
+    storage_path: str
+    url: str
+    mime_type: str
+    width: int
+    height: int
+    sha256: str
+    created_at: datetime | None = None
+
+
+class IdentityChat(Document):
+    """The `identityChat` map of users/{uid}: the user's one active identity chat."""
+
+    session_id: str
+    identity_id: str
+    references_hash: str = ""  # of the references the chat started with (seed 002's reference_images_hash)
+    started_at: datetime | None = None
+
+
+class UserProfile(Document):
+    """users/{uid}: appearance preferences (what the identity prompt uses) and the active identity chat."""
+
+    OMIT_IF_NONE = frozenset({"identity_chat"})
+
+    appearance: dict[str, str] = Field(default_factory=dict)
+    identity_chat: IdentityChat | None = None

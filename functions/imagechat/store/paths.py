@@ -42,3 +42,16 @@ def library(db: Client, uid: str) -> CollectionReference:
 def presets(db: Client, uid: str) -> CollectionReference:
     """The user's prompt presets."""
     return db.collection("users").document(uid).collection("presets")
+
+
+def user(db: Client, uid: str) -> DocumentReference:
+    """users/{uid}: the user's profile (appearance, the active identity chat)."""
+    return db.collection("users").document(uid)
+
+
+def reference_images(db: Client, uid: str) -> CollectionReference:
+    return user(db, uid).collection("referenceImages")
+
+
+def identities(db: Client) -> CollectionReference:
+    return db.collection("identities")

@@ -13,8 +13,22 @@ from typing import Any
 from firebase_functions import https_fn, logger
 from pydantic import BaseModel
 
-from imagechat import branches, composer, edits, library, presets, projects, sessions, turns, uploads
-from imagechat.auth import acting_for, caller_from_claims
+from imagechat import (
+    branches,
+    composer,
+    edits,
+    identities,
+    identity_chat,
+    library,
+    presets,
+    profiles,
+    projects,
+    reference_images,
+    sessions,
+    turns,
+    uploads,
+)
+from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import Deps, deps
 from imagechat.errors import (
     UNEXPECTED_ERROR,
@@ -23,6 +37,16 @@ from imagechat.errors import (
     Internal,
     InvalidArgument,
     Unauthenticated,
+)
+from imagechat.identity_schemas import (
+    ContinueIdentityChatRequest,
+    FieldInvalid,
+    IdentityRequest,
+    StartIdentityChatRequest,
+    UpdateMeRequest,
+    UploadReferenceRequest,
+    dump_seed,
+    parse_seed,
 )
 from imagechat.schemas import (
     CreatePresetRequest,
@@ -263,3 +287,131 @@ def _delete_preset(d: Deps, uid: str, data: dict[str, Any]) -> dict[str, Any]:
 
 def delete_preset(request: Request) -> Any:
     return run(request, _delete_preset)
+
+
+# ---------------------------------------------------------------- identity image chat (seeds 001/002)
+# Snake_case payloads, the same fields as REST's /api/v1/... (imagechat/identity_schemas.py); an
+# admin acts for a user with `user_id`. A field error carries `details: {"<field>": ["<message>"]}`.
+
+IdentityUseCase = Callable[[Deps, Caller, dict[str, Any]], Any]
+
+
+def run_identity(request: Request, use_case: IdentityUseCase) -> Any:
+    try:
+        if request.auth is None:
+            raise Unauthenticated()
+        caller = caller_from_claims(request.auth.token)
+        data = request.data if request.data is not None else {}
+        if not isinstance(data, dict):
+            raise InvalidArgument("The payload must be an object.")
+        result = use_case(deps(), caller, data)
+        if isinstance(result, list):
+            return [dump_seed(item) for item in result]
+        return dump_seed(result) if isinstance(result, BaseModel) else result
+    except ImageChatError as exc:
+        details = {exc.field: [exc.message]} if isinstance(exc, FieldInvalid) else None
+        raise https_fn.HttpsError(exc.wire.callable_code, exc.message, details) from exc
+    except Exception as exc:
+        logger.error("unhandled callable error", error=repr(exc))
+        failure = Internal(UNEXPECTED_ERROR)
+        raise https_fn.HttpsError(failure.wire.callable_code, failure.message) from exc
+
+
+def _for(d: Deps, caller: Caller, data: dict[str, Any]) -> str:
+    user_id = data.get("user_id")
+    return identities.target_user(d, caller, user_id if isinstance(user_id, str) else None, admin_endpoint=False)
+
+
+def _field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value:
+        raise FieldInvalid(name, "This field is required.")
+    return value
+
+
+def start_identity_chat(request: Request) -> Any:
+    return run_identity(
+        request, lambda d, c, data: identity_chat.start(d, c, parse_seed(StartIdentityChatRequest, data))
+    )
+
+
+def continue_identity_chat(request: Request) -> Any:
+    return run_identity(
+        request, lambda d, c, data: identity_chat.continue_chat(d, c, parse_seed(ContinueIdentityChatRequest, data))
+    )
+
+
+def edit_identity_image(request: Request) -> Any:
+    return run_identity(
+        request, lambda d, c, data: identity_chat.edit(d, c, parse_seed(ContinueIdentityChatRequest, data))
+    )
+
+
+def identity_chat_status(request: Request) -> Any:
+    return run_identity(
+        request, lambda d, c, data: identity_chat.status(d, c, parse_seed(ContinueIdentityChatRequest, data).user_id)
+    )
+
+
+def list_identities(request: Request) -> Any:
+    return run_identity(request, lambda d, c, data: identities.list_identities(d))
+
+
+def get_identity(request: Request) -> Any:
+    return run_identity(request, lambda d, c, data: identities.get_identity(d, _field(data, "identity_id")))
+
+
+def create_identity(request: Request) -> Any:
+    return run_identity(
+        request, lambda d, c, data: identities.create_identity(d, c, parse_seed(IdentityRequest, data))
+    )
+
+
+def update_identity(request: Request) -> Any:
+    return run_identity(
+        request,
+        lambda d, c, data: identities.update_identity(
+            d, c, _field(data, "identity_id"), parse_seed(IdentityRequest, data)
+        ),
+    )
+
+
+def _delete_identity(d: Deps, c: Caller, data: dict[str, Any]) -> dict[str, Any]:
+    identities.delete_identity(d, c, _field(data, "identity_id"))
+    return {}
+
+
+def delete_identity(request: Request) -> Any:
+    return run_identity(request, _delete_identity)
+
+
+def upload_reference_image(request: Request) -> Any:
+    return run_identity(
+        request,
+        lambda d, c, data: reference_images.upload_reference_base64(
+            d, _for(d, c, data), parse_seed(UploadReferenceRequest, data)
+        ),
+    )
+
+
+def list_reference_images(request: Request) -> Any:
+    return run_identity(request, lambda d, c, data: reference_images.list_references(d, _for(d, c, data)))
+
+
+def _delete_reference(d: Deps, c: Caller, data: dict[str, Any]) -> dict[str, Any]:
+    reference_images.delete_reference(d, _for(d, c, data), _field(data, "reference_image_id"))
+    return {}
+
+
+def delete_reference_image(request: Request) -> Any:
+    return run_identity(request, _delete_reference)
+
+
+def get_me(request: Request) -> Any:
+    return run_identity(request, lambda d, c, data: profiles.get_me(d, _for(d, c, data)))
+
+
+def update_me(request: Request) -> Any:
+    return run_identity(
+        request, lambda d, c, data: profiles.update_me(d, _for(d, c, data), parse_seed(UpdateMeRequest, data))
+    )

@@ -50,6 +50,7 @@ from imagechat.schemas import (
     dump,
     parse,
 )
+from imagechat.web import seed_api
 
 # A route's handler: parses the request, names whom the call acts for, runs one use case.
 Handler = Callable[[flask.Request, Caller, dict[str, str]], Any]
@@ -66,6 +67,8 @@ def handle(request: flask.Request) -> flask.Response:
     try:
         if path == "/health":
             return _json({"status": "ok", "service": "imagechat"}, 200)
+        if seed_api.owns(path):  # identity image chat (seeds 001/002): snake_case, DRF-style errors
+            return seed_api.handle(request, path, _authenticate)
         if path.startswith("/public/"):  # published projects: readable by anyone, no token
             handler, args = _route(request.method, path, request.path, PUBLIC_ROUTES)
             return _json(dump(handler(request, args)), 200)
