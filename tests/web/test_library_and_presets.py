@@ -83,7 +83,9 @@ def test_pinned_reference_preset_and_a_new_chat_with_its_first_message(open_app:
     app.sign_up()
     app.open_library()
     app.upload_to_library(png_file("base.png", GREEN))
+    assert app.page.evaluate("document.documentElement.scrollWidth") <= 375
 
+    app.page.get_by_role("button", name="Chats").click()  # at phone width, the list is behind "Chats"
     app.new_chat("Pinned")
     pins_button = app.page.get_by_role("button", name="Pinned references")
     pins_button.click()
@@ -133,7 +135,7 @@ def test_pinned_reference_preset_and_a_new_chat_with_its_first_message(open_app:
     app.page.get_by_role("button", name="New chat", exact=True).first.click()
     dialog = app.page.get_by_role("dialog", name="New chat")
     dialog.get_by_label("Title").fill("Lighthouse")
-    dialog.get_by_label("First message").fill("draw a lighthouse")
+    dialog.get_by_label("First message", exact=True).fill("draw a lighthouse")
     dialog.get_by_label("Images for the first message").set_input_files([png_file("sky.png", RED)])
     dialog.get_by_role("button", name="Create chat").click()
     app.page.wait_for_url(re.compile(r".*#/chat/[^/]+$"), timeout=30_000)
