@@ -76,7 +76,7 @@ class WebApp:
     def new_chat(self, title: str | None = None, *, model: str | None = None, size: str | None = None,
                  aspect: str | None = None) -> str:
         """Creates a chat through the dialog; returns its id (from the URL)."""
-        self.page.get_by_role("button", name="New chat").first.click()
+        self.page.get_by_role("button", name="New chat", exact=True).first.click()
         dialog = self.page.get_by_role("dialog", name="New chat")
         if title:
             dialog.get_by_label("Title").fill(title)
@@ -189,3 +189,32 @@ class WebApp:
         listing = self.page.get_by_role("list", name="Your projects")
         expect(listing).to_be_visible()
         return listing
+
+    # The image library, presets, pinned references (issue 10) ------------------------------
+    def open_library(self) -> Locator:
+        """The "Library" link in the top bar; returns the grid of the user's images."""
+        self.page.get_by_role("link", name="Library").click()
+        grid = self.page.get_by_role("list", name="Your images")
+        expect(grid).to_be_visible()
+        return grid
+
+    def upload_to_library(self, *files: dict[str, Any]) -> None:
+        """On the Library screen: "Upload images"; waits until each shows in the grid."""
+        grid = self.page.get_by_role("list", name="Your images")
+        before = grid.locator(".library-item").count()
+        with self.page.expect_file_chooser() as chooser:
+            self.page.get_by_role("button", name="Upload images").click()
+        chooser.value.set_files(list(files))  # type: ignore[arg-type]
+        expect(grid.locator(".library-item")).to_have_count(before + len(files))
+
+    def pick_from_library(self, dialog_name: str, names: list[str], confirm: str) -> None:
+        """Ticks library images by name in the picker dialog (in that order) and confirms."""
+        dialog = self.page.get_by_role("dialog", name=dialog_name)
+        for name in names:
+            dialog.get_by_label(name, exact=True).check()
+        dialog.get_by_role("button", name=confirm, exact=True).click()
+        expect(dialog).to_be_hidden()
+
+    def library_item(self, name: str) -> Locator:
+        return self.page.get_by_role("list", name="Your images").locator(".library-item").filter(
+            has=self.page.get_by_text(name, exact=True))

@@ -41,7 +41,7 @@ def test_keyboard_only_new_chat_send_and_open_a_result(open_app: Callable[..., W
     app = open_app()
     app.sign_up()
     keyboard = app.page.keyboard
-    app.page.get_by_role("button", name="New chat").first.focus()
+    app.page.get_by_role("button", name="New chat", exact=True).first.focus()
     keyboard.press("Enter")
     expect(app.page.get_by_role("dialog", name="New chat").get_by_label("Title")).to_be_focused()
     keyboard.type("Typed")

@@ -2,10 +2,11 @@
 // user's ID token. Errors come back as ApiError with the server's own message for people.
 
 export class ApiError extends Error {
-  constructor(httpStatus, status, message) {
+  constructor(httpStatus, status, message, body = null) {
     super(message);
     this.httpStatus = httpStatus;
     this.status = status;
+    this.body = body; // the whole error body (a failed composer send carries `id` and `session`)
   }
 
   /** 409 FAILED_PRECONDITION: another message of this session is still running. */
@@ -41,14 +42,20 @@ export function createApi(auth) {
     if (!response.ok) {
       const error = payload?.error ?? {};
       throw new ApiError(response.status, error.status ?? 'UNKNOWN',
-        error.message ?? `The server answered ${response.status}. Please try again.`);
+        error.message ?? `The server answered ${response.status}. Please try again.`, payload);
     }
     return payload;
   }
 
   const session = (id) => `/chat/sessions/${encodeURIComponent(id)}`;
   const project = (idOrSlug) => `/projects/${encodeURIComponent(idOrSlug)}`;
+  const libraryImage = (id) => `/library/${encodeURIComponent(id)}`;
+  const preset = (id) => `/presets/${encodeURIComponent(id)}`;
   return {
+    /**
+     * {title?, model?, ...} → {id, session}; with `startImage` (Open in Chat) the session starts
+     * from that image; with `message` (composer) its first message is sent too → {id, session, turn}.
+     */
     createSession: (fields) => request('POST', '/chat/sessions', { json: fields }),
     listSessions: ({ limit = 20, cursor } = {}) => {
       const query = new URLSearchParams({ limit: String(limit) });
@@ -59,6 +66,8 @@ export function createApi(auth) {
     deleteSession: (id) => request('DELETE', session(id)),
     /** `message.parentTurnId` (a complete model turn id, or null: from the root) branches; omitted: from the head. */
     sendMessage: (id, message) => request('POST', `${session(id)}/message`, { json: message }),
+    /** A stateless edit of the head's image: {text, imageIds?, refUrls?, requestId} → {turn}. */
+    editImage: (id, edit) => request('POST', `${session(id)}/edit`, { json: edit }),
     /** Moves the head to a complete model turn (null: start over) → {session}. */
     setHead: (id, turnId) => request('POST', `${session(id)}/head`, { json: { turnId } }),
     /** Another answer to the message of model turn `turnId`, a sibling of it → {turn}. */
@@ -80,6 +89,28 @@ export function createApi(auth) {
     /** Anyone's public project, without a token → {project}; 404 when private or missing. */
     getPublicProject: (uid, slug) =>
       request('GET', `/public/projects/${encodeURIComponent(uid)}/${encodeURIComponent(slug)}`, { anonymous: true }),
+    // The image library ----------------------------------------------------------------
+    /** → {images: [LibraryImage], nextCursor}, newest first. */
+    listLibrary: ({ limit = 100, cursor } = {}) => {
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (cursor) query.set('cursor', cursor);
+      return request('GET', `/library?${query}`);
+    },
+    /** A file from this device → {image}. */
+    uploadToLibrary: (file) => {
+      const form = new FormData();
+      form.append('file', file, file.name || 'image.png');
+      return request('POST', '/library', { form });
+    },
+    /** One of the user's outputs or uploads (its URL), without sending the bytes again → {image}. */
+    saveToLibrary: (fromUrl) => request('POST', '/library', { json: { fromUrl } }),
+    renameLibraryImage: (id, name) => request('PATCH', libraryImage(id), { json: { name } }),
+    deleteLibraryImage: (id) => request('DELETE', libraryImage(id)),
+    // Prompt presets ---------------------------------------------------------------------
+    /** → {presets: [{id, name, text, builtin}]}: the built-in ones, then the user's. */
+    listPresets: () => request('GET', '/presets'),
+    createPreset: (name, text) => request('POST', '/presets', { json: { name, text } }),
+    deletePreset: (id) => request('DELETE', preset(id)),
     uploadImage: (file) => {
       const form = new FormData();
       form.append('file', file, file.name || 'pasted-image.png');

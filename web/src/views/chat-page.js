@@ -1,10 +1,11 @@
 // The signed-in page: account bar, the list of chats and what the main area shows: the open
-// chat, the user's projects or a project's page. Which one lives in the URL fragment
+// chat, the user's projects, a project's page or the image library. Which one lives in the URL fragment
 // (src/routes.js), so reload and back/forward keep it.
 import { h } from '../dom.js';
 import { routeFromHash } from '../routes.js';
 import { AccountBar } from './account-bar.js';
 import { ChatPane } from './chat-pane.js';
+import { LibraryPage } from './library-page.js';
 import { NewChatDialog } from './new-chat-dialog.js';
 import { ProjectList } from './project-list.js';
 import { ProjectPage } from './project-page.js';
@@ -30,6 +31,7 @@ export class ChatPage {
       h('header', { class: 'top-bar' },
         this.toggle,
         h('h1', {}, 'Image Chat'),
+        this.libraryLink = h('a', { class: 'button-link', href: '#/library' }, 'Library'),
         this.projectsLink = h('a', { class: 'button-link', href: '#/projects' }, 'Projects'),
         new AccountBar(services, user).el),
       h('div', { class: 'columns' },
@@ -50,14 +52,15 @@ export class ChatPage {
     const route = routeFromHash();
     if (route.kind === 'chat') return this.open(route.id);
     if (route.kind === 'none') return this.open(null);
-    const key = route.kind === 'projects' ? 'projects' : `project/${route.uid}/${route.slug}`;
+    const key = route.kind === 'project' ? `project/${route.uid}/${route.slug}` : route.kind;
     if (key === this.viewKey) return;
     this.closeMain();
     this.list.markOpen(null);
     this.viewKey = key;
-    this.view = route.kind === 'projects'
-      ? new ProjectList(this.services)
-      : new ProjectPage(this.services, route, {
+    if (route.kind === 'library') this.view = new LibraryPage(this.services);
+    else if (route.kind === 'projects') this.view = new ProjectList(this.services);
+    else {
+      this.view = new ProjectPage(this.services, route, {
         ownUid: this.user.uid,
         onDeleted: (project) => {
           this.navigate(null);
@@ -65,7 +68,9 @@ export class ChatPage {
           this.list.say(`Deleted the project “${project.title}”.`);
         },
       });
+    }
     this.projectsLink.setAttribute('aria-current', route.kind === 'projects' ? 'page' : 'false');
+    this.libraryLink.setAttribute('aria-current', route.kind === 'library' ? 'page' : 'false');
     this.main.replaceChildren(this.view.el);
     this.showSessions(false);
     this.main.focus({ preventScroll: true });
@@ -79,6 +84,7 @@ export class ChatPage {
     this.view = null;
     this.viewKey = null;
     this.projectsLink.setAttribute('aria-current', 'false');
+    this.libraryLink.setAttribute('aria-current', 'false');
   }
 
   get openId() {
@@ -114,16 +120,39 @@ export class ChatPage {
     this.main.replaceChildren(this.pane.el);
   }
 
+  /**
+   * "New chat": creates the chat, and with a first message sends it in the same call (composer
+   * chat mode). If that send fails, the chat exists with its failed turn: it opens all the same.
+   */
   async newChat() {
-    const fields = await this.newChatDialog.ask();
-    if (!fields) return;
+    const answer = await this.newChatDialog.ask();
+    if (!answer) return;
+    const { fields, first } = answer;
+    const api = this.services.api;
     try {
-      const { id, session } = await this.services.api.createSession(fields);
+      if (first) {
+        this.list.say(first.files.length ? 'Uploading the images…' : 'Starting the chat…');
+        const uploads = await Promise.all(first.files.map((file) => api.uploadImage(file)));
+        this.list.say('Starting the chat…');
+        fields.message = {
+          text: first.text, refUrls: uploads.map((u) => u.storagePath), requestId: crypto.randomUUID(),
+        };
+      }
+      const { id, session } = await api.createSession(fields);
+      this.list.say('');
       this.list.upsert(session);
       this.navigate(id);
       this.pane?.focus();
     } catch (error) {
-      this.list.say(error.message, true);
+      const created = error.body?.id;
+      if (created) {
+        if (error.body.session) this.list.upsert(error.body.session);
+        this.navigate(created); // the failed turn is there, with "Try again"
+        this.pane?.focus();
+        this.list.say(`The chat was created, but its first message failed: ${error.message}`, true);
+      } else {
+        this.list.say(error.message, true);
+      }
     }
   }
 

@@ -13,6 +13,8 @@ import { hashOf } from '../routes.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { CreateProjectDialog, defaultProjectTitle } from './create-project-dialog.js';
 import { ImageViewer } from './image-viewer.js';
+import { openInNewChat } from '../open-in-chat.js';
+import { PinnedRefs } from './pinned-refs.js';
 import { hiddenLaterBubble, localBubble, modelBubble, userBubble, workingBubble } from './turn-bubble.js';
 
 /** A session document in the shape the REST API returns. */
@@ -25,6 +27,7 @@ function sessionFromDoc(snapshot) {
     turnCount: data.turnCount ?? 0, lastImage: data.lastImage ?? null,
     // undefined: a session written before the conversation tree (its head is its newest answer).
     headTurnId: Object.hasOwn(data, 'headTurnId') ? data.headTurnId ?? null : undefined,
+    pinnedRefs: data.pinnedRefs ?? [],
   };
 }
 
@@ -47,7 +50,10 @@ export class ChatPane {
     this.viewer = new ImageViewer();
     this.confirm = new ConfirmDialog();
     this.projectDialog = new CreateProjectDialog();
-    this.composer = new Composer({ api }, { onSend: (message, previews) => this.send(message, previews) });
+    this.composer = new Composer({ api }, {
+      onSend: (message, previews, options) => this.send(message, previews, options),
+    });
+    this.pins = new PinnedRefs({ api }, sessionId, { picker: this.composer.libraryPicker });
 
     this.title = h('h2', { class: 'chat-title' }, 'Loading…');
     this.meta = h('p', { class: 'chat-meta' });
@@ -63,10 +69,12 @@ export class ChatPane {
         h('div', {}, this.title, this.meta),
         h('div', { class: 'chat-tools' },
           h('label', { class: 'inline' }, 'Aspect ratio ', this.aspect),
-          this.startOverButton)),
+          this.startOverButton),
+        this.pins.el),
       this.notice,
       this.log,
       this.composer.el,
+      ...this.composer.dialogs,
       this.viewer.el,
       this.confirm.el,
       this.projectDialog.el);
@@ -112,6 +120,7 @@ export class ChatPane {
     this.meta.textContent = `${modelLabel(this.session.model)} · ${this.session.imageSize}`;
     this.aspect.value = this.session.aspectRatio;
     this.composer.setChatAspect(this.session.aspectRatio);
+    this.pins.update(this.session.pinnedRefs);
     this.onSessionChanged(this.session);
     this.scheduleRender();
   }
@@ -148,12 +157,17 @@ export class ChatPane {
     }
   }
 
-  async send(message, previews, requestId = crypto.randomUUID()) {
-    const entry = { message, previews };
+  /**
+   * Sends a message (or, `stateless`, a stateless edit of the head's image: POST .../edit);
+   * `display` is the text its bubble shows until the stored turn replaces it (a preset's first).
+   */
+  async send(message, previews, { stateless = false, display } = {}, requestId = crypto.randomUUID()) {
+    const entry = { message, previews, stateless, display };
     this.sends.set(requestId, entry);
     this.render({ scroll: true });
     try {
-      await this.api.sendMessage(this.sessionId, { ...message, requestId });
+      if (stateless) await this.api.editImage(this.sessionId, { ...message, requestId });
+      else await this.api.sendMessage(this.sessionId, { ...message, requestId });
       entry.sent = true;
     } catch (error) {
       // A failure after the user turn was stored shows on that turn (from Firestore); one
@@ -163,23 +177,47 @@ export class ChatPane {
     this.render();
   }
 
-  retry(message, previews = []) {
-    const again = { text: message.text, refUrls: message.refUrls, imageOnly: message.imageOnly };
-    if (message.aspectRatio) again.aspectRatio = message.aspectRatio;
-    if (Object.hasOwn(message, 'parentTurnId')) again.parentTurnId = message.parentTurnId;
-    this.send(again, previews);
+  /** The same message again (a new requestId). */
+  retry(message, previews = [], options = {}) {
+    this.send({ ...message }, previews, options);
   }
 
-  /** Sends a stored user turn's text and stored images again, from the point it was sent from. */
+  /**
+   * Sends a stored user turn's text and stored images again, from the point it was sent from (its
+   * pinned references are not repeated: the session prepends its pins to every send).
+   */
   retryTurn(userTurn) {
     if (!userTurn) return;
-    const refUrls = (userTurn.attachments ?? []).map((a) => a.storagePath);
-    const previews = (userTurn.attachments ?? []).map((a) => ({ src: a.url, width: a.width, height: a.height }));
+    const own = (userTurn.attachments ?? []).filter((a) => !a.pinned);
+    const refUrls = own.map((a) => a.storagePath);
+    const previews = own.map((a) => ({ src: a.url, width: a.width, height: a.height }));
     const message = { text: userTurn.text ?? '', refUrls };
+    if (userTurn.mode === 'stateless') return this.retry(message, previews, { stateless: true });
     const parent = this.tree?.parentOf.get(userTurn.id);
     // Omitted, a send continues from the head: name the parent only when it is somewhere else.
     if (parent !== undefined && parent !== this.tree.head) message.parentTurnId = parent;
     this.retry(message, previews);
+  }
+
+  /** "Save to library" on an answer's image. */
+  async saveImage(image) {
+    this.say('Saving to your library…');
+    try {
+      const { image: saved } = await this.api.saveToLibrary(image.publicUrl);
+      this.say(`Saved to your library as “${saved.name}”.`);
+    } catch (error) {
+      this.say(`Could not save it to your library: ${error.message}`, true);
+    }
+  }
+
+  /** "Open in new chat" on an answer's image: a new chat starting from it. */
+  async openImageInChat(image) {
+    this.say('Opening a new chat…');
+    try {
+      await openInNewChat(this.api, image.storagePath);
+    } catch (error) {
+      if (!this.gone) this.say(`Could not open it in a new chat: ${error.message}`, true);
+    }
   }
 
   // The tree ---------------------------------------------------------------------------
@@ -314,7 +352,7 @@ export class ChatPane {
       this.composer.cancelEdit(); // the Edit button is a toggle (aria-pressed)
       return;
     }
-    const attachments = turn.attachments ?? [];
+    const attachments = (turn.attachments ?? []).filter((a) => !a.pinned); // the pins come with every send
     this.composer.edit({
       turnId: turn.id,
       parentTurnId: this.tree.parentOf.get(turn.id) ?? null,
@@ -402,8 +440,11 @@ export class ChatPane {
         onRegenerate: isUserParent && turn.status !== 'pending' && !regenerating ? () => this.regenerate(turn) : null,
         onDelete: turn.status !== 'pending' ? () => this.deleteTurn(turn) : null,
         failure: this.failureOf(turn.id),
-        onCreateProject: turn.status === 'complete' && turn.images?.length ? () => this.createProject(turn) : null,
+        onCreateProject: turn.status === 'complete' && turn.images?.length && turn.mode !== 'imported'
+          ? () => this.createProject(turn) : null,
         creatingProject,
+        onSaveImage: (image) => this.saveImage(image),
+        onOpenInChat: (image) => this.openImageInChat(image),
       })]);
       waiting = false;
       const storedPending = tree.branch.some((t) => t.role === 'model' && t.status === 'pending'
@@ -426,7 +467,10 @@ export class ChatPane {
         continue;
       }
       rows.push([`local-${requestId}`, { error: entry.error?.message }, () => localBubble(entry, {
-        onRetry: () => { this.sends.delete(requestId); this.retry(entry.message, entry.previews); },
+        onRetry: () => {
+          this.sends.delete(requestId);
+          this.retry(entry.message, entry.previews, { stateless: entry.stateless, display: entry.display });
+        },
         onDismiss: () => { this.sends.delete(requestId); this.render(); this.composer.focus(); },
       })]);
       localWaiting ||= !entry.error;

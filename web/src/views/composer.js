@@ -1,16 +1,38 @@
-// Writing a message: text, attached images (picker, drag-and-drop, paste; reorder and remove
-// before sending), aspect ratio for this message, image-only. Enter sends, Shift+Enter breaks.
+// Writing a message: text, attached images (picker, drag-and-drop, paste, "Add from library";
+// reorder and remove before sending), a prompt preset (a removable chip), aspect ratio for this
+// message, image-only, and "Edit only the current image" (a stateless edit: no history). Enter
+// sends, Shift+Enter breaks.
 // Editing an earlier message fills it in (with its stored images) and sends it as a new branch
 // from that message's parent; the draft it replaced comes back on Cancel.
 import { h, uid } from '../dom.js';
 import { plural } from '../format.js';
 import { ASPECT_RATIOS, MAX_IMAGES_PER_MESSAGE, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from '../options.js';
+import { LibraryPicker } from './library-picker.js';
+import { PresetMenu } from './preset-menu.js';
+
+/**
+ * The images of a send, in tray order: library picks at the front go as `imageIds` (the server
+ * puts those first), any later one as a `library://<id>` entry of `refUrls`, so the order holds.
+ */
+export function imagesOf(items) {
+  const imageIds = [];
+  let i = 0;
+  while (i < items.length && items[i].libraryId) imageIds.push(items[i++].libraryId);
+  const refUrls = items.slice(i).map((item) => (item.libraryId ? `library://${item.libraryId}` : item.storagePath));
+  return { imageIds, refUrls };
+}
 
 export class Composer {
   constructor({ api }, { onSend }) {
     this.api = api;
     this.onSend = onSend;
-    this.attachments = []; // {key, file, preview, storagePath?, error?, upload: Promise}
+    // {key, file?, name?, libraryId?, preview, storagePath?, error?, upload?: Promise, stored?}
+    this.attachments = [];
+    this.libraryPicker = new LibraryPicker({ api });
+    this.presetMenu = new PresetMenu({ api });
+    this.preset = null; // the chosen prompt preset {id, name, text}
+    /** The composer's dialogs: the page puts them outside the form. */
+    this.dialogs = [this.libraryPicker.el, this.presetMenu.el];
     this.chatAspect = '1:1';
     this.text = h('textarea', {
       rows: 2, maxlength: 8000, placeholder: 'Describe an edit, e.g. “make the lighting warmer”',
@@ -22,6 +44,8 @@ export class Composer {
     });
     this.aspect = h('select', { 'aria-label': 'Aspect ratio for this message' });
     this.imageOnly = h('input', { type: 'checkbox', id: uid('image-only') });
+    this.stateless = h('input', { type: 'checkbox', id: uid('stateless') });
+    this.presetChip = h('div', { class: 'preset-chip', hidden: true });
     this.tray = h('ol', { class: 'tray', 'aria-label': 'Images to send, in order' });
     this.message = h('p', { class: 'form-message', role: 'status', 'aria-live': 'polite' });
     this.sendButton = h('button', { type: 'submit', class: 'primary send' }, 'Send');
@@ -34,13 +58,18 @@ export class Composer {
     this.el = h('form', { class: 'composer', onsubmit: (event) => { event.preventDefault(); this.submit(); } },
       this.editBanner,
       this.tray,
+      this.presetChip,
       h('label', { for: textId, class: 'visually-hidden' }, 'Message'),
       h('div', { class: 'compose-row' }, this.text, this.sendButton),
       h('div', { class: 'compose-options' },
         h('button', { type: 'button', onclick: () => this.picker.click() }, 'Add images'),
         this.picker,
+        h('button', { type: 'button', onclick: () => this.addFromLibrary() }, 'Add from library'),
+        h('button', { type: 'button', 'aria-haspopup': 'dialog', onclick: () => this.choosePreset() }, 'Presets'),
         this.aspect,
         h('span', { class: 'check' }, this.imageOnly, h('label', { for: this.imageOnly.id }, 'Image only')),
+        h('span', { class: 'check' }, this.stateless,
+          h('label', { for: this.stateless.id }, 'Edit only the current image (no history)')),
         h('small', { class: 'hint' }, 'Enter sends · Shift+Enter: new line · drop or paste images')),
       this.message);
     this.setChatAspect(this.chatAspect);
@@ -83,6 +112,41 @@ export class Composer {
     this.focus();
     this.text.setSelectionRange(this.text.value.length, this.text.value.length);
     onChange?.(turnId);
+  }
+
+  /** "Add from library": the picked images join the tray, in the order picked. */
+  async addFromLibrary() {
+    const room = MAX_IMAGES_PER_MESSAGE - this.attachments.length;
+    if (room <= 0) return this.say(`A message takes at most ${MAX_IMAGES_PER_MESSAGE} images.`, true);
+    const picked = await this.libraryPicker.ask({ title: 'Add from library', confirm: 'Add', max: room });
+    for (const image of picked) {
+      this.attachments.push({
+        key: uid('attachment'), libraryId: image.id, name: image.name, stored: true,
+        preview: image.thumbnail?.publicUrl ?? image.publicUrl, storagePath: `library://${image.id}`,
+      });
+    }
+    this.renderTray();
+    this.focus();
+  }
+
+  /** "Presets": the chosen one shows as a chip above the text until removed or sent. */
+  async choosePreset() {
+    const preset = await this.presetMenu.ask({ text: this.text.value });
+    if (preset) this.setPreset(preset);
+    this.focus();
+  }
+
+  setPreset(preset) {
+    this.preset = preset;
+    this.presetChip.hidden = !preset;
+    this.presetChip.replaceChildren();
+    if (!preset) return;
+    this.presetChip.append(
+      h('span', {}, 'Preset: ', h('strong', {}, preset.name)),
+      h('button', {
+        type: 'button', class: 'icon', 'aria-label': `Remove preset ${preset.name}`,
+        onclick: () => { this.setPreset(null); this.focus(); },
+      }, '×'));
   }
 
   /** Leaves editing (on Cancel, or once the edit is sent): the draft from before comes back. */
@@ -175,7 +239,7 @@ export class Composer {
       if (item.error) state = h('span', { class: 'error' }, item.error);
       else if (!item.storagePath) state = h('span', { class: 'uploading' }, 'Uploading…');
       return h('li', { class: item.error ? 'invalid' : '', dataset: { key: item.key } },
-        h('img', { src: item.preview, alt: `Attached ${name}${item.file?.name ? ` (${item.file.name})` : ''}` }),
+        h('img', { src: item.preview, alt: `Attached ${name}${item.file?.name || item.name ? ` (${item.file?.name || item.name})` : ''}` }),
         h('span', { class: 'order', 'aria-hidden': 'true' }, i + 1),
         state,
         h('div', { class: 'tray-actions' },
@@ -196,7 +260,8 @@ export class Composer {
   async submit() {
     const text = this.text.value.trim();
     const items = [...this.attachments];
-    if (!text && !items.length) {
+    const preset = this.preset;
+    if (!text && !items.length && !preset) {
       this.say('Write what to change, or attach an image.', true);
       this.text.focus();
       return;
@@ -210,17 +275,30 @@ export class Composer {
       await Promise.all(items.map((item) => item.upload));
       if (items.some((item) => item.error)) return this.say('Some images could not be uploaded.', true);
     }
-    const message = { text, refUrls: items.map((item) => item.storagePath), imageOnly: this.imageOnly.checked };
-    if (this.aspect.value) message.aspectRatio = this.aspect.value;
-    if (this.editing) message.parentTurnId = this.editing.parentTurnId;
+    // A stateless edit continues the head; editing an earlier message is always a message.
+    const stateless = this.stateless.checked && !this.editing;
+    let message;
+    if (stateless) {
+      // The edit endpoint has no presetId: the preset's text comes first, as the server does it.
+      const fullText = preset ? [preset.text, text].filter(Boolean).join('\n\n') : text;
+      message = { text: fullText, ...imagesOf(items) };
+    } else {
+      message = { text, ...imagesOf(items), imageOnly: this.imageOnly.checked };
+      if (preset) message.presetId = preset.id;
+      if (this.aspect.value) message.aspectRatio = this.aspect.value;
+      if (this.editing) message.parentTurnId = this.editing.parentTurnId;
+    }
+    if (!message.imageIds.length) delete message.imageIds;
     const previews = items.map((item) => ({ src: item.preview }));
+    const display = preset && !stateless ? [preset.text, text].filter(Boolean).join('\n\n') : message.text;
     // The previews' blob URLs stay alive: the pending bubble shows them until the server's turn
     // (with its stored copies) replaces it.
     this.attachments = [];
     this.text.value = '';
     this.say('');
     this.renderTray();
+    this.setPreset(null);
     this.cancelEdit({ focus: false });
-    this.onSend(message, previews);
+    this.onSend(message, previews, { stateless, display });
   }
 }

@@ -1,6 +1,7 @@
-// Starting a chat: title, model and image size (fixed for the chat), default aspect ratio.
+// Starting a chat: title, model and image size (fixed for the chat), default aspect ratio, and
+// optionally its first message (text and images), sent with the chat in one call.
 import { field, h, select } from '../dom.js';
-import { ASPECT_RATIOS, DEFAULT_ASPECT_RATIO, DEFAULT_MODEL, MODELS } from '../options.js';
+import { ASPECT_RATIOS, DEFAULT_ASPECT_RATIO, DEFAULT_MODEL, MAX_IMAGES_PER_MESSAGE, MAX_UPLOAD_BYTES, MODELS, UPLOAD_TYPES } from '../options.js';
 
 export class NewChatDialog {
   constructor() {
@@ -8,12 +9,18 @@ export class NewChatDialog {
     this.model = select(MODELS.map((m) => [m.id, m.label]), DEFAULT_MODEL, { onchange: () => this.fillSizes() });
     this.size = h('select', {});
     this.aspect = select(ASPECT_RATIOS.map((r) => [r, r]), DEFAULT_ASPECT_RATIO);
-    this.form = h('form', { method: 'dialog' },
+    this.firstMessage = h('textarea', { rows: 2, maxlength: 8000, placeholder: 'e.g. “a watercolor lighthouse at dusk”' });
+    this.images = h('input', { type: 'file', accept: UPLOAD_TYPES.join(','), multiple: true });
+    this.problem = h('p', { class: 'form-message error', role: 'alert' });
+    this.form = h('form', { method: 'dialog', onsubmit: (event) => this.check(event) },
       h('h2', { id: 'new-chat-title' }, 'New chat'),
       field('Title', this.title, 'Optional; you can rename it later.'),
       field('Model', this.model),
       field('Image size', this.size, '2K and 4K need a Gemini 3 model.'),
       field('Aspect ratio', this.aspect, 'The default for this chat; each message can change it.'),
+      field('First message', this.firstMessage, 'Optional: sent as soon as the chat is created.'),
+      field('Images for the first message', this.images, 'Optional: PNG, JPEG or WebP, up to 10 MB each.'),
+      this.problem,
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'primary', value: 'create' }, 'Create chat'),
         h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel')));
@@ -27,9 +34,28 @@ export class NewChatDialog {
     this.size.replaceChildren(...sizes.map((s) => h('option', { value: s, selected: s === current }, s)));
   }
 
-  /** Resolves the createSession fields, or null when cancelled. */
+  /** Refuses files the server would refuse, before the dialog closes. */
+  check(event) {
+    if (event.submitter?.value !== 'create') return;
+    const files = [...this.images.files];
+    let problem = '';
+    if (files.length > MAX_IMAGES_PER_MESSAGE) problem = `A message takes at most ${MAX_IMAGES_PER_MESSAGE} images.`;
+    else if (files.some((f) => !UPLOAD_TYPES.includes(f.type))) problem = 'Use PNG, JPEG or WebP images.';
+    else if (files.some((f) => f.size > MAX_UPLOAD_BYTES)) problem = 'An image is larger than 10 MB.';
+    this.problem.textContent = problem;
+    if (problem) {
+      event.preventDefault();
+      this.images.focus();
+    }
+  }
+
+  /**
+   * Resolves {fields, first} (the createSession fields; `first`: {text, files} of the first
+   * message, or null), or null when cancelled.
+   */
   ask() {
     this.form.reset();
+    this.problem.textContent = '';
     this.fillSizes();
     this.el.returnValue = '';
     this.el.showModal();
@@ -40,7 +66,9 @@ export class NewChatDialog {
         const fields = { model: this.model.value, imageSize: this.size.value, aspectRatio: this.aspect.value };
         const title = this.title.value.trim();
         if (title) fields.title = title;
-        resolve(fields);
+        const text = this.firstMessage.value.trim();
+        const files = [...this.images.files];
+        resolve({ fields, first: text || files.length ? { text, files } : null });
       }, { once: true });
     });
   }

@@ -21,14 +21,24 @@ function problem(label, message, actions) {
     h('div', { class: 'actions' }, actions));
 }
 
+/** A user turn's images in the order sent; a session's pinned references come first, marked. */
 function attachmentList(images, what) {
   if (!images.length) return null;
+  let attached = 0;
+  let pinned = 0;
   return h('ul', { class: 'attachments', 'aria-label': `${images.length} attached` },
-    images.map((image, i) => h('li', {},
+    images.map((image) => h('li', { class: image.pinned ? 'pinned' : '' },
       h('img', {
-        src: image.src, alt: `${what} ${i + 1}`, loading: 'lazy', decoding: 'async',
-        ...sized(image.width, image.height, 96),
-      }))));
+        src: image.src, alt: image.pinned ? `Pinned reference ${++pinned}` : `${what} ${++attached}`,
+        loading: 'lazy', decoding: 'async', ...sized(image.width, image.height, 96),
+      }),
+      image.pinned ? h('span', { class: 'tag', 'aria-hidden': 'true' }, 'pinned') : null)));
+}
+
+/** The small "stateless" tag of a stateless edit's turns (no history was sent). */
+function modeTag(turn) {
+  if (turn.mode !== 'stateless') return null;
+  return h('span', { class: 'tag stateless', title: 'Edited without the chat history: only the current image' }, 'stateless');
 }
 
 /**
@@ -75,7 +85,9 @@ function actionProblem(failure) {
  * action on it that failed; `editing`: it is in the composer now.
  */
 export function userBubble(turn, { onRetry, nav, onEdit, onDelete, failure, editing = false }) {
-  const attachments = (turn.attachments ?? []).map((a) => ({ src: a.url, width: a.width, height: a.height }));
+  const attachments = (turn.attachments ?? []).map((a) => ({
+    src: a.url, width: a.width, height: a.height, pinned: a.pinned,
+  }));
   let footer = null;
   if (turn.status === 'pending') footer = h('p', { class: 'state' }, 'Sent');
   if (turn.status === 'failed') {
@@ -84,6 +96,7 @@ export function userBubble(turn, { onRetry, nav, onEdit, onDelete, failure, edit
   const settled = turn.status !== 'pending';
   return h('li', { class: `turn user${editing ? ' editing' : ''}`, dataset: { status: turn.status, index: turn.index, id: turn.id } },
     h('div', { class: 'bubble' },
+      modeTag(turn),
       turn.text ? h('p', { class: 'text' }, turn.text) : null,
       attachmentList(attachments, 'Attached image'),
       footer),
@@ -97,10 +110,13 @@ export function userBubble(turn, { onRetry, nav, onEdit, onDelete, failure, edit
 /**
  * A model turn. `nav`: the other answers to the same message; `onGoBack` is given when it is a
  * complete answer that is not the head; `failure`: an action on it that failed; `onCreateProject`
- * (a complete answer with an image) publishes the path to it as a project.
+ * (a complete answer with an image) publishes the path to it as a project; `onSaveImage` and
+ * `onOpenInChat` (image) are each image's "Save to library" and "Open in new chat". A turn with
+ * `mode: "imported"` is the image a chat was opened on: labelled "Imported image".
  */
 export function modelBubble(turn, {
   prompt, onRetry, onOpenImage, nav, onRegenerate, onGoBack, onDelete, failure, onCreateProject, creatingProject = false,
+  onSaveImage, onOpenInChat,
 }) {
   const actions = tools(nav, 'answer', [
     onGoBack ? ['Go back to this', onGoBack] : null,
@@ -126,20 +142,28 @@ export function modelBubble(turn, {
       actions);
   }
   const images = turn.images ?? [];
+  const imported = turn.mode === 'imported';
   const subject = excerpt(prompt) || 'your message';
-  return h('li', { class: 'turn model', dataset },
+  return h('li', { class: `turn model${imported ? ' imported' : ''}`, dataset },
     h('div', { class: 'bubble' },
+      imported ? h('p', { class: 'label' }, 'Imported image') : null,
+      modeTag(turn),
       turn.text ? h('p', { class: 'text' }, turn.text) : null,
       images.length ? h('ul', { class: 'results' }, images.map((image, i) => {
-        const alt = `Result ${i + 1} for “${subject}”`;
+        const alt = imported ? `Imported image ${i + 1}` : `Result ${i + 1} for “${subject}”`;
         const thumb = image.thumbnail ?? image;
+        const imageTools = [
+          onSaveImage ? h('button', { type: 'button', class: 'tool', onclick: () => onSaveImage(image) }, 'Save to library') : null,
+          onOpenInChat ? h('button', { type: 'button', class: 'tool', onclick: () => onOpenInChat(image) }, 'Open in new chat') : null,
+        ].filter(Boolean);
         return h('li', {},
           h('button', {
             type: 'button', class: 'thumb', 'aria-label': `${alt}: open full size`,
             onclick: () => onOpenImage(image, alt),
           }, h('img', {
             src: thumb.publicUrl, alt, decoding: 'async', ...sized(thumb.width, thumb.height, 256),
-          })));
+          })),
+          imageTools.length ? h('div', { class: 'image-tools', role: 'group', 'aria-label': `${alt}: actions` }, imageTools) : null);
       })) : null),
     actionProblem(failure),
     actions);
@@ -176,7 +200,7 @@ export function localBubble(send, { onRetry, onDismiss }) {
   }
   return h('li', { class: 'turn user local', dataset: { status: send.error ? 'failed' : 'pending' } },
     h('div', { class: 'bubble' },
-      send.message.text ? h('p', { class: 'text' }, send.message.text) : null,
+      send.display || send.message.text ? h('p', { class: 'text' }, send.display || send.message.text) : null,
       attachmentList(send.previews, 'Attached image'),
       footer));
 }
