@@ -41,8 +41,10 @@ export function createApi(auth) {
     const payload = await response.json().catch(() => null);
     if (!response.ok) {
       const error = payload?.error ?? {};
+      // The seeds' /v1 endpoints put their message in `detail` (docs/api.md, identity image chat).
+      const detail = typeof payload?.detail === 'string' ? payload.detail : null;
       throw new ApiError(response.status, error.status ?? 'UNKNOWN',
-        error.message ?? `The server answered ${response.status}. Please try again.`, payload);
+        detail ?? error.message ?? `The server answered ${response.status}. Please try again.`, payload);
     }
     return payload;
   }
@@ -111,6 +113,23 @@ export function createApi(auth) {
     listPresets: () => request('GET', '/presets'),
     createPreset: (name, text) => request('POST', '/presets', { json: { name, text } }),
     deletePreset: (id) => request('DELETE', preset(id)),
+    // Identity image chat (the seeds' snake_case /v1 API) --------------------------------
+    /** → [Identity] by name. */
+    listIdentities: () => request('GET', '/v1/identities/'),
+    /** → [ReferenceImage] oldest first. */
+    listReferenceImages: () => request('GET', '/v1/reference-images/'),
+    uploadReferenceImage: (file) => {
+      const form = new FormData();
+      form.append('file', file, file.name || 'me.png');
+      return request('POST', '/v1/reference-images/', { form });
+    },
+    deleteReferenceImage: (id) => request('DELETE', `/v1/reference-images/${encodeURIComponent(id)}/`),
+    /** {identity_id, additional_prompt?} → ImageResult. */
+    startIdentityChat: (fields) => request('POST', '/v1/identity-image-chat/start/', { json: fields }),
+    /** {edit_prompt} → ImageResult. */
+    continueIdentityChat: (fields) => request('POST', '/v1/identity-image-chat/continue/', { json: fields }),
+    /** → {has_active_session, session_identity_id, references_changed, session_id}. */
+    identityChatStatus: () => request('GET', '/v1/identities/image-session/'),
     uploadImage: (file) => {
       const form = new FormData();
       form.append('file', file, file.name || 'pasted-image.png');

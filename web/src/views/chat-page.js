@@ -1,10 +1,11 @@
 // The signed-in page: account bar, the list of chats and what the main area shows: the open
-// chat, the user's projects, a project's page or the image library. Which one lives in the URL fragment
+// chat, the user's projects, a project's page, the image library or the identity chat. Which one lives in the URL fragment
 // (src/routes.js), so reload and back/forward keep it.
 import { h } from '../dom.js';
 import { routeFromHash } from '../routes.js';
 import { AccountBar } from './account-bar.js';
 import { ChatPane } from './chat-pane.js';
+import { IdentitiesPage } from './identities-page.js';
 import { LibraryPage } from './library-page.js';
 import { NewChatDialog } from './new-chat-dialog.js';
 import { ProjectList } from './project-list.js';
@@ -33,6 +34,7 @@ export class ChatPage {
         h('h1', {}, 'Image Chat'),
         this.libraryLink = h('a', { class: 'button-link', href: '#/library' }, 'Library'),
         this.projectsLink = h('a', { class: 'button-link', href: '#/projects' }, 'Projects'),
+        this.identitiesLink = h('a', { class: 'button-link', href: '#/identities' }, 'Identities'),
         new AccountBar(services, user).el),
       h('div', { class: 'columns' },
         h('nav', { class: 'sessions', id: 'sessions', 'aria-label': 'Chats' }, this.list.el),
@@ -58,6 +60,7 @@ export class ChatPage {
     this.list.markOpen(null);
     this.viewKey = key;
     if (route.kind === 'library') this.view = new LibraryPage(this.services);
+    else if (route.kind === 'identities') this.view = new IdentitiesPage(this.services);
     else if (route.kind === 'projects') this.view = new ProjectList(this.services);
     else {
       this.view = new ProjectPage(this.services, route, {
@@ -71,6 +74,7 @@ export class ChatPage {
     }
     this.projectsLink.setAttribute('aria-current', route.kind === 'projects' ? 'page' : 'false');
     this.libraryLink.setAttribute('aria-current', route.kind === 'library' ? 'page' : 'false');
+    this.identitiesLink.setAttribute('aria-current', route.kind === 'identities' ? 'page' : 'false');
     this.main.replaceChildren(this.view.el);
     this.showSessions(false);
     this.main.focus({ preventScroll: true });
@@ -85,6 +89,7 @@ export class ChatPage {
     this.viewKey = null;
     this.projectsLink.setAttribute('aria-current', 'false');
     this.libraryLink.setAttribute('aria-current', 'false');
+    this.identitiesLink.setAttribute('aria-current', 'false');
   }
 
   get openId() {
