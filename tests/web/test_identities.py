@@ -33,7 +33,7 @@ def test_identity_chat_start_continue_and_no_references(open_app: Callable[..., 
     refs = page.get_by_role("list", name="Your reference photos")
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Upload reference photo").click()
-    chooser.value.set_files([png_file("me.png", (10, 120, 200))])
+    chooser.value.set_files([png_file("me.png", (10, 120, 200))])  # type: ignore[arg-type]
     expect(refs.get_by_role("img", name="Reference photo 1")).to_be_visible()
     page.get_by_label("Additional prompt (optional)").fill("with a beret")
     page.get_by_role("button", name="Start").click()
