@@ -90,6 +90,11 @@ def deleteTurn(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_turn(req)
 
 
+@https_fn.on_call()
+def cancelTurn(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.cancel_turn(req)
+
+
 @https_fn.on_call(secrets=_MODEL_CALL_SECRETS, memory=options.MemoryOption.MB_512)
 def createProjectFromSession(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.create_project_from_session(req)

@@ -19,6 +19,7 @@ class ErrorCode(StrEnum):
     FAILED_PRECONDITION = "FAILED_PRECONDITION"
     SESSION_BUSY = "SESSION_BUSY"
     STILL_RUNNING = "STILL_RUNNING"
+    CANCELLED = "CANCELLED"
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
@@ -44,6 +45,8 @@ ERROR_TABLE: dict[ErrorCode, WireError] = {
     ErrorCode.SESSION_BUSY: WireError(409, "FAILED_PRECONDITION", FunctionsErrorCode.FAILED_PRECONDITION),
     # A retry of a request id whose first attempt is still running.
     ErrorCode.STILL_RUNNING: WireError(409, "ABORTED", FunctionsErrorCode.ABORTED),
+    # The sender of a message its user cancelled while it ran (issue 15).
+    ErrorCode.CANCELLED: WireError(409, "CANCELLED", FunctionsErrorCode.CANCELLED),
     ErrorCode.NOT_FOUND: WireError(404, "NOT_FOUND", FunctionsErrorCode.NOT_FOUND),
     # REST only (a known path, another method); callables have no methods, hence unimplemented.
     ErrorCode.METHOD_NOT_ALLOWED: WireError(405, "METHOD_NOT_ALLOWED", FunctionsErrorCode.UNIMPLEMENTED),
@@ -108,6 +111,15 @@ class StillRunning(ImageChatError):
         super().__init__(message)
 
 
+class Cancelled(ImageChatError):
+    """The user cancelled the message while it ran: its late result is discarded."""
+
+    code = ErrorCode.CANCELLED
+
+    def __init__(self, message: str = "This message was cancelled.") -> None:
+        super().__init__(message)
+
+
 class NotFound(ImageChatError):
     code = ErrorCode.NOT_FOUND
 
@@ -166,6 +178,10 @@ class Interrupted(Unavailable):
 
     def __init__(self, message: str = INTERRUPTED) -> None:
         super().__init__(message)
+
+
+# Cancelling a turn that is not running (it finished, failed, or is not a message).
+NOT_RUNNING = "turnId: only a message that is still running can be cancelled."
 
 
 # Seed 002's stateless edit without an image to edit (no head, or a head without an image).

@@ -303,8 +303,10 @@ class TurnView(_Schema):
     index: int = Field(..., description="Position in the session; order by it.")
     role: Literal["user", "model"] = Field(..., description="Who wrote the turn: the user or the model.")
     text: str = Field(default="", description="The user's instruction, the model's text, or a refusal's reason.")
-    status: Literal["pending", "complete", "failed", "blocked"] = Field(
-        ..., description="pending while the model runs; complete, failed (an error) or blocked (a refusal)."
+    status: Literal["pending", "complete", "failed", "blocked", "cancelled"] = Field(
+        ...,
+        description="pending while the model runs; complete, failed (an error), blocked (a refusal) or "
+        "cancelled (a user message its user cancelled while it ran).",
     )
     attachments: list[AttachmentView] = Field(default_factory=list, description="User turns: input images.")
     images: list[ImageView] = Field(default_factory=list, description="Model turns: output images.")
@@ -384,6 +386,10 @@ class GetSessionResponse(_Schema):
 
 class UpdateSessionResponse(_Schema):
     session: SessionView = Field(..., description="The session after the update.")
+
+
+class CancelTurnResponse(_Schema):
+    turn: TurnView = Field(..., description="The cancelled user turn (status cancelled, its input kept).")
 
 
 class SendMessageResponse(_Schema):

@@ -13,8 +13,12 @@ session stays usable.
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as WaitTimedOut
 from typing import Any, TypeVar
 
 from firebase_functions import logger
@@ -28,6 +32,7 @@ from imagechat.errors import (
     NOT_A_PARENT,
     NOT_AN_ANSWER,
     SESSION_NOT_FOUND,
+    Cancelled,
     ImageChatError,
     Internal,
     Interrupted,
@@ -49,6 +54,9 @@ from imagechat.store.leases import Replay, TurnClaim
 from imagechat.store.turn_store import ExchangeOutcome, document_size
 
 T = TypeVar("T")
+
+# How often a run waiting for the model checks that it still holds the session (a cancel frees it).
+LEASE_CHECK_S = 1.0
 
 
 def _ms(since: float) -> float:
@@ -215,10 +223,15 @@ class _Run:
             if isinstance(exc, NotFound) and exc.message != SESSION_NOT_FOUND:
                 self._fail(exc)
                 raise
-            # The lease was taken over (the new holder already failed this turn) or the session was
-            # deleted: there is nothing left to record.
-            logger.warn("turn abandoned", uid=self.uid, sessionId=session_id, turnId=self.claim.user_turn_id,
-                        **self._timings())
+            # The lease was taken over (the new holder already failed this turn), the user cancelled
+            # the turn, or the session was deleted: there is nothing left to record.
+            cancelled = isinstance(exc, Interrupted) and self.deps.leases.was_cancelled(
+                self.uid, session_id, self.claim
+            )
+            logger.warn("turn cancelled" if cancelled else "turn abandoned", uid=self.uid, sessionId=session_id,
+                        turnId=self.claim.user_turn_id, **self._timings())
+            if cancelled:
+                raise Cancelled() from exc
             raise
         except ImageChatError as exc:
             self._fail(exc)
@@ -249,7 +262,8 @@ class _Run:
             system_prompt=history.with_note(session.system_prompt, note),
         )
         self.stage("model", historyReadMs=_ms(self.stage_started))
-        reply = self.step(lambda: deps.model.send(prompt, options))  # Files API parts, then the model
+        # Files API parts, then the model; a cancel stops the wait (the late reply is dropped).
+        reply = self.step(lambda: self.while_held(lambda: deps.model.send(prompt, options)))
         self.stage("storage", modelMs=_ms(self.stage_started))
         outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
         outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
@@ -274,6 +288,28 @@ class _Run:
             usage=reply.usage.model_dump(by_alias=True),
         )
         return SendMessageResponse.model_validate(outcome.response)
+
+    def while_held(self, call: Callable[[], T]) -> T:
+        """Runs `call` (the model call, 10–60 s on the real API) on its own thread and waits for it,
+        checking every LEASE_CHECK_S that this run still holds the session. A run that lost it (its
+        user cancelled it, or it was taken over) stops waiting at once (`Interrupted`): the call is
+        abandoned and its late result discarded — nothing of it is ever stored."""
+        future: Future[T] = Future()
+
+        def work() -> None:
+            try:
+                future.set_result(call())
+            except BaseException as exc:  # handed to the waiting run, which maps it
+                future.set_exception(exc)
+
+        context = contextvars.copy_context()  # the request's logging context follows the call
+        threading.Thread(target=context.run, args=(work,), name="model-call", daemon=True).start()
+        while True:
+            try:
+                return future.result(timeout=LEASE_CHECK_S)
+            except WaitTimedOut:
+                if not self.deps.leases.holds(self.uid, self.claim.session.id, self.claim.lease_id):
+                    raise Interrupted() from None
 
     def _timings(self) -> dict[str, Any]:
         """The failure log's timings: the finished stages, the failed stage's time so far, and the total."""

@@ -22,6 +22,8 @@ from devtools.stack import ROOT, Stack
 CALLABLES = {"createSession", "listSessions", "getSession", "updateSession", "deleteSession", "sendMessage",
              "uploadTempImage", "setHead", "regenerateTurn", "deleteTurn", "createProjectFromSession", "listProjects",
              "getProject", "updateProject", "deleteProject"}
+# Cancel a running message (issue 15).
+CALLABLES |= {"cancelTurn"}
 # The image library and prompt presets (issue 10).
 CALLABLES |= {"saveToLibrary", "listLibrary", "getLibraryImage", "renameLibraryImage", "deleteLibraryImage",
               "listPresets", "createPreset", "updatePreset", "deletePreset"}

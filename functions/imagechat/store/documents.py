@@ -21,7 +21,7 @@ from pydantic.alias_generators import to_camel
 
 from imagechat.errors import ErrorCode, ImageChatError
 
-TurnStatus = Literal["pending", "complete", "failed", "blocked"]
+TurnStatus = Literal["pending", "complete", "failed", "blocked", "cancelled"]
 RequestState = Literal["running", "complete", "failed"]
 # How a turn came to be: a chat message (the default, not stored), an image imported as a
 # session's first turn (Open in Chat: a root model turn without a user turn), or a stateless edit.

@@ -31,9 +31,13 @@ from google.cloud import firestore
 
 from imagechat import clock
 from imagechat.errors import (
+    NOT_RUNNING,
     REQUEST_ID_REUSED,
     SESSION_NOT_FOUND,
     TRANSIENT_CODES,
+    TURN_NOT_FOUND,
+    Cancelled,
+    FailedPrecondition,
     Interrupted,
     InvalidArgument,
     NotFound,
@@ -60,6 +64,8 @@ class TurnClaim:
 
 # Stored on a turn whose run died (crash, timeout) and whose lease expired.
 INTERRUPTED = StoredError.of(Interrupted())
+# Stored on a turn (and its request record: final, a retry replays it) its user cancelled.
+CANCELLED = StoredError.of(Cancelled())
 
 
 @dataclass(frozen=True)
@@ -268,6 +274,66 @@ class LeaseStore:
             transactions.commit_if_unchanged(batch)
 
         transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="move head")
+
+    def holds(self, uid: str, session_id: str, lease_id: str) -> bool:
+        """Whether the run holding `lease_id` still holds the session (not cancelled, taken over or
+        deleted): one read, which a running turn makes about once a second while the model works."""
+        snap = paths.session(self._db, uid, session_id).get()
+        lease = Session.from_firestore(snap.to_dict(), snap.id).lease if snap.exists else None
+        return lease is not None and lease.id == lease_id
+
+    def was_cancelled(self, uid: str, session_id: str, claim: TurnClaim) -> bool:
+        """Whether the run that lost `claim`'s lease was cancelled by its user (its user turn, or for a
+        regeneration its request record, says so) rather than taken over or crashed."""
+        snap = paths.turns(self._db, uid, session_id).document(claim.user_turn_id).get()
+        if snap.exists and Turn.from_firestore(snap.to_dict(), snap.id).status == "cancelled":
+            return True
+        if claim.request_id is None:
+            return False
+        record = paths.requests(self._db, uid, session_id).document(claim.request_id).get()
+        error = RequestRecord.from_firestore(record.to_dict() if record.exists else None).error
+        return error is not None and error.code == CANCELLED.code
+
+    def cancel(self, uid: str, session_id: str, turn_id: str) -> Turn:
+        """Cancels the running message whose user turn is `turn_id`: frees the session at once and
+        marks the turn `cancelled` (its input kept) and its request record failed (final), in one
+        batch conditional on the session being unchanged since the read. The run finds its lease
+        gone and discards its late result. A `pending` turn whose run died is marked the same way.
+        Returns the turn as cancelled (a regeneration's user turn keeps its status: it has answers)."""
+        session_ref = paths.session(self._db, uid, session_id)
+        turn_ref = paths.turns(self._db, uid, session_id).document(turn_id)
+
+        def attempt() -> Turn:
+            snap = self._read_session(session_ref)
+            turn_snap = turn_ref.get()
+            if not turn_snap.exists:
+                raise NotFound(TURN_NOT_FOUND)
+            turn = Turn.from_firestore(turn_snap.to_dict(), turn_snap.id)
+            lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+            running = (
+                lease is not None
+                and lease.is_live(clock.now())
+                and lease.user_turn_id == turn_id
+                and not lease.id.startswith("delete-")
+            )
+            if not running and turn.status != "pending":
+                raise FailedPrecondition(NOT_RUNNING)
+            batch = self._db.batch()
+            session_update = Session.fields(last_active=clock.now())
+            if running:
+                session_update.update(Session.fields(lease=firestore.DELETE_FIELD))
+            if turn.status == "pending":
+                turn = turn.model_copy(update={"status": "cancelled", "error": CANCELLED})
+                batch.update(turn_ref, Turn.fields(status="cancelled", error=CANCELLED))
+                session_update.update(Session.fields(turn_count=firestore.Increment(1)))
+            batch.update(session_ref, session_update, option=self._if_unchanged(snap))
+            if running and lease is not None and lease.request_id:
+                record = paths.requests(self._db, uid, session_id).document(lease.request_id)
+                batch.set(record, RequestRecord.fields(state="failed", error=CANCELLED), merge=True)
+            transactions.commit_if_unchanged(batch)
+            return turn
+
+        return transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="cancel")
 
     def _pending_turn(self, uid: str, session_id: str, turn_id: str) -> firestore.DocumentReference | None:
         """The user turn a dead run left `pending`, so that it can be marked failed."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from imagechat import (
     branches,
+    cancellation,
     composer,
     edits,
     identities,
@@ -175,6 +176,10 @@ def _delete_turn(d: Deps, uid: str, data: dict[str, Any]) -> dict[str, Any]:
 
 def delete_turn(request: Request) -> Any:
     return run(request, _delete_turn)
+
+
+def cancel_turn(request: Request) -> Any:
+    return run(request, lambda d, uid, data: cancellation.cancel_turn(d, uid, session_id(data), turn_id(data)))
 
 
 def project_id(data: dict[str, Any]) -> str:

@@ -16,7 +16,19 @@ from pydantic import BaseModel
 from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import branches, composer, config, edits, library, presets, projects, sessions, turns, uploads
+from imagechat import (
+    branches,
+    cancellation,
+    composer,
+    config,
+    edits,
+    library,
+    presets,
+    projects,
+    sessions,
+    turns,
+    uploads,
+)
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
@@ -197,6 +209,10 @@ def delete_turn(request: flask.Request, caller: Caller, args: dict[str, str]) ->
     return None
 
 
+def cancel_turn(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    return cancellation.cancel_turn(deps(), _target(request, caller, _body(request)), args["sid"], args["tid"])
+
+
 def create_project(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
     body = _body(request)
     uid = _target(request, caller, body)
@@ -307,6 +323,7 @@ ROUTES = Map(
         Rule("/chat/sessions/<sid>/edit", methods=["POST"], endpoint=edit_image),
         Rule("/chat/sessions/<sid>/turns/<tid>/regenerate", methods=["POST"], endpoint=regenerate_turn),
         Rule("/chat/sessions/<sid>/turns/<tid>", methods=["DELETE"], endpoint=delete_turn),
+        Rule("/chat/sessions/<sid>/turns/<tid>/cancel", methods=["POST"], endpoint=cancel_turn),
         Rule("/upload/temp", methods=["POST"], endpoint=upload_temp),
         Rule("/chat/sessions/<sid>/project", methods=["POST"], endpoint=create_project),
         Rule("/v1/agents/create-project-from-image", methods=["POST"], endpoint=create_project),  # seed 003
