@@ -92,3 +92,27 @@ def test_a_busy_chat_says_so_on_the_message_and_it_can_be_sent_when_free(
     app.expect_results(2)
     expect(app.unsent()).to_have_count(0)
     expect(app.messages()).to_have_text(["draw a fox", "make it warmer"])
+
+
+def test_cancel_stops_a_running_message_and_the_chat_takes_the_next_one(
+        open_app: Callable[..., WebApp], gemini: GeminiControl) -> None:
+    app = open_app()
+    alerts = _no_alerts(app)
+    app.sign_up()
+    app.new_chat()
+    gemini.config(latencyMs=20000)
+    try:
+        app.type_and_send("draw a slow lighthouse")
+        app.expect_working()
+        app.conversation.get_by_role("button", name="Cancel this message").click()
+        cancelled = app.turns("user", "cancelled")
+        expect(cancelled).to_contain_text("Cancelled. You cancelled this message.")
+        expect(cancelled).to_contain_text("draw a slow lighthouse")
+        app.screenshot("cancelled-turn")
+    finally:
+        gemini.config(latencyMs=0)
+    app.type_and_send("draw a quick boat")  # at once: the cancelled call is still at the model
+    app.expect_results(1)
+    expect(app.turns("user", "complete")).to_contain_text("draw a quick boat")
+    expect(app.unsent()).to_have_count(0)
+    assert alerts == []

@@ -77,6 +77,7 @@ export function createApi(auth) {
       request('POST', `${session(id)}/turns/${encodeURIComponent(turnId)}/regenerate`, { json: { requestId } }),
     /** A user turn: its exchange, answers and descendants; a model turn: that answer and its descendants. */
     deleteTurn: (id, turnId) => request('DELETE', `${session(id)}/turns/${encodeURIComponent(turnId)}`),
+    cancelTurn: (id, turnId) => request('POST', `${session(id)}/turns/${encodeURIComponent(turnId)}/cancel`),
     // Projects (seed 003) --------------------------------------------------------------
     /** A project from the path to model turn `turnId` → {success, project: {id, slug, url, title}}. */
     createProject: (sessionId, { turnId, title } = {}) =>

@@ -93,6 +93,9 @@ export function userBubble(turn, { onRetry, nav, onEdit, onDelete, failure, edit
   if (turn.status === 'failed') {
     footer = problem('Not done.', turn.error?.message ?? 'This message failed.', retryButton(onRetry));
   }
+  if (turn.status === 'cancelled') {
+    footer = problem('Cancelled.', 'You cancelled this message.', retryButton(onRetry));
+  }
   const settled = turn.status !== 'pending';
   return h('li', { class: `turn user${editing ? ' editing' : ''}`, dataset: { status: turn.status, index: turn.index, id: turn.id } },
     h('div', { class: 'bubble' },
@@ -182,10 +185,12 @@ export function hiddenLaterBubble({ startedOver, onShow }) {
       startedOver ? 'Show the earlier conversation' : 'Show later messages'));
 }
 
-export function workingBubble(text = 'Working on your image…') {
+/** The model is working. `onCancel` (a stored running message) adds a Cancel button. */
+export function workingBubble(text = 'Working on your image…', { onCancel = null } = {}) {
   return h('li', { class: 'turn model working', dataset: { status: 'working' } },
     h('div', { class: 'bubble', role: 'status' },
-      h('span', { class: 'spinner', 'aria-hidden': 'true' }), text));
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }), text),
+    onCancel ? tools(null, 'working', [['Cancel', onCancel, { 'aria-label': 'Cancel this message' }]]) : null);
 }
 
 /** A send this page started, before (or instead of) its turn showing up from Firestore. */
