@@ -40,7 +40,9 @@ PROJECT_ID = "demo-imagechat"
 REGION = "us-central1"
 BUCKET = f"{PROJECT_ID}.appspot.com"
 HOST = "127.0.0.1"
-READY_TIMEOUT_S = 90.0
+# Generous: on a loaded 2-core machine (several stacks starting at once) firebase-tools' auth
+# emulator alone has taken over 90 s to come up; an idle machine needs 10–30 s.
+READY_TIMEOUT_S = 240.0
 
 
 def free_ports(count: int) -> list[int]:

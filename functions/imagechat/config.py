@@ -38,6 +38,9 @@ class ModelSpec:
     # outputs alike). The 3.x image models reject more than 14 (400 INVALID_ARGUMENT).
     max_input_images: int = DEFAULT_MAX_INPUT_IMAGES
     aspect_ratios: tuple[str, ...] = ASPECT_RATIOS
+    # Thinking models send thought summaries (and interim "thought images") when asked: the live
+    # progress shows them. 2.5 Flash Image does not think and rejects a thinking config.
+    thoughts: bool = False
 
 
 # The model allowlist, one entry per model. 2.5 Flash Image renders at 1K only; the 3.x models
@@ -47,8 +50,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
         ModelSpec("gemini-2.5-flash-image", ("1K",)),
-        ModelSpec("gemini-3-pro-image-preview", ("1K", "2K", "4K")),
-        ModelSpec("gemini-3.1-flash-image-preview", ("1K", "2K", "4K")),
+        ModelSpec("gemini-3-pro-image-preview", ("1K", "2K", "4K"), thoughts=True),
+        ModelSpec("gemini-3.1-flash-image-preview", ("1K", "2K", "4K"), thoughts=True),
     )
 }
 MODELS: tuple[str, ...] = tuple(MODEL_SPECS)

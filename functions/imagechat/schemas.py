@@ -298,6 +298,16 @@ class TurnError(_Schema):
     message: str = Field(..., description="What went wrong, for people.")
 
 
+class TurnProgressView(_Schema):
+    phase: Literal["queued", "thinking", "drawing", "saving"] = Field(
+        ..., description="queued (inputs, history), thinking (the model works), drawing (it sent an image or its "
+        "answer), saving (the outputs are stored)."
+    )
+    thought: str = Field(default="", description="The model's thought summary so far (thinking models).")
+    preview: Thumbnail | None = Field(default=None, description="A small WebP of an interim thought image.")
+    updated_at: datetime | None = Field(default=None, description="When this progress was written.")
+
+
 class TurnView(_Schema):
     id: str = Field(..., description="Turn document id.")
     index: int = Field(..., description="Position in the session; order by it.")
@@ -311,6 +321,9 @@ class TurnView(_Schema):
     attachments: list[AttachmentView] = Field(default_factory=list, description="User turns: input images.")
     images: list[ImageView] = Field(default_factory=list, description="Model turns: output images.")
     error: TurnError | None = Field(default=None, description="Why the turn failed or was blocked.")
+    progress: TurnProgressView | None = Field(
+        default=None, description="User turns while their message runs (live; null once it ended)."
+    )
     finish_reason: str | None = Field(default=None, description="Gemini finishReason or blockReason.")
     usage: Usage | None = Field(default=None, description="Model turns: token counts of the call.")
     created_at: datetime | None = Field(default=None, description="When the turn was written (not for ordering).")

@@ -13,17 +13,13 @@ session stays usable.
 
 from __future__ import annotations
 
-import contextvars
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as WaitTimedOut
 from typing import Any, TypeVar
 
 from firebase_functions import logger
 
-from imagechat import clock, config, history, tree, views
+from imagechat import clock, config, history, progress, tree, views
 from imagechat.branches import head_turn, lined_turn
 from imagechat.deps import Deps
 from imagechat.errors import (
@@ -54,9 +50,6 @@ from imagechat.store.leases import Replay, TurnClaim
 from imagechat.store.turn_store import ExchangeOutcome, document_size
 
 T = TypeVar("T")
-
-# How often a run waiting for the model checks that it still holds the session (a cancel frees it).
-LEASE_CHECK_S = 1.0
 
 
 def _ms(since: float) -> float:
@@ -106,6 +99,7 @@ def _write_user_turn(run: _Run, parent: Turn | None, template: Turn, inputs: lis
             "id": claim.user_turn_id,
             "index": claim.user_index,
             "status": "pending",
+            "progress": progress.queued(),
             "attachments": (*pinned, *source_attachments(uid, inputs)),
             "created_at": clock.now(),
             "parent_id": parent.id if parent else None,
@@ -262,14 +256,22 @@ class _Run:
             system_prompt=history.with_note(session.system_prompt, note),
         )
         self.stage("model", historyReadMs=_ms(self.stage_started))
-        # Files API parts, then the model; a cancel stops the wait (the late reply is dropped).
-        reply = self.step(lambda: self.while_held(lambda: deps.model.send(prompt, options)))
-        self.stage("storage", modelMs=_ms(self.stage_started))
-        outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
-        outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
-        storage_ms = _ms(self.stage_started)
-        self.stage("commit", storageMs=storage_ms)
-        self.step(lambda: _commit(deps, uid, session.id, claim, outcome, user_turn.attachments))
+        reporter = progress.ProgressReporter(deps, uid, claim, self.started)
+        try:
+            # Files API parts, then the model, streamed: its progress is shown while it works, and a
+            # cancel stops the wait (a late reply is dropped).
+            reply = self.step(lambda: progress.await_reply(
+                deps, uid, claim, reporter, lambda: deps.model.stream(prompt, options)
+            ))
+            self.stage("storage", modelMs=_ms(self.stage_started))
+            self.step(lambda: reporter.show("saving"))
+            outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
+            outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
+            storage_ms = _ms(self.stage_started)
+            self.stage("commit", storageMs=storage_ms)
+            self.step(lambda: _commit(deps, uid, session.id, claim, outcome, user_turn.attachments))
+        finally:
+            reporter.discard_preview()
         logger.info(
             "turn finished",
             uid=uid,
@@ -285,31 +287,10 @@ class _Run:
             modelMs=round(reply.timings_ms.get("modelMs", 0.0), 1),
             storageMs=storage_ms,
             totalMs=_ms(self.started),
+            firstProgressMs=reporter.first_progress_ms,
             usage=reply.usage.model_dump(by_alias=True),
         )
         return SendMessageResponse.model_validate(outcome.response)
-
-    def while_held(self, call: Callable[[], T]) -> T:
-        """Runs `call` (the model call, 10–60 s on the real API) on its own thread and waits for it,
-        checking every LEASE_CHECK_S that this run still holds the session. A run that lost it (its
-        user cancelled it, or it was taken over) stops waiting at once (`Interrupted`): the call is
-        abandoned and its late result discarded — nothing of it is ever stored."""
-        future: Future[T] = Future()
-
-        def work() -> None:
-            try:
-                future.set_result(call())
-            except BaseException as exc:  # handed to the waiting run, which maps it
-                future.set_exception(exc)
-
-        context = contextvars.copy_context()  # the request's logging context follows the call
-        threading.Thread(target=context.run, args=(work,), name="model-call", daemon=True).start()
-        while True:
-            try:
-                return future.result(timeout=LEASE_CHECK_S)
-            except WaitTimedOut:
-                if not self.deps.leases.holds(self.uid, self.claim.session.id, self.claim.lease_id):
-                    raise Interrupted() from None
 
     def _timings(self) -> dict[str, Any]:
         """The failure log's timings: the finished stages, the failed stage's time so far, and the total."""

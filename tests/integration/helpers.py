@@ -53,8 +53,12 @@ def provenance_of(image: dict[str, Any]) -> list[str]:
     return read_provenance(fetch(image["publicUrl"]))
 
 
+# A turn streams its model call (live progress); a project summary is a plain generateContent.
+MODEL_CALL_KINDS = ("generateContent", "streamGenerateContent")
+
+
 def model_calls(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in log if r.get("kind") == "generateContent"]
+    return [r for r in log if r.get("kind") in MODEL_CALL_KINDS]
 
 
 def uploads_in(log: list[dict[str, Any]]) -> list[dict[str, Any]]:

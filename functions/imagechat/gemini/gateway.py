@@ -1,4 +1,5 @@
-"""One model call: build the contents, send through a chat, map the errors.
+"""One model call: build the contents, send through a chat (streamed: the caller sees the
+model's thoughts while it works), map the errors.
 
 A 403 from Gemini means a cached file vanished or expired early: the gateway forgets the
 files this call used, rebuilds the contents from the same prompt (uploading again) and retries
@@ -8,7 +9,7 @@ once. It needs nothing from the caller for that: the prompt holds the typed turn
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -29,7 +30,7 @@ from imagechat.gemini import contents
 from imagechat.gemini.client import make_client
 from imagechat.gemini.contents import Prompt
 from imagechat.gemini.files import FilesApiCache
-from imagechat.gemini.parsing import ModelReply, parse_response, usage_of
+from imagechat.gemini.parsing import ModelProgress, ModelReply, StreamedAnswer, parse_response, usage_of
 from imagechat.store.documents import Usage
 from imagechat.store.files_cache import FilesCacheStore
 
@@ -53,6 +54,9 @@ def generation_config(options: ChatOptions) -> types.GenerateContentConfig:
             image_size=options.image_size if len(sizes) > 1 else None,
         ),
         system_instruction=options.system_prompt or None,
+        # Thought summaries and interim images feed the live progress; the stored answer skips them.
+        thinking_config=types.ThinkingConfig(include_thoughts=True) if config.model_spec(options.model).thoughts
+        else None,
     )
 
 
@@ -69,6 +73,14 @@ class ImageModelGateway:
         return self._client
 
     def send(self, prompt: Prompt, options: ChatOptions) -> ModelReply:
+        """The model's answer (the stream's progress dropped)."""
+        for event in self.stream(prompt, options):
+            if isinstance(event, ModelReply):
+                return event
+        raise Internal(GENERATION_FAILED)  # unreachable: a stream ends with its reply or raises
+
+    def stream(self, prompt: Prompt, options: ChatOptions) -> Iterator[ModelProgress | ModelReply]:
+        """The model's progress while it answers (what each streamed chunk shows), then its reply."""
         client = self._genai()
         files = FilesApiCache(client, self._files_store, self._read_bytes, self._settings.files_safety_margin_s)
         timings = {"historyMs": 0.0, "modelMs": 0.0}
@@ -77,13 +89,17 @@ class ImageModelGateway:
             history, message = contents.build(prompt, files)
             timings["historyMs"] += (time.perf_counter() - started) * 1000
             started = time.perf_counter()
+            answer = StreamedAnswer()
             try:
                 turns: list[types.ContentOrDict] = list(history)
                 parts: list[types.PartUnionDict] = list(message)
                 chat = client.chats.create(model=options.model, history=turns, config=generation_config(options))
-                response = chat.send_message(parts)
+                for chunk in chat.send_message_stream(parts):
+                    progress = answer.add(chunk)
+                    if progress is not None:
+                        yield progress
             except errors.APIError as exc:
-                if exc.code == 403 and attempt == 1:
+                if exc.code == 403 and attempt == 1 and not answer.started:
                     files.forget_cached()
                     continue
                 raise map_api_error(exc) from exc
@@ -91,10 +107,11 @@ class ImageModelGateway:
                 raise Unavailable(GENERATION_FAILED) from exc
             finally:
                 timings["modelMs"] += (time.perf_counter() - started) * 1000
-            reply = parse_response(response, options.image_only)
+            reply = parse_response(answer.response(), options.image_only)
             reply.timings_ms = timings
             reply.files_uploaded = files.uploads
-            return reply
+            yield reply
+            return
         raise Internal(GENERATION_FAILED)  # unreachable: the second attempt returns or raises
 
     def write_text(self, model: str, instructions: str, prompt: str) -> TextReply:

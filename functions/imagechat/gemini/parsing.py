@@ -33,6 +33,17 @@ class GeneratedImage:
     mime_type: str
 
 
+@dataclass(frozen=True)
+class ModelProgress:
+    """What a streamed answer has shown so far: `drawing` once the model sends an image (an interim
+    thought image or the output) or its answer, else `thinking`; the thought summary text so far;
+    the newest interim thought image, if any."""
+
+    phase: str
+    thought: str = ""
+    preview: GeneratedImage | None = None
+
+
 @dataclass
 class ModelReply:
     """One model answer, parsed."""
@@ -112,3 +123,58 @@ def parse_response(response: types.GenerateContentResponse, image_only: bool) ->
         reply.blocked_reason = finish or "NO_IMAGE"
         reply.blocked_message = REFUSALS["NO_IMAGE"]
     return reply
+
+
+class StreamedAnswer:
+    """Collects a streamed answer's chunks: `add` returns the progress a chunk shows (None when it
+    shows nothing new); `response` is the whole answer as one response, so it parses like a
+    non-streamed one (every chunk's parts in order; usage, finish reason and feedback from the
+    chunks that carry them)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[types.GenerateContentResponse] = []
+        self._parts: list[types.Part] = []
+        self._thought: list[str] = []
+        self._preview: GeneratedImage | None = None
+        self._drawing = False
+
+    @property
+    def started(self) -> bool:
+        """Whether a chunk arrived (then the call cannot be retried without showing progress twice)."""
+        return bool(self._chunks)
+
+    def add(self, chunk: types.GenerateContentResponse) -> ModelProgress | None:
+        self._chunks.append(chunk)
+        candidate = chunk.candidates[0] if chunk.candidates else None
+        parts = list(candidate.content.parts or []) if candidate and candidate.content else []
+        self._parts += parts
+        shown = False
+        for part in parts:
+            if part.thought and part.text:
+                self._thought.append(part.text.strip())
+                shown = True
+            elif part.thought and part.inline_data is not None and part.inline_data.data:
+                self._preview = GeneratedImage(part.inline_data.data, part.inline_data.mime_type or "image/png")
+                self._drawing = shown = True
+            elif not part.thought and not self._drawing:
+                self._drawing = shown = True
+        if not shown:
+            return None
+        return ModelProgress("drawing" if self._drawing else "thinking", "\n\n".join(self._thought), self._preview)
+
+    def response(self) -> types.GenerateContentResponse:
+        if not self._chunks:
+            return types.GenerateContentResponse()
+        last = self._chunks[-1]
+        usage = next((c.usage_metadata for c in reversed(self._chunks) if c.usage_metadata), None)
+        feedback = next((c.prompt_feedback for c in reversed(self._chunks) if c.prompt_feedback), None)
+        finish = next(
+            (c.candidates[0].finish_reason for c in reversed(self._chunks) if c.candidates
+             and c.candidates[0].finish_reason), None,
+        )
+        if not any(c.candidates for c in self._chunks):
+            return last.model_copy(update={"usage_metadata": usage, "prompt_feedback": feedback})
+        candidate = types.Candidate(content=types.Content(role="model", parts=self._parts), finish_reason=finish)
+        return last.model_copy(
+            update={"candidates": [candidate], "usage_metadata": usage, "prompt_feedback": feedback}
+        )

@@ -136,6 +136,21 @@ class ContentPart(Document):
     image: int | None = None
 
 
+ProgressPhase = Literal["queued", "thinking", "drawing", "saving"]
+
+
+class TurnProgress(Document):
+    """What a running message shows while the model works (on its user turn; the final commit
+    removes it). Written at most about twice a second, only by the run holding the lease."""
+
+    phase: ProgressPhase = "queued"
+    # The model's thought summary so far (thinking models), newest text last.
+    thought: str = ""
+    # An interim "thought image" the model drew, downscaled (thinking models that send one).
+    preview: Thumbnail | None = None
+    updated_at: datetime | None = None
+
+
 class Turn(Document):
     """users/{uid}/chatSessions/{sessionId}/turns/{id}: a user's message or the model's reply."""
 
@@ -160,6 +175,8 @@ class Turn(Document):
     request_id: str | None = None
     aspect_ratio: str | None = None
     image_only: bool = False
+    # While the message runs (absent otherwise).
+    progress: TurnProgress | None = None
     # Model turns. `content` is empty when the document would have been too large with it.
     images: tuple[OutputImage, ...] = ()
     content: tuple[ContentPart, ...] = ()
@@ -171,7 +188,7 @@ class Turn(Document):
         {"role", "index", "status", "text", "created_at", "error", "parent_id", "lineage", "mode"}
     )
     STORED_BY_ROLE: ClassVar[dict[str, frozenset[str]]] = {
-        "user": _COMMON | {"attachments", "request_id", "aspect_ratio", "image_only"},
+        "user": _COMMON | {"attachments", "request_id", "aspect_ratio", "image_only", "progress"},
         "model": _COMMON | {"images", "content", "finish_reason", "usage"},
     }
 
@@ -179,6 +196,8 @@ class Turn(Document):
         stored = set(self.STORED_BY_ROLE[self.role])
         if self.error is None:
             stored.discard("error")
+        if self.progress is None:
+            stored.discard("progress")
         if self.mode == "chat":
             stored.discard("mode")
         return self.model_dump(by_alias=True, include=stored)

@@ -322,9 +322,12 @@ class LeaseStore:
             session_update = Session.fields(last_active=clock.now())
             if running:
                 session_update.update(Session.fields(lease=firestore.DELETE_FIELD))
+                if turn.status != "pending" and turn.progress is not None:  # a regeneration's
+                    batch.update(turn_ref, Turn.fields(progress=firestore.DELETE_FIELD))
             if turn.status == "pending":
-                turn = turn.model_copy(update={"status": "cancelled", "error": CANCELLED})
-                batch.update(turn_ref, Turn.fields(status="cancelled", error=CANCELLED))
+                turn = turn.model_copy(update={"status": "cancelled", "error": CANCELLED, "progress": None})
+                ended = Turn.fields(status="cancelled", error=CANCELLED, progress=firestore.DELETE_FIELD)
+                batch.update(turn_ref, ended)
                 session_update.update(Session.fields(turn_count=firestore.Increment(1)))
             batch.update(session_ref, session_update, option=self._if_unchanged(snap))
             if running and lease is not None and lease.request_id:

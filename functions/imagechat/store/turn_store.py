@@ -20,7 +20,7 @@ from google.cloud import firestore
 from imagechat import clock
 from imagechat.errors import SESSION_CONTENDED, SESSION_NOT_FOUND, Interrupted, NotFound, Unavailable
 from imagechat.store import paths, transactions
-from imagechat.store.documents import Attachment, RequestRecord, Session, StoredError, Turn, TurnStatus
+from imagechat.store.documents import Attachment, RequestRecord, Session, StoredError, Turn, TurnProgress, TurnStatus
 from imagechat.store.leases import TurnClaim
 
 _DELETE_PAGE = 400
@@ -108,6 +108,19 @@ class TurnStore:
         """Points the user turn at the session's own copies of its images."""
         paths.turns(self._db, uid, session_id).document(turn_id).update(Turn.fields(attachments=attachments))
 
+    def set_progress(self, uid: str, session_id: str, claim: TurnClaim, progress: TurnProgress) -> None:
+        """Shows a running message's progress on its user turn, only while the run holds the lease
+        (else `Interrupted`: a cancelled or taken-over run shows nothing more)."""
+        session_ref = paths.session(self._db, uid, session_id)
+        turn_ref = paths.turns(self._db, uid, session_id).document(claim.user_turn_id)
+
+        @firestore.transactional
+        def attempt(tx: firestore.Transaction) -> None:
+            self._check_lease(tx, session_ref, claim.lease_id)
+            tx.update(turn_ref, Turn.fields(progress=progress))
+
+        transactions.run(self._db, attempt, exhausted=_contended, what="set progress")
+
     def commit_exchange(self, uid: str, session_id: str, claim: TurnClaim, outcome: ExchangeOutcome) -> None:
         """Writes the finished exchange in one transaction, only while this run holds the lease
         (else `Interrupted`, or `NotFound` when the session was deleted; nothing is written)."""
@@ -119,8 +132,11 @@ class TurnStore:
         def attempt(tx: firestore.Transaction) -> None:
             self._check_lease(tx, session_ref, claim.lease_id)
             tx.set(turns.document(claim.model_turn_id), model_turn.to_firestore())
+            # The run's progress goes with it (a regeneration's user turn keeps its status).
+            finished = Turn.fields(progress=firestore.DELETE_FIELD)
             if outcome.user_status is not None:
-                tx.update(turns.document(claim.user_turn_id), Turn.fields(status=outcome.user_status))
+                finished.update(Turn.fields(status=outcome.user_status))
+            tx.update(turns.document(claim.user_turn_id), finished)
             # The session was last active when the model turn was made (the same instant).
             session_update = Session.fields(
                 last_active=model_turn.created_at or clock.now(),
@@ -157,7 +173,7 @@ class TurnStore:
             if user_turn_written:
                 tx.update(
                     paths.turns(self._db, uid, session_id).document(claim.user_turn_id),
-                    Turn.fields(status="failed", error=error),
+                    Turn.fields(status="failed", error=error, progress=firestore.DELETE_FIELD),
                 )
                 session_update.update(Session.fields(turn_count=firestore.Increment(1)))
             tx.update(session_ref, session_update)
