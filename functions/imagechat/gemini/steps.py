@@ -16,15 +16,24 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from google.genai import types
 
 from imagechat.gemini.contents import Prompt, image_ref
-from imagechat.gemini.files import FilesApiCache, ImageRef
-from imagechat.store.documents import Attachment, Exchange, Turn
+from imagechat.gemini.files import ImageRef
+from imagechat.store.documents import Attachment, CachedFile, Exchange, Turn
 
 Step = dict[str, Any]
+
+
+class ImageFiles(Protocol):
+    """Where an image is in the Files API (the Files API cache uploads it when it is not)."""
+
+    def image_file(self, ref: ImageRef) -> CachedFile: ...
+
+
+FilesApiCache = ImageFiles  # what the transport passes: gemini/files.FilesApiCache
 
 
 def build(prompt: Prompt, files: FilesApiCache) -> list[Step]:
