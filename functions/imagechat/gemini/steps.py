@@ -28,24 +28,21 @@ Step = dict[str, Any]
 
 
 class ImageFiles(Protocol):
-    """Where an image is in the Files API (the Files API cache uploads it when it is not)."""
+    """Where an image is in the Files API (gemini/files.FilesApiCache, which uploads it when needed)."""
 
     def image_file(self, ref: ImageRef) -> CachedFile: ...
 
 
-FilesApiCache = ImageFiles  # what the transport passes: gemini/files.FilesApiCache
-
-
-def build(prompt: Prompt, files: FilesApiCache) -> list[Step]:
+def build(prompt: Prompt, files: ImageFiles) -> list[Step]:
     """Every input step of a stateless replay: the history, then the new message."""
     return [*history_steps(prompt.history, files), message_step(prompt, files)]
 
 
-def message_step(prompt: Prompt, files: FilesApiCache) -> Step:
+def message_step(prompt: Prompt, files: ImageFiles) -> Step:
     return user_input(prompt.attachments, prompt.text, files)
 
 
-def history_steps(exchanges: Sequence[Exchange], files: FilesApiCache) -> list[Step]:
+def history_steps(exchanges: Sequence[Exchange], files: ImageFiles) -> list[Step]:
     steps: list[Step] = []
     for user, model in exchanges:
         if user is None:  # an imported image: the model did not make it
@@ -60,7 +57,7 @@ def history_steps(exchanges: Sequence[Exchange], files: FilesApiCache) -> list[S
     return steps
 
 
-def user_input(attachments: Sequence[Attachment], text: str, files: FilesApiCache) -> Step:
+def user_input(attachments: Sequence[Attachment], text: str, files: ImageFiles) -> Step:
     content: list[Step] = [_image(files, image_ref(a)) for a in attachments]
     if text:
         content.append({"type": "text", "text": text})
@@ -71,7 +68,7 @@ def image_count(steps: Sequence[Step]) -> int:
     return sum(1 for step in steps for block in step.get("content") or [] if block.get("type") == "image")
 
 
-def reply_steps(turn: Turn, files: FilesApiCache) -> list[Step]:
+def reply_steps(turn: Turn, files: ImageFiles) -> list[Step]:
     """The model's reply as steps: as received (Interactions), converted (generateContent), or
     from the turn's text and images when it was stored without them."""
     if turn.steps:
@@ -94,7 +91,7 @@ def reply_steps(turn: Turn, files: FilesApiCache) -> list[Step]:
     return [{"type": "model_output", "content": blocks}]
 
 
-def _steps_from_parts(turn: Turn, files: FilesApiCache) -> list[Step]:
+def _steps_from_parts(turn: Turn, files: ImageFiles) -> list[Step]:
     """generateContent parts → thought + model_output steps, one pair per signed image (the text
     before an image goes with it; text after the last image joins the last output)."""
     groups: list[tuple[str | None, list[Step]]] = []
@@ -130,6 +127,6 @@ def _text(text: str) -> Step:
     return {"type": "text", "text": text}
 
 
-def _image(files: FilesApiCache, ref: ImageRef) -> Step:
+def _image(files: ImageFiles, ref: ImageRef) -> Step:
     file = files.image_file(ref)
     return {"type": "image", "uri": file.uri, "mime_type": file.mime_type}
