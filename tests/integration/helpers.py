@@ -53,11 +53,14 @@ def provenance_of(image: dict[str, Any]) -> list[str]:
     return read_provenance(fetch(image["publicUrl"]))
 
 
-# A turn streams its model call (live progress); a project summary is a plain generateContent.
-MODEL_CALL_KINDS = ("generateContent", "streamGenerateContent")
+# The request-log kinds of an image model call, on either API (a turn streams its generateContent
+# call for live progress; a project summary is a plain generateContent).
+MODEL_CALL_KINDS = ("generateContent", "streamGenerateContent", "interactions.create")
 
 
 def model_calls(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The model calls of the Gemini emulator's log, on either API (an interactions.create entry
+    describes its input steps as `contents`, like a generateContent entry)."""
     return [r for r in log if r.get("kind") in MODEL_CALL_KINDS]
 
 
