@@ -44,7 +44,8 @@ def test_five_turns_form_one_provenance_chain(
     assert session["usage"]["totalTokens"] == sum(t["usage"]["totalTokens"] for t in turns) > 0
     # Each turn went through the deployment's API, replaying the history (stateless).
     calls = model_calls(gemini.requests())
-    kind = {"generate_content": "generateContent", "interactions": "interactions.create"}[transport]
+    # generateContent calls are streamed (live progress); Interactions creates are not.
+    kind = {"generate_content": "streamGenerateContent", "interactions": "interactions.create"}[transport]
     assert [c["kind"] for c in calls] == [kind] * 5
     if transport == "interactions":
         assert all(c["store"] is False and c["previousInteractionId"] is None for c in calls)

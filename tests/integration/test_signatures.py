@@ -98,7 +98,7 @@ def test_a_session_switching_api_between_turns_keeps_its_signatures(
                                         strict=True)]
     assert chains[-1][1:] == ["warmer", "invert", "flip-horizontal"]
     calls = model_calls(gemini.requests())
-    assert [c["kind"] for c in calls] == ["generateContent", "interactions.create"] * 2
+    assert [c["kind"] for c in calls] == ["streamGenerateContent", "interactions.create"] * 2
     assert all(c["status"] == 200 for c in calls)
     # The last replay (window 2: the first exchange and the last two) has each reply's thought step.
     assert [s["type"] for s in calls[-1]["steps"] if s["type"] != "user_input"] == ["thought", "model_output"] * 3

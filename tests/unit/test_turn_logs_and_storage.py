@@ -18,7 +18,7 @@ from imagechat.store.leases import TurnClaim
 
 
 class _FailingModel:
-    def send(self, build: Any, options: Any) -> Any:
+    def stream(self, build: Any, options: Any) -> Any:
         raise Unavailable("Image generation failed. Please try again.")
 
 
@@ -32,6 +32,7 @@ def _deps(failures: list[StoredError]) -> Any:
         leases=SimpleNamespace(claim=lambda *args: claim),
         turns=SimpleNamespace(
             write_user_turn=lambda *args: None,
+            set_progress=lambda *args: None,
             commit_failure=lambda uid, sid, claim, error, written: failures.append(error),
         ),
         images=None,

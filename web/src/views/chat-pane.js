@@ -472,8 +472,10 @@ export class ChatPane {
     // another device) comes before this page's unsent bubbles.
     if (waiting) {
       const running = waiting;
-      rows.push(['working', { cancel: running.id }, () => workingBubble(undefined, {
+      const progress = running.progress ?? null;
+      rows.push(['working', { cancel: running.id, progress }, () => workingBubble(undefined, {
         onCancel: () => this.cancelTurn(running),
+        progress,
       })]);
     }
     let localWaiting = false;

@@ -185,11 +185,29 @@ export function hiddenLaterBubble({ startedOver, onShow }) {
       startedOver ? 'Show the earlier conversation' : 'Show later messages'));
 }
 
-/** The model is working. `onCancel` (a stored running message) adds a Cancel button. */
-export function workingBubble(text = 'Working on your image…', { onCancel = null } = {}) {
-  return h('li', { class: 'turn model working', dataset: { status: 'working' } },
+// What a running message's progress phase says (the server's `progress.phase`).
+const PHASES = {
+  queued: 'Getting ready…',
+  thinking: 'Thinking…',
+  drawing: 'Drawing…',
+  saving: 'Saving your image…',
+};
+
+/**
+ * The model is working. `progress` (a stored running message's) says the phase, the model's
+ * thought summary and a small preview of an interim image; `onCancel` adds a Cancel button.
+ */
+export function workingBubble(text = 'Working on your image…', { onCancel = null, progress = null } = {}) {
+  const phase = PHASES[progress?.phase];
+  return h('li', { class: 'turn model working', dataset: { status: 'working', phase: progress?.phase ?? '' } },
     h('div', { class: 'bubble', role: 'status' },
-      h('span', { class: 'spinner', 'aria-hidden': 'true' }), text),
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }), text,
+      phase ? h('p', { class: 'phase' }, phase) : null,
+      progress?.thought ? h('p', { class: 'thought' }, progress.thought) : null,
+      progress?.preview ? h('img', {
+        class: 'preview', src: progress.preview.publicUrl, width: progress.preview.width,
+        height: progress.preview.height, alt: 'Preview of the image being drawn',
+      }) : null),
     onCancel ? tools(null, 'working', [['Cancel', onCancel, { 'aria-label': 'Cancel this message' }]]) : null);
 }
 
