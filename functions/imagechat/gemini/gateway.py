@@ -8,7 +8,7 @@ once. It needs nothing from the caller for that: the prompt holds the typed turn
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -114,6 +114,15 @@ class ImageModelGateway:
         except ValueError:  # no candidate (a blocked prompt)
             text = ""
         return TextReply(text=text.strip(), usage=usage_of(response))
+
+    def delete_interactions(self, interaction_ids: Sequence[str]) -> int:
+        """HOOK for the Interactions API transport: deletes interactions stored at Google (by id) for
+        turns whose data is being deleted (an expired session, a user's account data); returns how
+        many it deleted. Today no transport stores interactions (chats are sent statelessly with
+        generateContent), so there is nothing to delete: the ids come from
+        `TurnStore.interaction_ids`, empty until model turns record an interaction id. The transport
+        implements this with `interactions.delete(id)` each, an already-expired one counting as gone."""
+        return 0
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from google.api_core import exceptions as api_exceptions
@@ -42,6 +42,7 @@ from imagechat.errors import (
 )
 from imagechat.store import paths, transactions
 from imagechat.store.documents import Lease, RequestRecord, Session, StoredError, Turn
+from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,10 @@ class TurnClaim:
 
 # Stored on a turn whose run died (crash, timeout) and whose lease expired.
 INTERRUPTED = StoredError.of(Interrupted())
+
+
+class NotExpired(Exception):
+    """The session the sweep was about to delete was active again meanwhile: it is kept."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +108,9 @@ def _replay_or_raise(record: RequestRecord) -> Replay:
 
 
 class LeaseStore:
-    def __init__(self, db: firestore.Client) -> None:
+    def __init__(self, db: firestore.Client, lifetime: SessionLifetime = DEFAULT_LIFETIME) -> None:
         self._db = db
+        self._lifetime = lifetime
 
     def _read_session(self, session_ref: firestore.DocumentReference) -> firestore.DocumentSnapshot:
         snap = session_ref.get()
@@ -211,16 +217,23 @@ class LeaseStore:
 
         return transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="claim")
 
-    def hold_for_delete(self, uid: str, session_id: str, ttl_s: float) -> str:
+    def hold_for_delete(
+        self, uid: str, session_id: str, ttl_s: float, *, expired_before: datetime | None = None
+    ) -> str:
         """Takes the session's lease for a deletion (of the session, or of some turns): refused
         (busy) while a turn runs, and no send can start while objects and documents are being
-        deleted. Written conditionally, like a claim. Returns the lease's id."""
+        deleted. Written conditionally, like a claim. Returns the lease's id. With
+        `expired_before` (the lifecycle sweep), a session that was active again since it was found
+        expired (its `expiresAt` no longer before that instant) is not taken: `NotExpired`."""
         session_ref = paths.session(self._db, uid, session_id)
 
         def attempt() -> str:
             snap = self._read_session(session_ref)
-            lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+            session = Session.from_firestore(snap.to_dict(), snap.id)
+            lease = session.lease
             stamp = clock.now()
+            if expired_before is not None and (session.expires_at is None or session.expires_at >= expired_before):
+                raise NotExpired(session_id)
             if lease is not None and lease.is_live(stamp):
                 raise SessionBusy()
             held = Lease(
@@ -262,8 +275,7 @@ class LeaseStore:
             update = Session.fields(
                 head_turn_id=head.id if head is not None else None,
                 last_image=image if image is not None else firestore.DELETE_FIELD,
-                last_active=clock.now(),
-            )
+            ) | self._lifetime.active_at(clock.now())
             batch.update(session_ref, update, option=self._if_unchanged(snap))
             transactions.commit_if_unchanged(batch)
 
