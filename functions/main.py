@@ -243,6 +243,11 @@ def updateMe(req: https_fn.CallableRequest[Any]) -> Any:
 # ---------------------------------------------------------------- the data lifecycle (issue 14)
 
 
+@https_fn.on_call(timeout_sec=540, memory=options.MemoryOption.MB_512)
+def deleteAccountData(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.delete_account_data(req)
+
+
 # Daily, at a quiet hour: deletes expired sessions (with their turns and Storage objects), expired
 # Files API cache entries and day-old temporary uploads (imagechat/lifecycle.py). A run cut short is
 # finished by the next one; the longest allowed deadline gives a large backlog room.

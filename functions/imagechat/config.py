@@ -101,6 +101,7 @@ MAX_TURN_DOCUMENT_BYTES = 900_000
 UPLOADS_PREFIX = "uploads"
 CHAT_IMAGES_PREFIX = "chat-images"
 REFERENCE_IMAGES_PREFIX = "reference-images"  # a user's reference photos (identity image chat)
+PROJECTS_PREFIX = "projects"  # projects/{uid}/{projectId}/: a project's own image copies
 
 # Temporary uploads not used within this many seconds are removed (storage-lifecycle.json's rule in
 # production, the daily sweep as well).

@@ -27,6 +27,7 @@ from imagechat.store.profile_store import ProfileStore
 from imagechat.store.project_store import ProjectStore
 from imagechat.store.session_store import SessionStore
 from imagechat.store.turn_store import TurnStore
+from imagechat.store.user_data_store import UserDataStore
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Deps:
     profiles: ProfileStore
     accounts: Accounts
     files: FilesCacheStore  # the Files API cache (the lifecycle sweep drops expired entries)
+    user_data: UserDataStore  # everything under users/{uid} (deleting an account's data)
 
 
 @lru_cache(maxsize=1)
@@ -71,4 +73,5 @@ def deps() -> Deps:
         profiles=ProfileStore(db),
         accounts=Accounts(app),
         files=files,
+        user_data=UserDataStore(db),
     )

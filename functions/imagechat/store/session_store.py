@@ -82,6 +82,10 @@ class SessionStore:
             next_cursor = encode_cursor(page[-1].last_active, page[-1].id)
         return page, next_cursor
 
+    def ids(self, uid: str) -> builtins.list[str]:
+        """The ids of all the user's sessions (no fields read)."""
+        return [snap.id for snap in paths.sessions(self._db, uid).select([]).stream()]
+
     def update(
         self,
         uid: str,
