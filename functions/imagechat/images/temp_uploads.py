@@ -7,14 +7,15 @@ import uuid
 from datetime import datetime
 
 from imagechat import config
+from imagechat.images.metadata import clean_upload
 from imagechat.images.storage import ImageStorage, StoredObject
 from imagechat.images.urls import uploads_prefix
-from imagechat.images.validation import EXTENSIONS, inspect_image
+from imagechat.images.validation import EXTENSIONS
 
 
 def save_temp_upload(storage: ImageStorage, uid: str, data: bytes) -> StoredObject:
-    """Validates and stores a temporary upload under the user's own prefix."""
-    info = inspect_image(data, what="The uploaded file")
+    """Validates and stores a temporary upload (without its metadata) under the user's own prefix."""
+    data, info = clean_upload(data, what="The uploaded file")
     path = f"{uploads_prefix(uid)}{uuid.uuid4().hex}.{EXTENSIONS[info.mime_type]}"
     return storage.save(path, data, info.mime_type)
 
