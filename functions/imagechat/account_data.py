@@ -2,8 +2,9 @@
 
 Order matters for a deletion cut short (a crash, a timeout): each step lists what is left and
 deletes it, so running the whole again finishes, and a second run reports zeros.
-1. interactions stored at Google for the user's turns (the ids are read from the turns, so this
-   goes before the documents; a hook until the Interactions transport stores them),
+1. interactions stored at Google for the user's turns (`sessions.delete_stored_interactions`: the
+   ids are read from the turns, so this goes before the documents; a hook until the Interactions
+   transport stores them),
 2. every Storage object under the user's prefixes (images/urls.user_prefixes),
 3. users/{uid} and every document under it, whatever the collection (a recursive delete),
 4. opt-in: the Firebase Auth user (by default the user can still sign in, to an empty account).
@@ -18,16 +19,14 @@ from __future__ import annotations
 
 from firebase_functions import logger
 
+from imagechat import sessions
 from imagechat.account_schemas import DeleteAccountDataRequest, DeleteAccountDataResponse
 from imagechat.deps import Deps
 from imagechat.images.urls import user_prefixes
 
 
 def delete_account_data(deps: Deps, uid: str, req: DeleteAccountDataRequest) -> DeleteAccountDataResponse:
-    interactions = sum(
-        deps.model.delete_interactions(deps.turns.interaction_ids(uid, session_id))
-        for session_id in deps.sessions.ids(uid)
-    )
+    interactions = sum(sessions.delete_stored_interactions(deps, uid, sid) for sid in deps.sessions.ids(uid))
     storage_objects = sum(deps.images.delete_prefix(prefix) for prefix in user_prefixes(uid))
     documents = deps.user_data.delete_all(uid)
     auth_user_deleted = deps.accounts.delete(uid) if req.delete_auth_user else False

@@ -115,14 +115,14 @@ class ImageModelGateway:
             text = ""
         return TextReply(text=text.strip(), usage=usage_of(response))
 
-    def delete_interactions(self, interaction_ids: Sequence[str]) -> int:
-        """HOOK for the Interactions API transport: deletes interactions stored at Google (by id) for
-        turns whose data is being deleted (an expired session, a user's account data); returns how
-        many it deleted. Today no transport stores interactions (chats are sent statelessly with
-        generateContent), so there is nothing to delete: the ids come from
-        `TurnStore.interaction_ids`, empty until model turns record an interaction id. The transport
-        implements this with `interactions.delete(id)` each, an already-expired one counting as gone."""
-        return 0
+    def delete_interactions(self, interaction_ids: Sequence[str]) -> list[str]:
+        """HOOK for the Interactions API transport: deletes the interactions Google keeps for turns
+        whose data is being deleted (an expired session, a user's account data); returns the ids it
+        could not delete (left to Google's retention). Today no transport stores interactions (chats
+        are sent statelessly with generateContent) and `TurnStore.interaction_ids` finds none, so
+        there is nothing to delete; the transport implements this with one delete per id, an
+        already-expired interaction counting as deleted."""
+        return []
 
 
 @dataclass(frozen=True)

@@ -103,10 +103,10 @@ class TurnStore:
         return sorted((Turn.from_firestore(s.to_dict(), s.id) for s in query.stream()), key=lambda t: t.index)
 
     def interaction_ids(self, uid: str, session_id: str) -> builtins.list[str]:
-        """HOOK for the Interactions API transport: the ids of the interactions stored at Google for
-        this session's model turns, which deleting the session must delete too
-        (`ImageModelGateway.delete_interactions`). Model turns record none yet: when the transport
-        stores an interaction id on a model turn, read that field here (a field-mask query)."""
+        """HOOK for the Interactions API transport: the ids of the interactions Google keeps for this
+        session's model turns, which deleting the session or the account must delete too
+        (`ImageModelGateway.delete_interactions`). Model turns record none yet; the transport reads
+        the field it stores them in here (a field-mask query over the turns)."""
         del uid, session_id
         return []
 
