@@ -8,6 +8,8 @@
   short (a crash, the batch cap) leaves the rest findable and the next run finishes it.
   Firestore's TTL policy on `purgeAt` (a grace later) deletes only what the sweep missed, and
   only the session document: TTL deletes neither subcollections nor Storage objects.
+- Sessions written before `expiresAt` existed, inactive for longer than the TTL, are dated first
+  (their `expiresAt` from their `lastActive`), so the same run deletes them.
 - Files API cache entries (`geminiFiles`) whose file has expired at Google are dropped.
 - Temporary uploads older than a day are removed (the bucket's lifecycle rule does it too).
 """
@@ -38,6 +40,7 @@ class SweepReport:
     gemini_files_dropped: int = 0
     temp_uploads_deleted: int = 0
     complete: bool = True  # False: the batch cap stopped the run with expired sessions left
+    legacy_sessions_dated: int = 0  # sessions from before `expiresAt` that got one (then swept if past)
 
 
 def sweep(
@@ -47,6 +50,7 @@ def sweep(
     now = now or clock.now()
     max_batches = max_batches if max_batches is not None else deps.settings.sweep_max_batches
     batch_sessions = batch_sessions or deps.settings.sweep_batch_sessions
+    legacy = _date_legacy_sessions(deps, now, max_batches, batch_sessions)
     removed, deleted, busy, kept, complete = Removed(), 0, 0, 0, False
     after = None
     for _ in range(max_batches):
@@ -75,6 +79,21 @@ def sweep(
         gemini_files_dropped=deps.files.drop_expired(now),
         temp_uploads_deleted=delete_stale_uploads(deps.images, now - timedelta(seconds=config.TEMP_UPLOAD_MAX_AGE_S)),
         complete=complete,
+        legacy_sessions_dated=legacy,
     )
     logger.info("lifecycle sweep", **asdict(report))
     return report
+
+
+def _date_legacy_sessions(deps: Deps, now: datetime, max_batches: int, batch_sessions: int) -> int:
+    """Sessions written before the lifecycle have no `expiresAt`, and a query cannot find a missing
+    field: those inactive for longer than the TTL get one from their `lastActive` (already past),
+    so the sweep that follows deletes them. Once dated, a session is not dated again."""
+    inactive_since = now - timedelta(days=deps.settings.session_ttl_days)
+    dated, after = 0, None
+    for _ in range(max_batches):
+        count, after = deps.sessions.backfill_expiry(inactive_since, batch_sessions * 5, after)
+        dated += count
+        if after is None:
+            break
+    return dated

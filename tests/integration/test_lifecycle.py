@@ -153,6 +153,24 @@ def test_a_session_deleted_halfway_is_found_again(
     assert not session_doc(firestore_db, user.uid, session_id).get().exists
 
 
+def test_sessions_from_before_the_lifecycle_are_dated_then_swept(
+    user: ApiClient, firestore_db: firestore.Client, backend: deps.Deps
+) -> None:
+    """A session written before `expiresAt` existed cannot be found by the expiry query: the sweep
+    dates those inactive for longer than the TTL from their `lastActive`, and deletes them."""
+    legacy_fields = {"expiresAt": firestore.DELETE_FIELD, "purgeAt": firestore.DELETE_FIELD}
+    stale, recent = new_session(user, title="stale"), new_session(user, title="recent")
+    long_ago = datetime.now(UTC) - TTL - timedelta(days=1)
+    session_doc(firestore_db, user.uid, stale).update({**legacy_fields, "lastActive": long_ago})
+    session_doc(firestore_db, user.uid, recent).update(legacy_fields)
+
+    report = lifecycle.sweep(backend)
+
+    assert (report.legacy_sessions_dated, report.sessions_deleted) == (1, 1)
+    assert not session_doc(firestore_db, user.uid, stale).get().exists
+    assert "expiresAt" not in stored(firestore_db, user.uid, recent)  # dated at its next activity
+
+
 def test_sweep_drops_expired_cache_entries_and_day_old_uploads(
     user: ApiClient, firestore_db: firestore.Client, bucket: storage.Bucket, backend: deps.Deps
 ) -> None:

@@ -24,11 +24,13 @@ def test_sessions_have_a_ttl_policy_on_purge_at() -> None:
     assert override["ttl"] is True and override["indexes"] == []  # a boolean: firebase-tools checks the type
 
 
-def test_the_sweep_query_has_its_collection_group_index() -> None:
-    override = _overrides()[f"{paths.SESSIONS}.{Session.stored_name('expires_at')}"]
-    assert {"order": "ASCENDING", "queryScope": "COLLECTION_GROUP"} in override["indexes"]
-    # Keeping the default single-field indexes of the collection scope.
-    assert {"order": "ASCENDING", "queryScope": "COLLECTION"} in override["indexes"]
+def test_the_sweep_queries_have_their_collection_group_indexes() -> None:
+    for field in ("expires_at", "last_active"):  # expired sessions; sessions from before expiresAt
+        override = _overrides()[f"{paths.SESSIONS}.{Session.stored_name(field)}"]
+        assert {"order": "ASCENDING", "queryScope": "COLLECTION_GROUP"} in override["indexes"]
+        # Keeping the default single-field indexes of the collection scope (the session list's).
+        assert {"order": "ASCENDING", "queryScope": "COLLECTION"} in override["indexes"]
+        assert {"order": "DESCENDING", "queryScope": "COLLECTION"} in override["indexes"]
 
 
 def test_the_bucket_deletes_day_old_temporary_uploads() -> None:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from google.api_core import exceptions as api_exceptions
 from google.cloud import firestore
 
 from imagechat import clock
@@ -149,6 +150,38 @@ class SessionStore:
                 continue
             page.append((owner.id, Session.from_firestore(snap.to_dict(), snap.id), snap))
         return page
+
+    def backfill_expiry(
+        self, inactive_since: datetime, limit: int, after: firestore.DocumentSnapshot | None = None
+    ) -> tuple[int, firestore.DocumentSnapshot | None]:
+        """Sessions of every user last active before `inactive_since` that have no `expiresAt`
+        (written before the lifecycle) get theirs from their `lastActive`, so the sweep finds them.
+        One page of `limit`, oldest first; returns (sessions dated, where the next page starts, or
+        None at the end). Each write holds only if the session is unchanged since the read: one
+        active meanwhile has its own, later expiry."""
+        query = (
+            self._db.collection_group(paths.SESSIONS)
+            .where(filter=firestore.FieldFilter(Session.stored_name("last_active"), "<", inactive_since))
+            .order_by(Session.stored_name("last_active"))
+            .order_by("__name__")
+        )
+        if after is not None:
+            query = query.start_after(after)
+        snaps = list(query.limit(limit).stream())
+        dated = 0
+        for snap in snaps:
+            session = Session.from_firestore(snap.to_dict(), snap.id)
+            if session.expires_at is not None or session.last_active is None:
+                continue
+            try:
+                snap.reference.update(
+                    self._lifetime.active_at(session.last_active),
+                    option=self._db.write_option(last_update_time=snap.update_time),
+                )
+                dated += 1
+            except api_exceptions.FailedPrecondition:
+                pass  # changed meanwhile: that write set its expiry
+        return dated, (snaps[-1] if len(snaps) == limit else None)
 
     def set_pinned_refs(self, uid: str, session_id: str, pinned: Sequence[Attachment]) -> None:
         """Replaces the session's pinned references (its own copies) and moves `lastActive`."""
