@@ -1,5 +1,6 @@
 """Uploads are stored without their metadata: a phone photo's GPS EXIF is gone from the temp
-upload, from the session's copy a message makes of it, and from a library image."""
+upload, from the session's copy a message makes of it, from a library image and from a reference
+photo."""
 
 from __future__ import annotations
 
@@ -47,3 +48,7 @@ def test_gps_exif_never_reaches_storage(user: ApiClient, bucket: storage.Bucket)
     saved = user.rest("POST", "/api/library", files={"file": ("photo.jpg", photo, "image/jpeg")})
     assert saved.status_code == 200, saved.text
     assert_no_exif(bucket.blob(saved.json()["image"]["storagePath"]).download_as_bytes())
+
+    reference = user.rest("POST", "/api/v1/reference-images/", files={"file": ("me.jpg", photo, "image/jpeg")})
+    assert reference.status_code == 200, reference.text
+    assert_no_exif(bucket.blob(reference.json()["storage_path"]).download_as_bytes())
