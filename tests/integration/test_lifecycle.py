@@ -135,6 +135,13 @@ def test_a_sweep_cut_short_is_finished_by_the_next_run(
     assert list(firestore_db.collection(f"users/{user.uid}/chatSessions").stream()) == []
     assert objects(bucket, f"chat-images/{user.uid}/") == []
 
+    # Without the cap, one run goes through every page (here: one session per batch).
+    for session_id in [new_session(user), new_session(user)]:
+        expire(firestore_db, user.uid, session_id)
+    paged = lifecycle.sweep(backend, batch_sessions=1)
+    assert (paged.sessions_deleted, paged.complete) == (2, True)
+    assert list(firestore_db.collection(f"users/{user.uid}/chatSessions").stream()) == []
+
 
 def test_a_session_deleted_halfway_is_found_again(
     user: ApiClient, firestore_db: firestore.Client, bucket: storage.Bucket, backend: deps.Deps
