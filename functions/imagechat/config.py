@@ -121,6 +121,11 @@ MAX_TURN_DOCUMENT_BYTES = 900_000
 UPLOADS_PREFIX = "uploads"
 CHAT_IMAGES_PREFIX = "chat-images"
 REFERENCE_IMAGES_PREFIX = "reference-images"  # a user's reference photos (identity image chat)
+PROJECTS_PREFIX = "projects"  # projects/{uid}/{projectId}/: a project's own image copies
+
+# Temporary uploads not used within this many seconds are removed (storage-lifecycle.json's rule in
+# production, the daily sweep as well).
+TEMP_UPLOAD_MAX_AGE_S = 24 * 3600
 
 # The image library (issue 10): library/{uid}/{imageId}.{ext} and its thumbnail.
 LIBRARY_PREFIX = "library"
@@ -169,6 +174,13 @@ class Settings:
     # How long Google keeps a stored interaction (55 days on the paid tier, 1 on the free tier); an
     # older one is not continued (a new chain starts with a replay).
     interactions_retention_days: float = 55.0
+    # The session lifecycle (lifecycle.py): a session expires this long after its last activity;
+    # Firestore's TTL policy on `purgeAt` deletes the session document a grace later, if the daily
+    # sweep missed it. The sweep deletes sessions in batches, at most `sweep_max_batches` per run.
+    session_ttl_days: float = 30.0
+    session_purge_grace_days: float = 7.0
+    sweep_batch_sessions: int = 20
+    sweep_max_batches: int = 100
 
 
 # Settings a deployment may override, by environment variable; the defaults are Settings' own.
@@ -183,6 +195,10 @@ ENV_OVERRIDES: dict[str, str] = {
     "model_api": "IMAGECHAT_MODEL_API",
     "interactions_store": "IMAGECHAT_INTERACTIONS_STORE",
     "interactions_retention_days": "IMAGECHAT_INTERACTIONS_RETENTION_DAYS",
+    "session_ttl_days": "IMAGECHAT_SESSION_TTL_DAYS",
+    "session_purge_grace_days": "IMAGECHAT_SESSION_PURGE_GRACE_DAYS",
+    "sweep_batch_sessions": "IMAGECHAT_SWEEP_BATCH_SESSIONS",
+    "sweep_max_batches": "IMAGECHAT_SWEEP_MAX_BATCHES",
 }
 # Against a local Gemini emulator, retry quickly so a failing test does not wait seconds.
 EMULATOR_DEFAULTS: dict[str, Any] = {"retry_initial_delay_s": 0.05, "retry_max_delay_s": 0.2}

@@ -6,6 +6,7 @@ Services receive a `Deps` and never construct clients themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
 from firebase_admin import firestore, storage
@@ -20,11 +21,13 @@ from imagechat.store.files_cache import FilesCacheStore
 from imagechat.store.identity_store import IdentityStore
 from imagechat.store.leases import LeaseStore
 from imagechat.store.library_store import LibraryStore
+from imagechat.store.lifetimes import SessionLifetime
 from imagechat.store.preset_store import PresetStore
 from imagechat.store.profile_store import ProfileStore
 from imagechat.store.project_store import ProjectStore
 from imagechat.store.session_store import SessionStore
 from imagechat.store.turn_store import TurnStore
+from imagechat.store.user_data_store import UserDataStore
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Deps:
     identities: IdentityStore
     profiles: ProfileStore
     accounts: Accounts
+    files: FilesCacheStore  # the Files API cache (the lifecycle sweep drops expired entries)
+    user_data: UserDataStore  # everything under users/{uid} (deleting an account's data)
 
 
 @lru_cache(maxsize=1)
@@ -50,17 +55,23 @@ def deps() -> Deps:
     conf = settings()
     db = firestore.client(app)
     images = ImageStorage(storage.bucket(conf.bucket, app=app), UrlStyle(conf.bucket, conf.storage_emulator_host))
+    lifetime = SessionLifetime(
+        ttl=timedelta(days=conf.session_ttl_days), grace=timedelta(days=conf.session_purge_grace_days)
+    )
+    files = FilesCacheStore(db)
     return Deps(
         settings=conf,
-        sessions=SessionStore(db),
-        turns=TurnStore(db),
-        leases=LeaseStore(db),
+        sessions=SessionStore(db, lifetime),
+        turns=TurnStore(db, lifetime),
+        leases=LeaseStore(db, lifetime),
         images=images,
-        model=ImageModelGateway(conf, FilesCacheStore(db), images.read),
+        model=ImageModelGateway(conf, files, images.read),
         projects=ProjectStore(db),
         library=LibraryStore(db),
         presets=PresetStore(db),
         identities=IdentityStore(db),
         profiles=ProfileStore(db),
         accounts=Accounts(app),
+        files=files,
+        user_data=UserDataStore(db),
     )

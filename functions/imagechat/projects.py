@@ -22,6 +22,7 @@ from imagechat.errors import (
     InvalidArgument,
     NotFound,
 )
+from imagechat.images.urls import project_prefix
 from imagechat.schemas import (
     CreateProjectRequest,
     CreateProjectResponse,
@@ -51,7 +52,7 @@ def create_project(deps: Deps, uid: str, req: CreateProjectRequest) -> CreatePro
     path = [(by_id.get(user_id) if user_id else None, by_id[model_id]) for user_id, model_id in pairs]
     steps = [(user, model) for user, model in path if model.images]
     project_id = deps.projects.new_id(uid)
-    prefix = f"projects/{uid}/{project_id}/"
+    prefix = project_prefix(uid, project_id)
     try:
         iterations = [
             _iteration(deps, prefix, order, user, model) for order, (user, model) in enumerate(steps, start=1)
@@ -195,5 +196,5 @@ def update_project(deps: Deps, uid: str, id_or_slug: str, req: UpdateProjectRequ
 def delete_project(deps: Deps, uid: str, id_or_slug: str) -> None:
     """Deletes the project, its slug and its image copies (the session, if still there, is untouched)."""
     project = load_project(deps, uid, id_or_slug)
-    deps.images.delete_prefix(f"projects/{uid}/{project.id}/")
+    deps.images.delete_prefix(project_prefix(uid, project.id))
     deps.projects.delete(uid, project)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from google.cloud.storage import Bucket
 
@@ -81,10 +82,19 @@ class ImageStorage:
             self._bucket.delete_blobs(paths, on_error=_already_gone)
 
     def delete_prefix(self, prefix: str) -> int:
+        """Deletes every object under `prefix`; returns how many there were."""
         blobs = list(self._bucket.list_blobs(prefix=prefix))
         if blobs:
             self._bucket.delete_blobs(blobs, on_error=_already_gone)
         return len(blobs)
+
+    def delete_older_than(self, prefix: str, before: datetime) -> int:
+        """Deletes the objects under `prefix` created before `before`; returns how many."""
+        old = [blob for blob in self._bucket.list_blobs(prefix=prefix)
+               if blob.time_created is not None and blob.time_created < before]
+        if old:
+            self._bucket.delete_blobs(old, on_error=_already_gone)
+        return len(old)
 
 
 def _already_gone(_blob: object) -> None:

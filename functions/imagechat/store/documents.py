@@ -280,7 +280,7 @@ class Session(Document):
     """users/{uid}/chatSessions/{id}."""
 
     ID_FIELD = "id"
-    OMIT_IF_NONE = frozenset({"lease", "history_turns", "pinned_refs"})
+    OMIT_IF_NONE = frozenset({"lease", "history_turns", "pinned_refs", "expires_at", "purge_at"})
 
     id: str = Field(default="", exclude=True)
     title: str
@@ -304,6 +304,11 @@ class Session(Document):
     pinned_refs: tuple[Attachment, ...] | None = None
     # "identity": the user's identity image chat (seeds 001/002); an ordinary chat otherwise.
     kind: SessionKind = "chat"
+    # The lifecycle (store/lifetimes.py): the daily sweep deletes the session once `expires_at`
+    # (last activity + IMAGECHAT_SESSION_TTL_DAYS) has passed; Firestore's TTL policy on `purge_at`
+    # (a grace later) only catches what the sweep missed. Absent on sessions written before.
+    expires_at: datetime | None = None
+    purge_at: datetime | None = None
 
     def to_firestore(self) -> dict[str, Any]:
         stored = super().to_firestore()

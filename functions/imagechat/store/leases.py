@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from google.api_core import exceptions as api_exceptions
@@ -46,6 +46,7 @@ from imagechat.errors import (
 )
 from imagechat.store import paths, transactions
 from imagechat.store.documents import Lease, RequestRecord, Session, StoredError, Turn
+from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,10 @@ class TurnClaim:
 INTERRUPTED = StoredError.of(Interrupted())
 # Stored on a turn (and its request record: final, a retry replays it) its user cancelled.
 CANCELLED = StoredError.of(Cancelled())
+
+
+class NotExpired(Exception):
+    """The session the sweep was about to delete was active again meanwhile: it is kept."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,9 @@ def _replay_or_raise(record: RequestRecord) -> Replay:
 
 
 class LeaseStore:
-    def __init__(self, db: firestore.Client) -> None:
+    def __init__(self, db: firestore.Client, lifetime: SessionLifetime = DEFAULT_LIFETIME) -> None:
         self._db = db
+        self._lifetime = lifetime
 
     def _read_session(self, session_ref: firestore.DocumentReference) -> firestore.DocumentSnapshot:
         snap = session_ref.get()
@@ -217,16 +223,23 @@ class LeaseStore:
 
         return transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="claim")
 
-    def hold_for_delete(self, uid: str, session_id: str, ttl_s: float) -> str:
+    def hold_for_delete(
+        self, uid: str, session_id: str, ttl_s: float, *, expired_before: datetime | None = None
+    ) -> str:
         """Takes the session's lease for a deletion (of the session, or of some turns): refused
         (busy) while a turn runs, and no send can start while objects and documents are being
-        deleted. Written conditionally, like a claim. Returns the lease's id."""
+        deleted. Written conditionally, like a claim. Returns the lease's id. With
+        `expired_before` (the lifecycle sweep), a session that was active again since it was found
+        expired (its `expiresAt` no longer before that instant) is not taken: `NotExpired`."""
         session_ref = paths.session(self._db, uid, session_id)
 
         def attempt() -> str:
             snap = self._read_session(session_ref)
-            lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+            session = Session.from_firestore(snap.to_dict(), snap.id)
+            lease = session.lease
             stamp = clock.now()
+            if expired_before is not None and (session.expires_at is None or session.expires_at >= expired_before):
+                raise NotExpired(session_id)
             if lease is not None and lease.is_live(stamp):
                 raise SessionBusy()
             held = Lease(
@@ -268,8 +281,7 @@ class LeaseStore:
             update = Session.fields(
                 head_turn_id=head.id if head is not None else None,
                 last_image=image if image is not None else firestore.DELETE_FIELD,
-                last_active=clock.now(),
-            )
+            ) | self._lifetime.active_at(clock.now())
             batch.update(session_ref, update, option=self._if_unchanged(snap))
             transactions.commit_if_unchanged(batch)
 
@@ -319,7 +331,7 @@ class LeaseStore:
             if not running and turn.status != "pending":
                 raise FailedPrecondition(NOT_RUNNING)
             batch = self._db.batch()
-            session_update = Session.fields(last_active=clock.now())
+            session_update = self._lifetime.active_at(clock.now())
             if running:
                 session_update.update(Session.fields(lease=firestore.DELETE_FIELD))
                 if turn.status != "pending" and turn.progress is not None:  # a regeneration's

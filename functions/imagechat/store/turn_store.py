@@ -2,9 +2,9 @@
 end-of-turn commits.
 
 A turn ends with ONE transaction: it checks that the run still holds the session's lease,
-then writes the model turn, the user turn's final status, the session's counters, usage and
-lease release, and the idempotency record. So a reader sees either the whole exchange or
-none of it, and a run that lost its lease writes nothing.
+then writes the model turn, the user turn's final status, the session's counters, usage, expiry
+(`expiresAt`/`purgeAt`, failures included) and lease release, and the idempotency record. So a
+reader sees either the whole exchange or none of it, and a run that lost its lease writes nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from imagechat.store.documents import (
     TurnStatus,
 )
 from imagechat.store.leases import TurnClaim
+from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
 
 _DELETE_PAGE = 400
 _TURN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -74,8 +75,9 @@ def _contended() -> Unavailable:
 
 
 class TurnStore:
-    def __init__(self, db: firestore.Client) -> None:
+    def __init__(self, db: firestore.Client, lifetime: SessionLifetime = DEFAULT_LIFETIME) -> None:
         self._db = db
+        self._lifetime = lifetime
 
     def list(self, uid: str, session_id: str) -> list[Turn]:
         snaps = paths.turns(self._db, uid, session_id).order_by(Turn.stored_name("index")).stream()
@@ -156,10 +158,9 @@ class TurnStore:
             tx.update(turns.document(claim.user_turn_id), finished)
             # The session was last active when the model turn was made (the same instant).
             session_update = Session.fields(
-                last_active=model_turn.created_at or clock.now(),
                 turn_count=firestore.Increment(outcome.new_turns),
                 lease=firestore.DELETE_FIELD,
-            )
+            ) | self._lifetime.active_at(model_turn.created_at or clock.now())
             if model_turn.usage is not None:
                 session_update.update(Session.usage_increments(model_turn.usage))
             if model_turn.status == "complete":  # only a complete answer becomes the head
@@ -186,7 +187,7 @@ class TurnStore:
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
             self._check_lease(tx, session_ref, claim.lease_id)
-            session_update = Session.fields(last_active=clock.now(), lease=firestore.DELETE_FIELD)
+            session_update = Session.fields(lease=firestore.DELETE_FIELD) | self._lifetime.active_at(clock.now())
             if user_turn_written:
                 tx.update(
                     paths.turns(self._db, uid, session_id).document(claim.user_turn_id),
@@ -232,9 +233,9 @@ class TurnStore:
                     head_turn_id=head.id if head is not None else None,
                     last_image=head_image if head_image is not None else firestore.DELETE_FIELD,
                     turn_count=firestore.Increment(-len(removed)),
-                    last_active=clock.now(),
                     lease=firestore.DELETE_FIELD,
-                ),
+                )
+                | self._lifetime.active_at(clock.now()),
             )
             if request_id:
                 tx.set(
@@ -264,8 +265,8 @@ class TurnStore:
                 last_image=turn.images[0],
                 turn_count=firestore.Increment(1),
                 next_index=turn.index + 1,
-                last_active=turn.created_at or clock.now(),
-            ),
+            )
+            | self._lifetime.active_at(turn.created_at or clock.now()),
         )
         batch.commit()
 

@@ -14,6 +14,7 @@ from firebase_functions import https_fn, logger
 from pydantic import BaseModel
 
 from imagechat import (
+    account_data,
     branches,
     cancellation,
     composer,
@@ -29,6 +30,7 @@ from imagechat import (
     turns,
     uploads,
 )
+from imagechat.account_schemas import DeleteAccountDataRequest
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import Deps, deps
 from imagechat.errors import (
@@ -419,4 +421,15 @@ def get_me(request: Request) -> Any:
 def update_me(request: Request) -> Any:
     return run_identity(
         request, lambda d, c, data: profiles.update_me(d, _for(d, c, data), parse_seed(UpdateMeRequest, data))
+    )
+
+
+# ---------------------------------------------------------------- the account's data (issue 14)
+
+
+def delete_account_data(request: Request) -> Any:
+    """The caller's data (an admin: any user's, with `userId`); `{deleteAuthUser: true}` opts in to
+    deleting the Auth user too."""
+    return run(
+        request, lambda d, uid, data: account_data.delete_account_data(d, uid, parse(DeleteAccountDataRequest, data))
     )

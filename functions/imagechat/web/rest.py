@@ -17,6 +17,7 @@ from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
 from imagechat import (
+    account_data,
     branches,
     cancellation,
     composer,
@@ -29,6 +30,7 @@ from imagechat import (
     turns,
     uploads,
 )
+from imagechat.account_schemas import DeleteAccountDataRequest
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
@@ -39,6 +41,7 @@ from imagechat.errors import (
     InvalidArgument,
     MethodNotAllowed,
     NotFound,
+    PermissionDenied,
     Unauthenticated,
 )
 from imagechat.schemas import (
@@ -311,6 +314,28 @@ def delete_preset(request: flask.Request, caller: Caller, args: dict[str, str]) 
     return None
 
 
+# ---- the account's data (issue 14)
+
+
+def _delete_account_request(request: flask.Request) -> DeleteAccountDataRequest:
+    query = {k: v for k, v in request.args.items() if k == "deleteAuthUser"}
+    return parse(DeleteAccountDataRequest, {**_body(request), **query})
+
+
+def delete_account_data(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
+    """DELETE /account: the caller's own data (an admin may name a user with `userId`)."""
+    req = _delete_account_request(request)
+    return account_data.delete_account_data(deps(), _target(request, caller), req)
+
+
+def admin_delete_user_data(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    """DELETE /admin/users/{uid}/data: admins only, for any user id (an Auth user or not)."""
+    if not caller.is_admin:
+        raise PermissionDenied("Only an admin may delete another user's data.")
+    req = _delete_account_request(request)
+    return account_data.delete_account_data(deps(), acting_for(caller, args["uid"]), req)
+
+
 ROUTES = Map(
     [
         Rule("/chat/sessions", methods=["POST"], endpoint=create_session),
@@ -341,6 +366,9 @@ ROUTES = Map(
         Rule("/presets", methods=["POST"], endpoint=create_preset),
         Rule("/presets/<pid>", methods=["PATCH"], endpoint=update_preset),
         Rule("/presets/<pid>", methods=["DELETE"], endpoint=delete_preset),
+        # the account's data (issue 14)
+        Rule("/account", methods=["DELETE"], endpoint=delete_account_data),
+        Rule("/admin/users/<uid>/data", methods=["DELETE"], endpoint=admin_delete_user_data),
     ],
     merge_slashes=False,  # a path with "//" is not ours: 404, not a redirect
 )
