@@ -237,3 +237,16 @@ def getMe(req: https_fn.CallableRequest[Any]) -> Any:
 @https_fn.on_call()
 def updateMe(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.update_me(req)
+
+
+# ---- quotas and the cost ledger (issue 14)
+
+
+@https_fn.on_call()
+def getUsage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.get_usage(req)
+
+
+@https_fn.on_call()
+def setUserLimits(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.set_user_limits(req)

@@ -141,6 +141,12 @@ class Settings:
     retry_initial_delay_s: float = 1.0
     retry_max_delay_s: float = 10.0
     request_timeout_ms: int = 120_000
+    # Per-user quotas of model calls (turns, edits, regenerations, identity chats, summaries): the
+    # deployment's defaults; an admin overrides them per user (users/{uid}/settings/limits).
+    turns_per_day: int = 200
+    turns_per_minute: int = 10
+    # Overrides of pricing.PRICES, as JSON: {"<model>": {"inputPerMillion": .., ...}} (see pricing.py).
+    prices_json: str = ""
 
 
 # Settings a deployment may override, by environment variable; the defaults are Settings' own.
@@ -152,6 +158,9 @@ ENV_OVERRIDES: dict[str, str] = {
     "retry_attempts": "IMAGECHAT_GEMINI_RETRY_ATTEMPTS",
     "retry_initial_delay_s": "IMAGECHAT_GEMINI_RETRY_DELAY_S",
     "retry_max_delay_s": "IMAGECHAT_GEMINI_RETRY_MAX_DELAY_S",
+    "turns_per_day": "IMAGECHAT_TURNS_PER_DAY",
+    "turns_per_minute": "IMAGECHAT_TURNS_PER_MINUTE",
+    "prices_json": "IMAGECHAT_PRICES_JSON",
 }
 # Against a local Gemini emulator, retry quickly so a failing test does not wait seconds.
 EMULATOR_DEFAULTS: dict[str, Any] = {"retry_initial_delay_s": 0.05, "retry_max_delay_s": 0.2}

@@ -25,6 +25,7 @@ from imagechat.store.profile_store import ProfileStore
 from imagechat.store.project_store import ProjectStore
 from imagechat.store.session_store import SessionStore
 from imagechat.store.turn_store import TurnStore
+from imagechat.store.usage_store import UsageStore
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Deps:
     identities: IdentityStore
     profiles: ProfileStore
     accounts: Accounts
+    # Quota counters, limits and the cost ledger (issue 14).
+    usage: UsageStore
 
 
 @lru_cache(maxsize=1)
@@ -63,4 +66,5 @@ def deps() -> Deps:
         identities=IdentityStore(db),
         profiles=ProfileStore(db),
         accounts=Accounts(app),
+        usage=UsageStore(db),
     )

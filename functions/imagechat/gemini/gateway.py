@@ -92,6 +92,7 @@ class ImageModelGateway:
             finally:
                 timings["modelMs"] += (time.perf_counter() - started) * 1000
             reply = parse_response(response, options.image_only)
+            reply.usage = reply.usage.model_copy(update={"images_in": _image_parts(history, message)})
             reply.timings_ms = timings
             reply.files_uploaded = files.uploads
             return reply
@@ -122,6 +123,12 @@ class TextReply:
 
     text: str
     usage: Usage
+
+
+def _image_parts(history: list[types.Content], message: list[types.Part]) -> int:
+    """Images the request carried (inline or Files API), history included."""
+    parts = [*(p for content in history for p in content.parts or []), *message]
+    return sum(1 for p in parts if (p.inline_data is not None or p.file_data is not None) and not p.thought)
 
 
 def map_api_error(exc: errors.APIError) -> ImageChatError:

@@ -63,9 +63,21 @@ def usage_of(response: types.GenerateContentResponse) -> Usage:
     meta = response.usage_metadata
     if meta is None:
         return Usage()
-    output = (meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)
+    thoughts = meta.thoughts_token_count or 0
+    output = (meta.candidates_token_count or 0) + thoughts
     prompt = meta.prompt_token_count or 0
-    return Usage(prompt_tokens=prompt, output_tokens=output, total_tokens=meta.total_token_count or prompt + output)
+    image_tokens = sum(
+        detail.token_count or 0
+        for detail in meta.candidates_tokens_details or []
+        if _enum_name(detail.modality) == "IMAGE"
+    )
+    return Usage(
+        prompt_tokens=prompt,
+        output_tokens=output,
+        total_tokens=meta.total_token_count or prompt + output,
+        thought_tokens=thoughts,
+        image_tokens=image_tokens,
+    )
 
 
 def stored_content(parts: list[types.Part]) -> tuple[list[ContentPart], list[GeneratedImage], str]:
@@ -103,6 +115,7 @@ def parse_response(response: types.GenerateContentResponse, image_only: bool) ->
     finish = _enum_name(candidate.finish_reason)
     parts = list(candidate.content.parts or []) if candidate.content else []
     content, images, text = stored_content(parts)
+    usage = usage.model_copy(update={"images_out": len(images)})
     reply = ModelReply(text=text, images=images, finish_reason=finish, usage=usage, content=content)
     if images:
         return reply
