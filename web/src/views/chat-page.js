@@ -11,6 +11,7 @@ import { NewChatDialog } from './new-chat-dialog.js';
 import { ProjectList } from './project-list.js';
 import { ProjectPage } from './project-page.js';
 import { SessionList } from './session-list.js';
+import { UsagePage } from './usage-page.js';
 
 export class ChatPage {
   constructor(services, user) {
@@ -35,6 +36,7 @@ export class ChatPage {
         this.libraryLink = h('a', { class: 'button-link', href: '#/library' }, 'Library'),
         this.projectsLink = h('a', { class: 'button-link', href: '#/projects' }, 'Projects'),
         this.identitiesLink = h('a', { class: 'button-link', href: '#/identities' }, 'Identities'),
+        this.usageLink = h('a', { class: 'button-link', href: '#/usage' }, 'Usage'),
         new AccountBar(services, user).el),
       h('div', { class: 'columns' },
         h('nav', { class: 'sessions', id: 'sessions', 'aria-label': 'Chats' }, this.list.el),
@@ -62,6 +64,7 @@ export class ChatPage {
     if (route.kind === 'library') this.view = new LibraryPage(this.services);
     else if (route.kind === 'identities') this.view = new IdentitiesPage(this.services);
     else if (route.kind === 'projects') this.view = new ProjectList(this.services);
+    else if (route.kind === 'usage') this.view = new UsagePage(this.services);
     else {
       this.view = new ProjectPage(this.services, route, {
         ownUid: this.user.uid,
@@ -75,6 +78,7 @@ export class ChatPage {
     this.projectsLink.setAttribute('aria-current', route.kind === 'projects' ? 'page' : 'false');
     this.libraryLink.setAttribute('aria-current', route.kind === 'library' ? 'page' : 'false');
     this.identitiesLink.setAttribute('aria-current', route.kind === 'identities' ? 'page' : 'false');
+    this.usageLink.setAttribute('aria-current', route.kind === 'usage' ? 'page' : 'false');
     this.main.replaceChildren(this.view.el);
     this.showSessions(false);
     this.main.focus({ preventScroll: true });
@@ -90,6 +94,7 @@ export class ChatPage {
     this.projectsLink.setAttribute('aria-current', 'false');
     this.libraryLink.setAttribute('aria-current', 'false');
     this.identitiesLink.setAttribute('aria-current', 'false');
+    this.usageLink.setAttribute('aria-current', 'false');
   }
 
   get openId() {
