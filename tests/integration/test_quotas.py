@@ -5,6 +5,7 @@ admin; the suite's default limits are generous (tests/support/fixtures.py)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -73,7 +74,7 @@ def test_minute_limit_refuses_send_regenerate_and_edit_then_the_same_request_id_
     after = user.rest("GET", f"/api/chat/sessions/{session_id}").json()
     assert after["turns"] == before["turns"] and after["session"]["turnCount"] == 4
     stored = firestore_db.document(f"users/{user.uid}/chatSessions/{session_id}").get().to_dict()
-    assert "lease" not in stored
+    assert stored is not None and "lease" not in stored
     assert not firestore_db.document(f"users/{user.uid}/chatSessions/{session_id}/requests/r-3").get().exists
     assert len(model_calls(gemini.requests())) == 2
     minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
@@ -145,3 +146,24 @@ def test_only_an_admin_sets_limits(user: ApiClient, other_user: ApiClient, admin
     usage = user.rest("GET", "/api/usage").json()
     assert usage["limits"]["turnsPerDay"] == 7 and usage["quota"]["remainingToday"] == 7
     assert other_user.rest("GET", "/api/usage").json()["limits"]["overridden"] == []
+
+
+def test_a_burst_across_sessions_is_only_admitted_or_429_and_counted_exactly(
+    user: ApiClient, admin: ApiClient, firestore_db: firestore.Client
+) -> None:
+    """The documented over-admission: parallel sends to N different sessions may all pass the
+    check before any is counted; never more than N, never a 409 or a 5xx, and the counter is exact."""
+    set_limits(admin, user.uid, turnsPerDay=2)
+    sessions = [new_session(user) for _ in range(5)]
+    with concurrent.futures.ThreadPoolExecutor(len(sessions)) as pool:
+        responses = list(pool.map(
+            lambda sid: user.rest("POST", f"/api/chat/sessions/{sid}/message", json={"text": "Draw a kite"}),
+            sessions))
+    statuses = sorted(r.status_code for r in responses)
+    assert set(statuses) <= {200, 429}, [r.text for r in responses]
+    admitted = statuses.count(200)
+    assert 2 <= admitted <= len(sessions)
+    print(f"\nburst of {len(sessions)} sends across sessions, limit 2: {admitted} admitted")
+    day = firestore_db.document(f"users/{user.uid}/usage/{datetime.now(UTC).strftime('%Y-%m-%d')}").get().to_dict()
+    assert day is not None and day["turns"] == admitted
+    assert assert_429(user.rest("POST", f"/api/chat/sessions/{sessions[0]}/message", json={"text": "again"}), 86400)
