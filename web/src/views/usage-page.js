@@ -20,7 +20,7 @@ export class UsagePage {
       h('p', { class: 'hint' },
         'Each image turn, regeneration, edit and project summary is one model call. Costs are estimates '
         + 'from the models’ published prices.'),
-      this.message, this.summary, this.table);
+      this.message, this.summary, h('div', { class: 'usage-table-scroll' }, this.table));
     document.title = 'Usage · Image Chat';
     this.load();
   }
