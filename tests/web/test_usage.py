@@ -1,6 +1,6 @@
 """Quotas and costs in a real browser (issue 14): an answer shows what it cost, a send over the
-user's daily limit is refused inline (its text kept, "Try again"), and the Usage page shows what
-is left and what was spent."""
+user's daily limit is refused inline (its text kept, "Try again"), so is a new chat's first
+message (the dialog again, its input kept), and the Usage page shows what is left and spent."""
 
 from __future__ import annotations
 
@@ -46,6 +46,17 @@ def test_an_answer_shows_its_cost_a_refusal_shows_inline_and_usage_shows_what_is
     expect(refused.get_by_text("make it blue")).to_be_visible()  # the input is kept, to send again later
     expect(refused.get_by_role("button", name="Try again")).to_be_visible()
     expect(app.turns("user")).to_have_count(1)  # nothing stored for the refused send
+
+    # A new chat with a first message: refused before anything is made; the dialog keeps the input.
+    app.page.get_by_role("button", name="New chat", exact=True).first.click()
+    dialog = app.page.get_by_role("dialog", name="New chat")
+    dialog.get_by_label("First message").fill("Draw a cat")
+    dialog.get_by_role("button", name="Create chat").click()
+    expect(dialog.get_by_role("alert")).to_have_text(re.compile(r"^Daily limit reached; it resets at .* UTC\.$"))
+    expect(dialog.get_by_label("First message")).to_have_value("Draw a cat")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(app.chat_titles()).to_have_text(["Quota"])
 
     app.page.get_by_role("link", name="Usage").click()
     summary = app.page.get_by_role("definition")

@@ -134,8 +134,8 @@ export class ChatPage {
    * "New chat": creates the chat, and with a first message sends it in the same call (composer
    * chat mode). If that send fails, the chat exists with its failed turn: it opens all the same.
    */
-  async newChat() {
-    const answer = await this.newChatDialog.ask();
+  async newChat(problem = '') {
+    const answer = await this.newChatDialog.ask({ problem });
     if (!answer) return;
     const { fields, first } = answer;
     const api = this.services.api;
@@ -160,6 +160,9 @@ export class ChatPage {
         this.navigate(created); // the failed turn is there, with "Try again"
         this.pane?.focus();
         this.list.say(`The chat was created, but its first message failed: ${error.message}`, true);
+      } else if (error.overQuota) {
+        this.list.say('');
+        this.newChat(error.message); // nothing was created: the dialog again, its input kept
       } else {
         this.list.say(error.message, true);
       }
