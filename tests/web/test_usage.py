@@ -50,10 +50,10 @@ def test_an_answer_shows_its_cost_a_refusal_shows_inline_and_usage_shows_what_is
     # A new chat with a first message: refused before anything is made; the dialog keeps the input.
     app.page.get_by_role("button", name="New chat", exact=True).first.click()
     dialog = app.page.get_by_role("dialog", name="New chat")
-    dialog.get_by_label("First message").fill("Draw a cat")
+    dialog.get_by_role("textbox", name="First message").fill("Draw a cat")
     dialog.get_by_role("button", name="Create chat").click()
     expect(dialog.get_by_role("alert")).to_have_text(re.compile(r"^Daily limit reached; it resets at .* UTC\.$"))
-    expect(dialog.get_by_label("First message")).to_have_value("Draw a cat")
+    expect(dialog.get_by_role("textbox", name="First message")).to_have_value("Draw a cat")
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
     expect(app.chat_titles()).to_have_text(["Quota"])
