@@ -36,8 +36,9 @@ def ok(response: Any) -> dict[str, Any]:
 
 
 def test_turn_costs_add_up_on_the_session_and_the_day_and_summaries_count(
-    user: ApiClient, firestore_db: firestore.Client
+    transport: str, user: ApiClient, firestore_db: firestore.Client
 ) -> None:
+    """On either model API (`transport`): the same figures, the same prices."""
     session_id = new_session(user, model="gemini-3-pro-image-preview", imageSize="2K")
     first = send(user, session_id, "Draw a lighthouse")
     second = send(user, session_id, "make it warmer")
