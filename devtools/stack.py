@@ -197,9 +197,12 @@ class Stack:
         *,
         use_real_gemini: bool | None = None,
         gemini_payload: str | None = None,
+        functions_env: dict[str, str] | None = None,
     ) -> None:
         """`gemini_payload` ("small" | "realistic") is passed to the Gemini emulator as `--payload`;
-        None lets the emulator decide (GEMINI_EMULATOR_PAYLOAD, else small)."""
+        None lets the emulator decide (GEMINI_EMULATOR_PAYLOAD, else small). `functions_env`: more
+        settings for the functions (e.g. the tests' own quotas, IMAGECHAT_TURNS_PER_*)."""
+        self.functions_env = dict(functions_env or {})
         self.ports = ports
         self.work_dir = work_dir
         self.use_real_gemini = bool(os.environ.get("GEMINI_API_KEY")) if use_real_gemini is None else use_real_gemini
@@ -259,6 +262,7 @@ class Stack:
             "FIREBASE_AUTH_EMULATOR_HOST": self.auth_host,
             "STORAGE_EMULATOR_HOST": self.storage_host,
             "FUNCTIONS_EMULATOR": "true",
+            **self.functions_env,
         }
         if not self.use_real_gemini:
             env["GOOGLE_GEMINI_BASE_URL"] = self.gemini_url

@@ -262,3 +262,16 @@ def deleteAccountData(req: https_fn.CallableRequest[Any]) -> Any:
 )
 def sweepExpiredData(event: scheduler_fn.ScheduledEvent) -> None:
     scheduled.sweep_expired_data()
+
+
+# ---- quotas and the cost ledger (issue 14)
+
+
+@https_fn.on_call()
+def getUsage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.get_usage(req)
+
+
+@https_fn.on_call()
+def setUserLimits(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.set_user_limits(req)

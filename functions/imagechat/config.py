@@ -166,6 +166,12 @@ class Settings:
     retry_initial_delay_s: float = 1.0
     retry_max_delay_s: float = 10.0
     request_timeout_ms: int = 120_000
+    # Per-user quotas of model calls (turns, edits, regenerations, identity chats, summaries): the
+    # deployment's defaults; an admin overrides them per user (users/{uid}/settings/limits).
+    turns_per_day: int = 200
+    turns_per_minute: int = 10
+    # Overrides of pricing.PRICES, as JSON: {"<model>": {"inputPerMillion": .., ...}} (see pricing.py).
+    prices_json: str = ""
     # "" (each model's own API, ModelSpec.api), "generate_content" or "interactions" for every model.
     model_api: str = ""
     # Interactions API only: keep each interaction at Google (`store: true`) and continue the head's
@@ -192,6 +198,9 @@ ENV_OVERRIDES: dict[str, str] = {
     "retry_attempts": "IMAGECHAT_GEMINI_RETRY_ATTEMPTS",
     "retry_initial_delay_s": "IMAGECHAT_GEMINI_RETRY_DELAY_S",
     "retry_max_delay_s": "IMAGECHAT_GEMINI_RETRY_MAX_DELAY_S",
+    "turns_per_day": "IMAGECHAT_TURNS_PER_DAY",
+    "turns_per_minute": "IMAGECHAT_TURNS_PER_MINUTE",
+    "prices_json": "IMAGECHAT_PRICES_JSON",
     "model_api": "IMAGECHAT_MODEL_API",
     "interactions_store": "IMAGECHAT_INTERACTIONS_STORE",
     "interactions_retention_days": "IMAGECHAT_INTERACTIONS_RETENTION_DAYS",

@@ -27,6 +27,7 @@ from imagechat.store.profile_store import ProfileStore
 from imagechat.store.project_store import ProjectStore
 from imagechat.store.session_store import SessionStore
 from imagechat.store.turn_store import TurnStore
+from imagechat.store.usage_store import UsageStore
 from imagechat.store.user_data_store import UserDataStore
 
 
@@ -47,6 +48,8 @@ class Deps:
     accounts: Accounts
     files: FilesCacheStore  # the Files API cache (the lifecycle sweep drops expired entries)
     user_data: UserDataStore  # everything under users/{uid} (deleting an account's data)
+    # Quota counters, limits and the cost ledger (issue 14).
+    usage: UsageStore
 
 
 @lru_cache(maxsize=1)
@@ -74,4 +77,5 @@ def deps() -> Deps:
         accounts=Accounts(app),
         files=files,
         user_data=UserDataStore(db),
+        usage=UsageStore(db),
     )

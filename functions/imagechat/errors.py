@@ -25,6 +25,9 @@ class ErrorCode(StrEnum):
     PERMISSION_DENIED = "PERMISSION_DENIED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
+    # The caller's own turn quota (per day, per minute): final for this request, unlike the
+    # model's RESOURCE_EXHAUSTED (which is transient and retried with the same requestId).
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     UNAVAILABLE = "UNAVAILABLE"
     INTERNAL = "INTERNAL"
 
@@ -53,6 +56,9 @@ ERROR_TABLE: dict[ErrorCode, WireError] = {
     ErrorCode.PERMISSION_DENIED: WireError(403, "PERMISSION_DENIED", FunctionsErrorCode.PERMISSION_DENIED),
     ErrorCode.UNAUTHENTICATED: WireError(401, "UNAUTHENTICATED", FunctionsErrorCode.UNAUTHENTICATED),
     ErrorCode.RESOURCE_EXHAUSTED: WireError(429, "RESOURCE_EXHAUSTED", FunctionsErrorCode.RESOURCE_EXHAUSTED),
+    # Never 409: a quota refusal says "wait", not "busy". Nothing is written, so the same requestId
+    # works once the quota allows.
+    ErrorCode.QUOTA_EXCEEDED: WireError(429, "RESOURCE_EXHAUSTED", FunctionsErrorCode.RESOURCE_EXHAUSTED),
     ErrorCode.UNAVAILABLE: WireError(503, "UNAVAILABLE", FunctionsErrorCode.UNAVAILABLE),
     ErrorCode.INTERNAL: WireError(500, "INTERNAL", FunctionsErrorCode.INTERNAL),
 }
@@ -64,9 +70,16 @@ TRANSIENT_CODES = frozenset({ErrorCode.UNAVAILABLE, ErrorCode.RESOURCE_EXHAUSTED
 
 
 class ImageChatError(Exception):
-    """An error with a canonical code and a message a person can act on."""
+    """An error with a canonical code and a message a person can act on.
+
+    Optional extras, rendered by every adapter the same way: `retry_after_s` (REST: a
+    `Retry-After` header and `error.retryAfterSeconds`; callables: `details.retryAfterSeconds`),
+    `details` (callables: the HttpsError's details) and `body` (REST: extra top-level fields)."""
 
     code: ErrorCode = ErrorCode.INTERNAL
+    retry_after_s: int | None = None
+    details: dict[str, Any] | None = None
+    body: dict[str, Any] | None = None
 
     def __init__(self, message: str, code: ErrorCode | None = None) -> None:
         super().__init__(message)
@@ -77,6 +90,22 @@ class ImageChatError(Exception):
     @property
     def wire(self) -> WireError:
         return ERROR_TABLE[self.code]
+
+    def callable_details(self) -> dict[str, Any] | None:
+        """The HttpsError's `details`: `details`, plus `retryAfterSeconds` when set."""
+        if self.retry_after_s is None:
+            return self.details
+        return {**(self.details or {}), "retryAfterSeconds": self.retry_after_s}
+
+    def rest_error(self) -> dict[str, Any]:
+        """The `error` object of a REST error body."""
+        error: dict[str, Any] = {"status": self.wire.rest_status, "message": self.message}
+        if self.retry_after_s is not None:
+            error["retryAfterSeconds"] = self.retry_after_s
+        return error
+
+    def rest_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)} if self.retry_after_s is not None else {}
 
     def as_dict(self) -> dict[str, str]:
         """The `{code, message}` stored on failed turns and idempotency records."""
@@ -147,6 +176,16 @@ class Unavailable(ImageChatError):
     code = ErrorCode.UNAVAILABLE
 
 
+class QuotaExceeded(ImageChatError):
+    """The caller's turn quota is used up until `retry_after_s` from now (quotas.py)."""
+
+    code = ErrorCode.QUOTA_EXCEEDED
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
 class Internal(ImageChatError):
     code = ErrorCode.INTERNAL
 
@@ -197,3 +236,4 @@ class FirstMessageFailed(ImageChatError):
         super().__init__(error.message, error.code)
         self.body = body
         self.details = details
+        self.retry_after_s = error.retry_after_s

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from firebase_functions import logger
 
-from imagechat import clock, config, history, progress, tree, views
+from imagechat import clock, config, history, pricing, progress, quotas, tree, views
 from imagechat.branches import head_turn, lined_turn
 from imagechat.deps import Deps
 from imagechat.errors import (
@@ -73,7 +73,7 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
                                                                                          req.parent_turn_id)
     inputs = resolve_message_images(deps, uid, req.image_ids, req.ref_urls)  # library picks first, then refUrls
 
-    claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash)
+    claim = _claim(deps, uid, session_id, req.request_id, payload_hash)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
     run = _Run(deps, uid, claim, started)
@@ -132,9 +132,7 @@ def regenerate_turn(
             return SendMessageResponse.model_validate(recorded.response)
     user_turn = lined_turn(deps, uid, session_id, answer.parent_id)
     parent = lined_turn(deps, uid, session_id, user_turn.parent_id) if user_turn.parent_id else None
-    claim = deps.leases.claim(
-        uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash, answering=user_turn.id
-    )
+    claim = _claim(deps, uid, session_id, req.request_id, payload_hash, answering=user_turn.id)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
     run = _Run(deps, uid, claim, started, regenerating=True)
@@ -157,12 +155,28 @@ def send_prepared(
     resolved. Claims the session, then runs it like a message: `user_turn` gives the text, the
     options and the mode; its id, index, parent and lineage come from the claim; the session's
     pinned references come first, as in every message."""
-    claim = deps.leases.claim(uid, session.id, user_turn.request_id, deps.settings.lease_ttl_s, payload_hash)
+    claim = _claim(deps, uid, session.id, user_turn.request_id, payload_hash)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
     run = _Run(deps, uid, claim, started)
     user_turn = _write_user_turn(run, parent, user_turn, inputs)
     return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id])
+
+
+def _claim(
+    deps: Deps,
+    uid: str,
+    session_id: str,
+    request_id: str | None,
+    payload_hash: str | None,
+    answering: str | None = None,
+) -> TurnClaim | Replay:
+    """The user's quota first (429 `QuotaExceeded`, nothing written), then the session's claim,
+    which counts the model call in the quota's window."""
+    window = quotas.admit(deps, uid)
+    return deps.leases.claim(
+        uid, session_id, request_id, deps.settings.lease_ttl_s, payload_hash, answering=answering, quota=window
+    )
 
 
 def _parent(deps: Deps, uid: str, session_id: str, turn_id: str) -> Turn:
@@ -269,6 +283,7 @@ class _Run:
             self.stage("storage", modelMs=_ms(self.stage_started))
             self.step(lambda: reporter.show("saving"))
             outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
+            reply.usage = pricing.priced(reply.usage, options.model, options.image_size, deps.settings.prices_json)
             outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
             storage_ms = _ms(self.stage_started)
             self.stage("commit", storageMs=storage_ms)
@@ -362,6 +377,7 @@ def _exchange_outcome(
         interaction=reply.interaction,  # kept when blocked too: account deletion deletes it
         finish_reason=reply.finish_reason,
         usage=reply.usage,
+        model=claim.session.model,
         created_at=clock.now(),
         parent_id=user_turn.id,
         lineage=(*user_turn.lineage, claim.model_turn_id),

@@ -24,12 +24,16 @@ from tests.support.clients import (
     reset_storage,
 )
 
+# The tests' and benchmarks' own quotas: far above anything they send, so that only the quota
+# tests (which set small per-user limits through the admin endpoint) ever meet a limit.
+TEST_QUOTA_ENV = {"IMAGECHAT_TURNS_PER_DAY": "100000", "IMAGECHAT_TURNS_PER_MINUTE": "100000"}
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     work_dir = tmp_path_factory.mktemp("stack")  # logs of every service; pytest prunes old ones
     # Tests always use the offline Gemini emulator, whatever the developer's environment says.
-    the_stack = Stack(Ports.free(), work_dir, use_real_gemini=False)
+    the_stack = Stack(Ports.free(), work_dir, use_real_gemini=False, functions_env=TEST_QUOTA_ENV)
     seconds = the_stack.start()
     print(f"\nstack up in {seconds:.1f} s (logs in {work_dir})")
     saved = dict(os.environ)

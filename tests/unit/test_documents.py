@@ -124,7 +124,8 @@ def test_partial_writes_use_the_stored_names() -> None:
     fields = Session.fields(next_index=4, last_active=NOW, lease=firestore.DELETE_FIELD)
     assert fields == {"nextIndex": 4, "lastActive": NOW, "lease": firestore.DELETE_FIELD}
     assert set(Session.usage_increments(Usage(prompt_tokens=1))) == {
-        "usage.promptTokens", "usage.outputTokens", "usage.totalTokens"}
+        "usage.promptTokens", "usage.outputTokens", "usage.totalTokens", "usage.thoughtTokens", "usage.imageTokens",
+        "usage.imagesIn", "usage.imagesOut", "usage.costUsd"}
     assert RequestRecord.fields(state="complete", response={"a": 1}) == {"state": "complete", "response": {"a": 1}}
     assert Session.stored_name("last_active") == "lastActive" and Turn.stored_name("index") == "index"
     with pytest.raises(KeyError):

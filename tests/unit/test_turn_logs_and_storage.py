@@ -13,8 +13,9 @@ from imagechat.errors import Unavailable
 from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import UrlStyle
 from imagechat.schemas import SendMessageRequest
-from imagechat.store.documents import ContentPart, Session, StoredError, Turn
+from imagechat.store.documents import ContentPart, Session, StoredError, Turn, UserLimits
 from imagechat.store.leases import TurnClaim
+from imagechat.store.usage_store import QuotaState
 
 
 class _FailingModel:
@@ -29,7 +30,8 @@ def _deps(failures: list[StoredError]) -> Any:
     return SimpleNamespace(
         settings=load_settings(),
         sessions=SimpleNamespace(get=lambda uid, sid: session),
-        leases=SimpleNamespace(claim=lambda *args: claim),
+        leases=SimpleNamespace(claim=lambda *args, **kwargs: claim),
+        usage=SimpleNamespace(quota_state=lambda uid, window: QuotaState(UserLimits(), 0, 0)),
         turns=SimpleNamespace(
             write_user_turn=lambda *args: None,
             set_progress=lambda *args: None,

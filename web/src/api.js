@@ -13,6 +13,11 @@ export class ApiError extends Error {
   get busy() {
     return this.httpStatus === 409;
   }
+
+  /** 429: the user's own quota (per day or per minute); `retryAfterSeconds` says for how long. */
+  get overQuota() {
+    return this.httpStatus === 429;
+  }
 }
 
 export function createApi(auth) {
@@ -136,5 +141,8 @@ export function createApi(auth) {
       form.append('file', file, file.name || 'pasted-image.png');
       return request('POST', '/upload/temp', { form });
     },
+    // Quotas and costs ---------------------------------------------------------------------
+    /** → {from, to, days: [{date, turns, costUsd, ...}], totals, limits, quota} (default: the last 30 days). */
+    getUsage: () => request('GET', '/usage'),
   };
 }

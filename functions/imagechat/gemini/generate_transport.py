@@ -70,4 +70,11 @@ class GenerateContentTransport:
             timings["modelMs"] += (time.perf_counter() - started) * 1000
         reply = parse_response(answer.response(), options.image_only)
         reply.api = "generate_content"
+        reply.usage = reply.usage.model_copy(update={"images_in": _image_parts(history, message)})
         yield reply
+
+
+def _image_parts(history: list[types.Content], message: list[types.Part]) -> int:
+    """Images the request carried (inline or Files API), history included."""
+    parts = [*(p for content in history for p in content.parts or []), *message]
+    return sum(1 for p in parts if (p.inline_data is not None or p.file_data is not None) and not p.thought)

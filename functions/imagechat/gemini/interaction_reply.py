@@ -25,8 +25,20 @@ def usage_of_interaction(usage: Any) -> Usage:
     if usage is None:
         return Usage()
     prompt = usage.total_input_tokens or 0
-    output = (usage.total_output_tokens or 0) + (usage.total_thought_tokens or 0)
-    return Usage(prompt_tokens=prompt, output_tokens=output, total_tokens=usage.total_tokens or prompt + output)
+    thoughts = usage.total_thought_tokens or 0
+    output = (usage.total_output_tokens or 0) + thoughts
+    image_tokens = sum(
+        getattr(entry, "tokens", 0) or 0
+        for entry in getattr(usage, "output_tokens_by_modality", None) or []
+        if str(getattr(entry, "modality", "")).lower() == "image"
+    )
+    return Usage(
+        prompt_tokens=prompt,
+        output_tokens=output,
+        total_tokens=usage.total_tokens or prompt + output,
+        thought_tokens=thoughts,
+        image_tokens=image_tokens,
+    )
 
 
 def parse_interaction(interaction: Any, image_only: bool) -> ModelReply:

@@ -75,13 +75,15 @@ class InteractionsTransport:
                 fallback_from = head.id
             else:
                 chain = (head.chain_length + 1, head.chain_images + steps.image_count(message))
-                return self._reply(interaction, options, store=True, chain=chain, fallback_from=None)
+                reply = self._reply(interaction, options, store=True, chain=chain, fallback_from=None)
+                return _with_images_in(reply, steps.image_count(message))
         started = time.perf_counter()
         replay = steps.build(prompt, files)
         timings["historyMs"] += (time.perf_counter() - started) * 1000
         interaction = self._create(options, replay, timings, store=store, previous_id=None)
-        return self._reply(interaction, options, store=store, chain=(1, steps.image_count(replay)),
-                           fallback_from=fallback_from)
+        reply = self._reply(interaction, options, store=store, chain=(1, steps.image_count(replay)),
+                            fallback_from=fallback_from)
+        return _with_images_in(reply, steps.image_count(replay))
 
     def stream(
         self, prompt: Prompt, options: ChatOptions, files: FilesApiCache, timings: dict[str, float]
@@ -190,6 +192,12 @@ class InteractionsTransport:
                 fallback_from=fallback_from,
             )
         return reply
+
+
+def _with_images_in(reply: ModelReply, sent: int) -> ModelReply:
+    """The images this request sent (a continued chain's earlier images are Google's, not re-sent)."""
+    reply.usage = reply.usage.model_copy(update={"images_in": sent})
+    return reply
 
 
 def _created(value: str | None) -> datetime:

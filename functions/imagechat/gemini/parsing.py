@@ -79,9 +79,21 @@ def usage_of(response: types.GenerateContentResponse) -> Usage:
     meta = response.usage_metadata
     if meta is None:
         return Usage()
-    output = (meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)
+    thoughts = meta.thoughts_token_count or 0
+    output = (meta.candidates_token_count or 0) + thoughts
     prompt = meta.prompt_token_count or 0
-    return Usage(prompt_tokens=prompt, output_tokens=output, total_tokens=meta.total_token_count or prompt + output)
+    image_tokens = sum(
+        detail.token_count or 0
+        for detail in meta.candidates_tokens_details or []
+        if _enum_name(detail.modality) == "IMAGE"
+    )
+    return Usage(
+        prompt_tokens=prompt,
+        output_tokens=output,
+        total_tokens=meta.total_token_count or prompt + output,
+        thought_tokens=thoughts,
+        image_tokens=image_tokens,
+    )
 
 
 def stored_content(parts: list[types.Part]) -> tuple[list[ContentPart], list[GeneratedImage], str]:
@@ -128,8 +140,9 @@ def blocked_prompt(reason: str, usage: Usage) -> ModelReply:
 
 def settle(reply: ModelReply, image_only: bool) -> ModelReply:
     """An answer without an image is a refusal when its reason says so, or when an image was the
-    only thing asked for, or when it has no text either."""
+    only thing asked for, or when it has no text either. Counts the images made into its usage."""
     images, finish, text = reply.images, reply.finish_reason, reply.text
+    reply.usage = reply.usage.model_copy(update={"images_out": len(images)})
     if images:
         return reply
     if finish in REFUSALS:

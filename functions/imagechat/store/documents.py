@@ -69,11 +69,21 @@ def _stored(value: Any) -> Any:
 
 
 class Usage(Document):
-    """Token counts: of one model call (a model turn), or totals over a session's turns."""
+    """What model calls used and cost: of one call (a model turn, a project summary), or totals
+    over a session's turns. Every field is a count or an amount, so totals are sums (Increment)."""
 
     prompt_tokens: int = 0
     output_tokens: int = 0  # candidates + thoughts
     total_tokens: int = 0
+    thought_tokens: int = 0  # of output_tokens: the model's thinking
+    image_tokens: int = 0  # of output_tokens: the output images (priced per image, not per token)
+    images_in: int = 0  # images the request carried (history included)
+    images_out: int = 0
+    cost_usd: float = 0.0  # priced by pricing.py when the call finished
+
+    def increments(self, prefix: str = "") -> dict[str, Any]:
+        """A partial write adding these figures to stored totals (`prefix`: the map holding them)."""
+        return {f"{prefix}{name}": firestore.Increment(value) for name, value in self.to_firestore().items()}
 
 
 class StoredError(Document):
@@ -222,6 +232,7 @@ class Turn(Document):
     interaction: InteractionRecord | None = None
     finish_reason: str | None = None
     usage: Usage | None = None
+    model: str | None = None  # model turns: the model that answered (what `usage` was priced for)
 
     # What each role stores (a user turn has no images, a model turn no attachments).
     _COMMON: ClassVar[frozenset[str]] = frozenset(
@@ -229,7 +240,7 @@ class Turn(Document):
     )
     STORED_BY_ROLE: ClassVar[dict[str, frozenset[str]]] = {
         "user": _COMMON | {"attachments", "request_id", "aspect_ratio", "image_only", "progress"},
-        "model": _COMMON | {"images", "content", "steps", "api", "interaction", "finish_reason", "usage"},
+        "model": _COMMON | {"images", "content", "steps", "api", "interaction", "finish_reason", "usage", "model"},
     }
     # Model-turn fields left out while empty (turns of one API never carry the other's).
     _OMIT_IF_EMPTY: ClassVar[tuple[str, ...]] = ("steps", "api", "interaction")
@@ -243,6 +254,8 @@ class Turn(Document):
             stored.discard("progress")
         if self.mode == "chat":
             stored.discard("mode")
+        if self.model is None:
+            stored.discard("model")
         return self.model_dump(by_alias=True, include=stored)
 
 
@@ -324,8 +337,7 @@ class Session(Document):
     @classmethod
     def usage_increments(cls, usage: Usage) -> dict[str, Any]:
         """A partial write adding a turn's token counts to the session's totals."""
-        prefix = cls.stored_name("usage")
-        return {f"{prefix}.{name}": firestore.Increment(count) for name, count in usage.to_firestore().items()}
+        return usage.increments(f"{cls.stored_name('usage')}.")
 
 
 class RequestRecord(Document):
@@ -472,3 +484,33 @@ class UserProfile(Document):
 
     appearance: dict[str, str] = Field(default_factory=dict)
     identity_chat: IdentityChat | None = None
+
+
+# ---------------------------------------------------------------- quotas and the cost ledger (issue 14)
+
+
+class DailyUsage(Usage):
+    """users/{uid}/usage/{YYYY-MM-DD} (UTC): the day's model calls admitted (`turns`: sends,
+    regenerations, edits, identity chats, project summaries) and the sums of their usage and cost."""
+
+    ID_FIELD = "date"
+
+    date: str = Field(default="", exclude=True)
+    turns: int = 0
+
+
+class MinuteCount(Document):
+    """users/{uid}/quota/minute-{YYYYMMDDHHMM} (UTC): model calls admitted in that minute.
+    `expires_at` is for a Firestore TTL policy (the document is useless a minute later)."""
+
+    turns: int = 0
+    expires_at: datetime | None = None
+
+
+class UserLimits(Document):
+    """users/{uid}/settings/limits: an admin's overrides of the deployment's quotas (None: the default)."""
+
+    turns_per_day: int | None = None
+    turns_per_minute: int | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None

@@ -44,9 +44,10 @@ from imagechat.errors import (
     SessionBusy,
     StillRunning,
 )
-from imagechat.store import paths, transactions
+from imagechat.store import paths, transactions, usage_store
 from imagechat.store.documents import Lease, RequestRecord, Session, StoredError, Turn
 from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
+from imagechat.store.usage_store import QuotaWindow
 
 
 @dataclass(frozen=True)
@@ -149,12 +150,15 @@ class LeaseStore:
         payload_hash: str | None = None,
         *,
         answering: str | None = None,
+        quota: QuotaWindow | None = None,
     ) -> TurnClaim | Replay:
         """Replays, refuses as busy, or takes the lease. Read plainly, written as one batch
         conditional on the session document being unchanged since the read: every write of a
         request record or of a run's turns also writes the session document, so the condition
         covers everything the decision read. `answering` names an existing user turn to answer
-        again (a regeneration): the claim then makes no new user turn."""
+        again (a regeneration): the claim then makes no new user turn. `quota`: the window the
+        model call is counted in (quotas.admit), by the same batch — a lost or refused claim
+        counts nothing."""
         session_ref = paths.session(self._db, uid, session_id)
         request_ref = paths.requests(self._db, uid, session_id).document(request_id) if request_id else None
         turns = paths.turns(self._db, uid, session_id)
@@ -218,6 +222,8 @@ class LeaseStore:
                     created_at=stamp,
                 )
                 batch.set(request_ref, running.to_firestore())
+            if quota is not None:
+                usage_store.count_turn(self._db, batch, uid, quota)
             transactions.commit_if_unchanged(batch)
             return claim
 

@@ -64,3 +64,22 @@ def reference_images(db: Client, uid: str) -> CollectionReference:
 
 def identities(db: Client) -> CollectionReference:
     return db.collection("identities")
+
+
+def usage_day(db: Client, uid: str, day: str) -> DocumentReference:
+    """The user's usage of one UTC day (YYYY-MM-DD): turns admitted, tokens, images, cost."""
+    return user(db, uid).collection("usage").document(day)
+
+
+def usage_days(db: Client, uid: str) -> CollectionReference:
+    return user(db, uid).collection("usage")
+
+
+def quota_minute(db: Client, uid: str, minute: str) -> DocumentReference:
+    """Turns admitted in one UTC minute (YYYYMMDDHHMM)."""
+    return user(db, uid).collection("quota").document(f"minute-{minute}")
+
+
+def user_limits(db: Client, uid: str) -> DocumentReference:
+    """An admin's overrides of the user's quotas."""
+    return user(db, uid).collection("settings").document("limits")

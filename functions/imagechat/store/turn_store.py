@@ -3,7 +3,8 @@ end-of-turn commits.
 
 A turn ends with ONE transaction: it checks that the run still holds the session's lease,
 then writes the model turn, the user turn's final status, the session's counters, usage, expiry
-(`expiresAt`/`purgeAt`, failures included) and lease release, and the idempotency record. So a
+(`expiresAt`/`purgeAt`, failures included) and lease release, the idempotency record and the
+user's daily usage (the cost ledger). So a
 reader sees either the whole exchange or none of it, and a run that lost its lease writes nothing.
 """
 
@@ -19,7 +20,7 @@ from google.cloud import firestore
 
 from imagechat import clock
 from imagechat.errors import SESSION_CONTENDED, SESSION_NOT_FOUND, Interrupted, NotFound, Unavailable
-from imagechat.store import paths, transactions
+from imagechat.store import paths, transactions, usage_store
 from imagechat.store.documents import (
     Attachment,
     InteractionRecord,
@@ -163,6 +164,9 @@ class TurnStore:
             ) | self._lifetime.active_at(model_turn.created_at or clock.now())
             if model_turn.usage is not None:
                 session_update.update(Session.usage_increments(model_turn.usage))
+                # The cost ledger: the day the answer was made (UTC), in this same transaction.
+                day = (model_turn.created_at or clock.now()).strftime("%Y-%m-%d")
+                usage_store.add_usage(self._db, tx, uid, day, model_turn.usage)
             if model_turn.status == "complete":  # only a complete answer becomes the head
                 session_update.update(Session.fields(head_turn_id=model_turn.id))
                 if model_turn.images:

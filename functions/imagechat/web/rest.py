@@ -23,6 +23,7 @@ from imagechat import (
     composer,
     config,
     edits,
+    ledger,
     library,
     presets,
     projects,
@@ -35,7 +36,6 @@ from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
     UNEXPECTED_ERROR,
-    FirstMessageFailed,
     ImageChatError,
     Internal,
     InvalidArgument,
@@ -50,6 +50,7 @@ from imagechat.schemas import (
     DeleteTurnRequest,
     EditImageRequest,
     GetSessionRequest,
+    GetUsageRequest,
     ListLibraryRequest,
     ListProjectsRequest,
     ListSessionsRequest,
@@ -58,6 +59,7 @@ from imagechat.schemas import (
     SaveToLibraryRequest,
     SendMessageRequest,
     SetHeadRequest,
+    SetUserLimitsRequest,
     StartSessionRequest,
     UpdatePresetRequest,
     UpdateProjectRequest,
@@ -121,14 +123,14 @@ def _route(method: str, path: str, shown_path: str, routes: Map | None = None) -
     return handler, dict(args)
 
 
-def _json(body: Any, status: int) -> flask.Response:
-    return flask.Response(json.dumps(body), status=status, mimetype="application/json")
+def _json(body: Any, status: int, headers: dict[str, str] | None = None) -> flask.Response:
+    return flask.Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
 
 
 def _error(exc: ImageChatError) -> flask.Response:
-    wire = exc.wire
-    extra = exc.body if isinstance(exc, FirstMessageFailed) else {}  # the session it created
-    return _json({"error": {"status": wire.rest_status, "message": exc.message}, **extra}, wire.http_status)
+    """`{error: {status, message, retryAfterSeconds?}, ...body}` (`body`: e.g. the session a
+    failed first message created), with `Retry-After` when the error says when to retry."""
+    return _json({"error": exc.rest_error(), **(exc.body or {})}, exc.wire.http_status, exc.rest_headers())
 
 
 def _authenticate(request: flask.Request) -> Caller:
@@ -336,6 +338,20 @@ def admin_delete_user_data(request: flask.Request, caller: Caller, args: dict[st
     return account_data.delete_account_data(deps(), acting_for(caller, args["uid"]), req)
 
 
+# ---- quotas and the cost ledger (issue 14)
+
+
+def get_usage(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
+    """`?from=&to=`; an admin names another user with `uid=` (or `userId=`)."""
+    uid = acting_for(caller, request.args.get("uid") or request.args.get("userId"))
+    query = {k: v for k, v in request.args.items() if k in ("from", "to")}
+    return ledger.get_usage(deps(), uid, parse(GetUsageRequest, query))
+
+
+def set_user_limits(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    return ledger.set_user_limits(deps(), caller, args["uid"], parse(SetUserLimitsRequest, _body(request)))
+
+
 ROUTES = Map(
     [
         Rule("/chat/sessions", methods=["POST"], endpoint=create_session),
@@ -369,6 +385,9 @@ ROUTES = Map(
         # the account's data (issue 14)
         Rule("/account", methods=["DELETE"], endpoint=delete_account_data),
         Rule("/admin/users/<uid>/data", methods=["DELETE"], endpoint=admin_delete_user_data),
+        # quotas and the cost ledger (issue 14)
+        Rule("/usage", methods=["GET"], endpoint=get_usage),
+        Rule("/admin/users/<uid>/limits", methods=["PATCH"], endpoint=set_user_limits),
     ],
     merge_slashes=False,  # a path with "//" is not ours: 404, not a redirect
 )

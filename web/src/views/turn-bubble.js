@@ -2,7 +2,7 @@
 // result images), each with its versions/answers switcher and actions, the "working"
 // placeholder, a send that has not reached the server yet, and the note where a branch stops.
 import { h } from '../dom.js';
-import { excerpt } from '../format.js';
+import { excerpt, usd } from '../format.js';
 
 /** width/height attributes from stored dimensions keep the layout still while images load. */
 function sized(width, height, max) {
@@ -167,7 +167,8 @@ export function modelBubble(turn, {
             src: thumb.publicUrl, alt, decoding: 'async', ...sized(thumb.width, thumb.height, 256),
           })),
           imageTools.length ? h('div', { class: 'image-tools', role: 'group', 'aria-label': `${alt}: actions` }, imageTools) : null);
-      })) : null),
+      })) : null,
+      turn.usage?.costUsd ? h('p', { class: 'cost', title: 'Estimated cost of this answer' }, usd(turn.usage.costUsd)) : null),
     actionProblem(failure),
     actions);
 }
@@ -215,7 +216,7 @@ export function workingBubble(text = 'Working on your image…', { onCancel = nu
 export function localBubble(send, { onRetry, onDismiss }) {
   let footer = h('p', { class: 'state' }, 'Sending…');
   if (send.error) {
-    const label = send.error.busy ? 'Busy.' : 'Not sent.';
+    const label = send.error.busy ? 'Busy.' : send.error.overQuota ? 'Over your limit.' : 'Not sent.';
     footer = problem(label, send.error.message, [
       retryButton(onRetry),
       h('button', { type: 'button', onclick: onDismiss }, 'Dismiss'),
