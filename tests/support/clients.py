@@ -135,6 +135,14 @@ class GeminiControl:
         entries: list[dict[str, Any]] = response.json()["requests"]
         return [e for e in entries if kind is None or e["kind"] == kind]
 
+    def in_flight(self) -> list[str]:
+        """The kinds of the requests the emulator is serving right now (e.g. a model call held by
+        `latencyMs`)."""
+        response = requests.get(f"{self.base}/inflight", timeout=10)
+        response.raise_for_status()
+        kinds: list[str] = response.json()["inFlight"]
+        return kinds
+
     def expire_interactions(self, interaction_id: str | None = None) -> int:
         """Forgets one stored interaction now, as if its retention had run out (all when
         `interaction_id` is None); returns how many. A later get or continuation answers 404."""
