@@ -141,6 +141,12 @@ class Settings:
     retry_initial_delay_s: float = 1.0
     retry_max_delay_s: float = 10.0
     request_timeout_ms: int = 120_000
+    # How long one Firestore call (its retries included) or one Storage operation may take before
+    # the backend gives up: a stalled emulator or backend must fail a turn in seconds, not hang it
+    # for the client libraries' own deadlines (Firestore: 60 s per commit, 300 s per read;
+    # Storage: 120 s of retries).
+    firestore_deadline_s: float = 30.0
+    storage_deadline_s: float = 60.0
 
 
 # Settings a deployment may override, by environment variable; the defaults are Settings' own.
@@ -152,6 +158,8 @@ ENV_OVERRIDES: dict[str, str] = {
     "retry_attempts": "IMAGECHAT_GEMINI_RETRY_ATTEMPTS",
     "retry_initial_delay_s": "IMAGECHAT_GEMINI_RETRY_DELAY_S",
     "retry_max_delay_s": "IMAGECHAT_GEMINI_RETRY_MAX_DELAY_S",
+    "firestore_deadline_s": "IMAGECHAT_FIRESTORE_DEADLINE_S",
+    "storage_deadline_s": "IMAGECHAT_STORAGE_DEADLINE_S",
 }
 # Against a local Gemini emulator, retry quickly so a failing test does not wait seconds.
 EMULATOR_DEFAULTS: dict[str, Any] = {"retry_initial_delay_s": 0.05, "retry_max_delay_s": 0.2}
