@@ -28,18 +28,21 @@ from imagechat.errors import (
     NOT_A_PARENT,
     NOT_AN_ANSWER,
     SESSION_NOT_FOUND,
+    STORE_UNAVAILABLE,
     ImageChatError,
     Internal,
     Interrupted,
     InvalidArgument,
     NotFound,
+    Unavailable,
 )
 from imagechat.gemini.contents import Prompt
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
-from imagechat.images.cleanup import delete_outputs
+from imagechat.images.cleanup import delete_outputs, delete_run_outputs
 from imagechat.images.inputs import InputImage, source_attachments, store_inputs
 from imagechat.images.outputs import save_output
+from imagechat.outages import is_outage
 from imagechat.presets import message_text
 from imagechat.references import check_image_cap, resolve_message_images
 from imagechat.schemas import RegenerateRequest, SendMessageRequest, SendMessageResponse, dump, operation_hash
@@ -199,9 +202,12 @@ class _Run:
         self.deps, self.uid, self.claim, self.started = deps, uid, claim, started
         self.regenerating = regenerating
         self.user_turn_written = False
+        self.outputs_started = False  # from then on, a failed run may leave outputs to remove
         # What is known when a run fails: the stage it reached and the time each finished stage took.
         self.progress: dict[str, Any] = {"stage": "inputs", "model": claim.session.model}
         self.stage_started = time.perf_counter()
+        for dead_turn_id in claim.dead_model_turn_ids:  # dead runs this claim took over
+            self._remove_outputs(dead_turn_id)
 
     def stage(self, name: str, **finished: float) -> None:
         self.progress.update(stage=name, **finished)
@@ -223,8 +229,8 @@ class _Run:
         except ImageChatError as exc:
             self._fail(exc)
             raise
-        except Exception as exc:  # an unexpected bug must still free the session
-            failure = Internal(GENERATION_FAILED)
+        except Exception as exc:  # a backend outage, or an unexpected bug: the session must still be freed
+            failure: ImageChatError = Unavailable(STORE_UNAVAILABLE) if is_outage(exc) else Internal(GENERATION_FAILED)
             # Raises NotFound when the session was deleted meanwhile (then its objects vanished
             # under the run, which is what crashed it): that is a 404, not our bug.
             self._fail(failure)
@@ -251,6 +257,7 @@ class _Run:
         self.stage("model", historyReadMs=_ms(self.stage_started))
         reply = self.step(lambda: deps.model.send(prompt, options))  # Files API parts, then the model
         self.stage("storage", modelMs=_ms(self.stage_started))
+        self.outputs_started = True
         outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
         outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
         storage_ms = _ms(self.stage_started)
@@ -280,8 +287,26 @@ class _Run:
         return {**self.progress, "stageMs": _ms(self.stage_started), "totalMs": _ms(self.started)}
 
     def _fail(self, exc: ImageChatError) -> None:
-        _record_failure(self.deps, self.uid, self.claim.session.id, self.claim, exc, self.user_turn_written,
-                        self._timings())
+        recorded = _record_failure(self.deps, self.uid, self.claim.session.id, self.claim, exc,
+                                   self.user_turn_written, self._timings())
+        if recorded and self.outputs_started:
+            # The failure was written under this run's lease, so its exchange can never be: what it
+            # stored (all, some or none of its outputs) belongs to no turn. When the failure could not
+            # be written (Firestore away), the outputs stay until the next claim takes the lease over.
+            self._remove_outputs(self.claim.model_turn_id)
+
+    def _remove_outputs(self, model_turn_id: str) -> None:
+        """Removes what a run that will never write `model_turn_id` stored; a failure here (Storage
+        away) is logged, not raised: the turn's own outcome matters more than the leftover."""
+        session_id = self.claim.session.id
+        try:
+            removed = delete_run_outputs(self.deps.images, self.uid, session_id, model_turn_id)
+        except Exception as exc:
+            logger.warn("could not remove a failed run's outputs", sessionId=session_id, turnId=model_turn_id,
+                        error=repr(exc))
+            return
+        if removed:
+            logger.info("removed a failed run's outputs", sessionId=session_id, turnId=model_turn_id, objects=removed)
 
 
 def _commit(
@@ -380,7 +405,9 @@ def _record_failure(
     exc: ImageChatError,
     user_turn_written: bool,
     timings: dict[str, Any],
-) -> None:
+) -> bool:
+    """Records the failure under the run's lease; whether it was written (False: the lease was taken
+    over, or Firestore did not answer — then the lease expires on its own)."""
     logger.warn(
         "turn failed",
         uid=uid,
@@ -397,3 +424,5 @@ def _record_failure(
         raise
     except Exception as commit_error:  # the lease expires on its own; keep the original error
         logger.error("could not record a failed turn", sessionId=session_id, error=repr(commit_error))
+        return False
+    return True
