@@ -35,6 +35,7 @@ FIRESTORE_DEADLINE_S = 3.0
 STORAGE_DEADLINE_S = 3.0
 LEASE_TTL_S = 8.0  # longer than a turn here (the model answers in 2 s)
 FAULT_ENV = {
+    "PYTHONUNBUFFERED": "1",  # the tests watch the functions' log as it is written
     "IMAGECHAT_FIRESTORE_DEADLINE_S": str(FIRESTORE_DEADLINE_S),
     "IMAGECHAT_STORAGE_DEADLINE_S": str(STORAGE_DEADLINE_S),
     "IMAGECHAT_LEASE_TTL_S": str(LEASE_TTL_S),
@@ -190,29 +191,41 @@ def test_storage_stopped_while_the_model_works(
     _assert_retry_succeeds(user, gemini, bucket, session_id, body, calls_before, "storage stopped", result[1])
 
 
+def _wait_for_log(stack: Stack, message: str, session_id: str) -> None:
+    """Waits (bounded) until the functions log `message` for this session."""
+    log = stack.service("functions").log_path
+    assert log is not None
+    deadline = time.monotonic() + 60
+    while not any(f'"{message}"' in line and session_id in line for line in log.read_text().splitlines()):
+        assert time.monotonic() < deadline, f"the functions never logged {message!r}"
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize(
-    ("frozen_s", "status_when_back"),
+    ("frozen_until", "status_when_back"),
     [
-        # Past the exchange's commit: the failure is recorded once Firestore is back.
-        (MODEL_LATENCY_MS / 1000 + FIRESTORE_DEADLINE_S + 1, "failed"),
-        # Past the failure's write too: the turn is left to its lease, which expires on its own;
-        # the claim that takes the session over then fails the turn.
-        (MODEL_LATENCY_MS / 1000 + 2 * FIRESTORE_DEADLINE_S + 3, "pending"),
+        # Until the exchange's commit gave up: the failure is written once Firestore is back.
+        ("turn failed", "failed"),
+        # Until the failure's write gave up too: the turn is left to its lease, which expires on its
+        # own; the claim that takes the session over then fails the turn.
+        ("could not record a failed turn", "pending"),
     ],
     ids=["past-the-commit", "past-the-failure-record"],
 )
 def test_firestore_frozen_while_the_model_works(
-    stack: Stack, user: ApiClient, gemini: GeminiControl, bucket: storage.Bucket, frozen_s: float,
+    stack: Stack, user: ApiClient, gemini: GeminiControl, bucket: storage.Bucket, frozen_until: str,
     status_when_back: str,
 ) -> None:
-    session_id, body, calls_before = _start_turn(user, gemini, f"req-firestore-{frozen_s}")
+    session_id, body, calls_before = _start_turn(user, gemini, f"req-firestore-{status_when_back}")
     thread, result = _send_in_background(user, session_id, body)
     _wait_for_model_call(gemini)
     stack.pause("firestore")  # SIGSTOP: its data stays in memory; it is never restarted
+    frozen = time.monotonic()
     try:
-        time.sleep(frozen_s)
+        _wait_for_log(stack, frozen_until, session_id)  # past the functions' deadline
     finally:
         stack.resume("firestore")
+    frozen_s = time.monotonic() - frozen
     thread.join(timeout=60)
     assert not thread.is_alive(), "the turn hung"
     gemini.config(latencyMs=0)
@@ -220,4 +233,4 @@ def test_firestore_frozen_while_the_model_works(
     _assert_failed_cleanly(result[0])
     assert _turns(user, session_id)[-1]["status"] == status_when_back
     _assert_retry_succeeds(user, gemini, bucket, session_id, body, calls_before,
-                           f"firestore frozen {frozen_s:.0f} s", result[1])
+                           f"firestore frozen {frozen_s:.1f} s", result[1])
