@@ -8,7 +8,9 @@ deleted).
 
 A refusal makes the exchange `blocked` (the model turn carries the reason); an error makes
 the user turn `failed`. Either way the input is kept and the lease released, so the
-session stays usable.
+session stays usable. A Firestore or Storage outage is such an error (503, transient); a failed
+run removes the outputs it stored, and a claim that takes a session over from a dead run removes
+that run's (see docs/data-model.md, "Outages").
 """
 
 from __future__ import annotations
@@ -234,7 +236,11 @@ class _Run:
             # Raises NotFound when the session was deleted meanwhile (then its objects vanished
             # under the run, which is what crashed it): that is a 404, not our bug.
             self._fail(failure)
-            logger.error("send message crashed", sessionId=session_id, error=repr(exc))
+            if isinstance(failure, Unavailable):
+                logger.warn("send message failed: Firestore or Storage did not answer", sessionId=session_id,
+                            error=repr(exc))
+            else:
+                logger.error("send message crashed", sessionId=session_id, error=repr(exc))
             raise failure from exc
 
     def exchange(
