@@ -114,16 +114,19 @@ def _assert_consistent(client: ApiClient, bucket: storage.Bucket, session_id: st
     return turns
 
 
-def _retry_until_free(client: ApiClient, session_id: str, body: dict[str, Any]) -> requests.Response:
+def _retry_until_free(client: ApiClient, session_id: str, body: dict[str, Any]) -> tuple[requests.Response, int]:
     """Sends the retry; while the dead attempt's lease lives the answer is 409 "still being
-    processed" (never anything else), and once it expired the retry runs."""
+    processed" (never anything else), and once it expired the retry runs. Returns the answer and
+    how many 409s came first."""
     deadline = time.monotonic() + LEASE_TTL_S + 30
+    busy = 0
     while True:
         response = client.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
         if response.status_code != 409:
-            return response
+            return response, busy
         assert response.json()["error"]["status"] == "ABORTED", response.text
         assert time.monotonic() < deadline, "the lease never freed itself"
+        busy += 1
         time.sleep(0.5)
 
 
@@ -134,7 +137,7 @@ def _assert_retry_succeeds(
     """The retry of the failed request runs the turn (at most two model calls for the request in
     all), the failed attempt's user turn stays failed with its input, and the session goes on."""
     waited = time.monotonic()
-    retry = _retry_until_free(client, session_id, body)
+    retry, busy = _retry_until_free(client, session_id, body)
     waited_s = time.monotonic() - waited
     assert retry.status_code == 200, retry.text
     turn = retry.json()["turn"]
@@ -149,7 +152,8 @@ def _assert_retry_succeeds(
     assert [t["index"] for t in turns] == sorted(t["index"] for t in turns)
     assert turns[-1]["parentId"] == turns[-2]["id"] and turns[-2]["parentId"] == turns[-4]["id"]
     assert send(client, session_id, "one more")["status"] == "complete"
-    print(f"\n{fault}: the send failed 503 after {failed_after_s:.1f} s; the retry ran after {waited_s:.1f} s; "
+    print(f"\n{fault}: the send failed 503 after {failed_after_s:.1f} s; the retry answered 200 after {busy} "
+          f"busy answers ({waited_s:.1f} s); "
           f"{calls} model calls for the request; no object without a turn, no turn without its images")
 
 

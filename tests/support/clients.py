@@ -170,7 +170,8 @@ class GeminiControl:
 
 def reset_firestore(stack: Stack) -> None:
     url = f"http://{stack.firestore_host}/emulator/v1/projects/{stack.project_id}/databases/(default)/documents"
-    requests.delete(url, timeout=10).raise_for_status()
+    # The emulator's first reset after its start can take over 10 s on a loaded 2-core machine.
+    requests.delete(url, timeout=60).raise_for_status()
 
 
 def reset_storage(stack: Stack) -> None:
