@@ -33,7 +33,7 @@ from tests.support.clients import ApiClient, GeminiControl
 # IMAGECHAT_FIRESTORE_DEADLINE_S / IMAGECHAT_STORAGE_DEADLINE_S defaults, see config.py).
 FIRESTORE_DEADLINE_S = 3.0
 STORAGE_DEADLINE_S = 3.0
-LEASE_TTL_S = 8.0  # longer than a turn here (the model answers in 2 s)
+LEASE_TTL_S = 15.0  # longer than a turn here (the model answers in 2 s), and than a failure takes to show
 FAULT_ENV = {
     "PYTHONUNBUFFERED": "1",  # the tests watch the functions' log as it is written
     "IMAGECHAT_FIRESTORE_DEADLINE_S": str(FIRESTORE_DEADLINE_S),
