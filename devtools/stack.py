@@ -412,6 +412,23 @@ class Stack:
         assert process is not None and process.poll() is None, f"{name} is not running"
         os.killpg(process.pid, signum)
 
+    def add_functions_host(self, name: str, env: dict[str, str]) -> str:
+        """Starts one more functions host on this stack's emulators, its deployment settings changed
+        by `env` (e.g. IMAGECHAT_MODEL_API); returns its URL once it answers. Stopped with the stack."""
+        port = free_port()
+        url = f"http://{HOST}:{port}"
+        service = Service(
+            f"functions-{name}",
+            [sys.executable, "-m", "devtools.functions_host", "--host", HOST, "--port", str(port)],
+            f"{url}/api/health",
+            env={**self.env, **env},
+            unset=("GOOGLE_GEMINI_BASE_URL",) if self.use_real_gemini else (),
+        )
+        self.services.append(service)
+        service.start(self.work_dir)
+        service.wait_ready(time.monotonic() + READY_TIMEOUT_S)
+        return url
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Run the Image Chat stack locally.")

@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, get_args
 
 from firebase_functions import params
 
@@ -26,6 +26,10 @@ ASPECT_RATIOS: tuple[str, ...] = (
 )
 # Images one model request may carry when a model has no cap of its own (see ModelSpec).
 DEFAULT_MAX_INPUT_IMAGES = 14
+# The two Gemini APIs a model can be called through (gemini/generate_transport.py,
+# gemini/interactions_transport.py). New models launch on the Interactions API only.
+ModelApi = Literal["generate_content", "interactions"]
+MODEL_APIS: tuple[str, ...] = get_args(ModelApi)
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,15 @@ class ModelSpec:
     # outputs alike). The 3.x image models reject more than 14 (400 INVALID_ARGUMENT).
     max_input_images: int = DEFAULT_MAX_INPUT_IMAGES
     aspect_ratios: tuple[str, ...] = ASPECT_RATIOS
+    # The API the model is called through (a deployment may force one: IMAGECHAT_MODEL_API).
+    api: ModelApi = "generate_content"
 
 
 # The model allowlist, one entry per model. 2.5 Flash Image renders at 1K only; the 3.x models
 # also take 2K and 4K. 2.5 Flash Image has no documented hard input cap (it "works best" with up
 # to 3 inputs); it gets the same 14 so that a conversation behaves the same on every model.
+# All three are served by both APIs; they stay on generateContent (proven) unless the deployment
+# says otherwise. A model released on the Interactions API only is added with api="interactions".
 MODEL_SPECS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
@@ -58,6 +66,15 @@ def model_spec(model: str) -> ModelSpec:
     """The spec of a model; a model no longer on the allowlist (an old session's) gets the default
     size only and the default image cap, so its sessions keep working."""
     return MODEL_SPECS.get(model) or ModelSpec(model, (DEFAULT_IMAGE_SIZE,))
+
+
+def model_api(model: str, conf: Settings) -> ModelApi:
+    """The API a model is called through: the deployment's override, else the model table's."""
+    if conf.model_api == "interactions":
+        return "interactions"
+    if conf.model_api == "generate_content":
+        return "generate_content"
+    return model_spec(model).api
 
 
 def image_sizes(model: str) -> tuple[str, ...]:
@@ -147,6 +164,14 @@ class Settings:
     # Storage: 120 s of retries).
     firestore_deadline_s: float = 30.0
     storage_deadline_s: float = 60.0
+    # "" (each model's own API, ModelSpec.api), "generate_content" or "interactions" for every model.
+    model_api: str = ""
+    # Interactions API only: keep each interaction at Google (`store: true`) and continue the head's
+    # with `previous_interaction_id` instead of replaying the history. Off: every turn replays.
+    interactions_store: bool = False
+    # How long Google keeps a stored interaction (55 days on the paid tier, 1 on the free tier); an
+    # older one is not continued (a new chain starts with a replay).
+    interactions_retention_days: float = 55.0
 
 
 # Settings a deployment may override, by environment variable; the defaults are Settings' own.
@@ -160,6 +185,9 @@ ENV_OVERRIDES: dict[str, str] = {
     "retry_max_delay_s": "IMAGECHAT_GEMINI_RETRY_MAX_DELAY_S",
     "firestore_deadline_s": "IMAGECHAT_FIRESTORE_DEADLINE_S",
     "storage_deadline_s": "IMAGECHAT_STORAGE_DEADLINE_S",
+    "model_api": "IMAGECHAT_MODEL_API",
+    "interactions_store": "IMAGECHAT_INTERACTIONS_STORE",
+    "interactions_retention_days": "IMAGECHAT_INTERACTIONS_RETENTION_DAYS",
 }
 # Against a local Gemini emulator, retry quickly so a failing test does not wait seconds.
 EMULATOR_DEFAULTS: dict[str, Any] = {"retry_initial_delay_s": 0.05, "retry_max_delay_s": 0.2}
@@ -174,8 +202,10 @@ def load_settings() -> Settings:
     for item in fields(Settings):
         raw = os.environ.get(ENV_OVERRIDES.get(item.name, ""))
         if item.name in ENV_OVERRIDES and raw:
-            default: Any = item.default  # int or float: the override is read as that type
-            values[item.name] = type(default)(raw)
+            default: Any = item.default  # int, float, str or bool: the override is read as that type
+            values[item.name] = _parse_bool(item.name, raw) if isinstance(default, bool) else type(default)(raw)
+    if values.get("model_api", "") not in ("", *MODEL_APIS):
+        raise ValueError(f"IMAGECHAT_MODEL_API must be one of {', '.join(MODEL_APIS)} (got {values['model_api']!r}).")
     return Settings(
         project_id=str(
             firebase.get("projectId")
@@ -189,6 +219,15 @@ def load_settings() -> Settings:
         storage_emulator_host=os.environ.get("STORAGE_EMULATOR_HOST") or None,
         **values,
     )
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{ENV_OVERRIDES[name]} must be true or false (got {raw!r}).")
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,8 @@ id of another user is simply not found under this uid, hence 404.
 
 from __future__ import annotations
 
+from firebase_functions import logger
+
 from imagechat import clock, config, tree, views
 from imagechat.deps import Deps
 from imagechat.errors import SESSION_NOT_FOUND, InvalidArgument, NotFound
@@ -109,5 +111,15 @@ def delete_session(deps: Deps, uid: str, session_id: str) -> None:
     deletion holds the session's lease, so no send starts meanwhile."""
     load_session(deps, uid, session_id)
     deps.leases.hold_for_delete(uid, session_id, deps.settings.lease_ttl_s)
+    delete_stored_interactions(deps, uid, session_id)
     delete_session_objects(deps.images, uid, session_id)
     deps.sessions.delete_tree(uid, session_id)
+
+
+def delete_stored_interactions(deps: Deps, uid: str, session_id: str) -> None:
+    """Deletes the interactions Google keeps for the session's turns (IMAGECHAT_INTERACTIONS_STORE);
+    one Google would not delete now is logged and left to its retention (55 days at most)."""
+    ids = deps.turns.interaction_ids(uid, session_id)
+    left = deps.model.delete_interactions(ids) if ids else []
+    if left:
+        logger.warn("stored interactions not deleted", uid=uid, sessionId=session_id, interactionIds=left)

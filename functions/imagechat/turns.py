@@ -252,7 +252,10 @@ class _Run:
         budget = config.model_spec(session.model).max_input_images - len(user_turn.attachments)
         stateless = user_turn.mode == "stateless"  # its images and text only, never the history
         replayed, note = ([], "") if stateless else self.step(lambda: _history(deps, uid, session, parent, budget))
-        prompt = Prompt(history=replayed, attachments=user_turn.attachments, text=user_turn.text)
+        window = session.history_turns or deps.settings.history_window_exchanges
+        prompt = Prompt(
+            history=replayed, attachments=user_turn.attachments, text=user_turn.text, chain_exchanges=window
+        )
         options = ChatOptions(
             model=session.model,
             aspect_ratio=user_turn.aspect_ratio or session.aspect_ratio,
@@ -276,6 +279,9 @@ class _Run:
             turnId=claim.model_turn_id,
             status=outcome.model_turn.status,
             model=options.model,
+            api=reply.api,
+            interactionId=reply.interaction.id if reply.interaction else None,
+            replayedAfter=reply.interaction.fallback_from if reply.interaction else None,
             images=len(reply.images),
             filesUploaded=reply.files_uploaded,
             replayedExchanges=len(replayed),
@@ -365,6 +371,9 @@ def _exchange_outcome(
         error=StoredError(code="BLOCKED", message=blocked) if reply.blocked else None,
         images=tuple(outputs),  # none when blocked
         content=() if reply.blocked else tuple(reply.content),
+        steps=() if reply.blocked else tuple(reply.steps),
+        api=reply.api,
+        interaction=reply.interaction,  # kept when blocked too: account deletion deletes it
         finish_reason=reply.finish_reason,
         usage=reply.usage,
         created_at=clock.now(),
@@ -387,20 +396,21 @@ def _exchange_outcome(
 
 def fit_model_turn(model_turn: Turn, **context: Any) -> Turn:
     """The model turn as it can be stored: one whose document would pass
-    MAX_TURN_DOCUMENT_BYTES (Firestore's limit is 1 MiB) loses its `content` — history then
+    MAX_TURN_DOCUMENT_BYTES (Firestore's limit is 1 MiB) loses its `content` / `steps` — history then
     falls back to the turn's text and images — and a warning is logged."""
     stored = model_turn.to_firestore()
     size = document_size(stored)
-    if size <= config.MAX_TURN_DOCUMENT_BYTES or not model_turn.content:
+    if size <= config.MAX_TURN_DOCUMENT_BYTES or not (model_turn.content or model_turn.steps):
         return model_turn
     logger.warn(
         "model turn content dropped: document too large",
         bytes=size,
         limit=config.MAX_TURN_DOCUMENT_BYTES,
-        contentBytes=document_size(stored[Turn.stored_name("content")]),
+        contentBytes=document_size(stored[Turn.stored_name("content")])
+        + document_size(stored.get(Turn.stored_name("steps"), [])),
         **context,
     )
-    return model_turn.model_copy(update={"content": ()})
+    return model_turn.model_copy(update={"content": (), "steps": ()})
 
 
 def _record_failure(

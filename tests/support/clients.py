@@ -24,6 +24,8 @@ class ApiClient:
     uid: str | None
     id_token: str | None
     email: str | None = None
+    # Another functions host of the same stack to call (another deployment setting); None: the stack's.
+    functions_url: str | None = None
 
     def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
         merged = dict(headers or {})
@@ -45,7 +47,7 @@ class ApiClient:
         """A REST call, e.g. `rest("POST", "/api/chat/sessions", json={...})`."""
         return requests.request(
             method,
-            f"{self.stack.api_url}{path}",
+            f"{self.functions_url or self.stack.api_url}{path}",
             json=json,
             params=params,
             files=files,
@@ -56,8 +58,11 @@ class ApiClient:
 
     def call(self, name: str, data: Any = None, *, headers: dict[str, str] | None = None) -> requests.Response:
         """A callable, as the Firebase client SDKs send it: POST {"data": ...}."""
+        url = self.stack.callable_url(name)
+        if self.functions_url:
+            url = url.replace(self.stack.functions_url, self.functions_url, 1)
         return requests.post(
-            self.stack.callable_url(name),
+            url,
             json={"data": data},
             headers=self._headers({"Content-Type": "application/json", **(headers or {})}),
             timeout=120,

@@ -1,5 +1,6 @@
 """GenerateContentResponse → what a turn keeps: images, text, outcome, usage, and the
-model Content to replay later (signatures kept, image bytes replaced by references)."""
+model Content to replay later (signatures kept, image bytes replaced by references).
+`ModelReply` is what either API's answer becomes (interaction_reply.py parses the other)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from google.genai import types
 
-from imagechat.store.documents import ContentPart, Usage
+from imagechat.store.documents import ContentPart, InteractionRecord, ReplayStep, Usage
 
 # Finish reasons that mean "the model refused or could not make the image".
 REFUSALS: dict[str, str] = {
@@ -43,8 +44,12 @@ class ModelReply:
     blocked_reason: str | None = None  # set when the turn is a refusal
     blocked_message: str | None = None
     usage: Usage = field(default_factory=Usage)
-    # The reply's parts as stored for replay (no image bytes; images by index into `images`).
+    # The reply as stored for replay (no image bytes; images by index into `images`): the parts of
+    # a generateContent reply, or the steps of an Interactions one.
     content: list[ContentPart] = field(default_factory=list)
+    steps: list[ReplayStep] = field(default_factory=list)
+    api: str = "generate_content"  # the API that answered (config.ModelApi)
+    interaction: InteractionRecord | None = None  # the interaction Google keeps (store mode only)
     timings_ms: dict[str, float] = field(default_factory=dict)
     files_uploaded: int = 0  # Files API uploads this call needed (cache misses)
 
@@ -91,19 +96,29 @@ def parse_response(response: types.GenerateContentResponse, image_only: bool) ->
     usage = usage_of(response)
     feedback = response.prompt_feedback
     if not response.candidates:
-        reason = _enum_name(feedback.block_reason if feedback else None) or "BLOCKED"
-        return ModelReply(
-            finish_reason=reason,
-            blocked_reason=reason,
-            blocked_message=f"The request was blocked by the model's safety filters ({reason}). "
-            "Try rephrasing the instruction.",
-            usage=usage,
-        )
+        return blocked_prompt(_enum_name(feedback.block_reason if feedback else None) or "BLOCKED", usage)
     candidate = response.candidates[0]
     finish = _enum_name(candidate.finish_reason)
     parts = list(candidate.content.parts or []) if candidate.content else []
     content, images, text = stored_content(parts)
-    reply = ModelReply(text=text, images=images, finish_reason=finish, usage=usage, content=content)
+    return settle(ModelReply(text=text, images=images, finish_reason=finish, usage=usage, content=content), image_only)
+
+
+def blocked_prompt(reason: str, usage: Usage) -> ModelReply:
+    """The prompt itself was refused (no answer at all)."""
+    return ModelReply(
+        finish_reason=reason,
+        blocked_reason=reason,
+        blocked_message=f"The request was blocked by the model's safety filters ({reason}). "
+        "Try rephrasing the instruction.",
+        usage=usage,
+    )
+
+
+def settle(reply: ModelReply, image_only: bool) -> ModelReply:
+    """An answer without an image is a refusal when its reason says so, or when an image was the
+    only thing asked for, or when it has no text either."""
+    images, finish, text = reply.images, reply.finish_reason, reply.text
     if images:
         return reply
     if finish in REFUSALS:

@@ -136,6 +136,41 @@ class ContentPart(Document):
     image: int | None = None
 
 
+class StepBlock(Document):
+    """A content block of a `model_output` step, without bytes: text as received, or an image as
+    the index of its image in the turn's `images`."""
+
+    type: Literal["text", "image"]
+    text: str = ""
+    image: int | None = None
+
+
+class ReplayStep(Document):
+    """One step of the model's reply as the Interactions API sent it, for replay: a `thought`
+    step's `signature` exactly as received (base64; its summary is not kept), or a `model_output`
+    step's `content` blocks."""
+
+    type: Literal["thought", "model_output"]
+    signature: str | None = None
+    content: tuple[StepBlock, ...] = ()
+
+
+class InteractionRecord(Document):
+    """The interaction a model turn made and Google keeps (IMAGECHAT_INTERACTIONS_STORE): what a
+    later turn needs to continue it by `previous_interaction_id`, and what account deletion deletes."""
+
+    id: str
+    model: str
+    created_at: datetime | None = None
+    # Interactions in the stored chain ending here (1: this one started it with a replay).
+    chain_length: int = 1
+    # Images in the chain's context (replayed, sent and made): a continuation must stay under the cap.
+    chain_images: int = 0
+    # The stored interaction this turn could not continue (expired, deleted, another model), so it
+    # replayed the history instead; None when it continued or meant to start a chain.
+    fallback_from: str | None = None
+
+
 class Turn(Document):
     """users/{uid}/chatSessions/{sessionId}/turns/{id}: a user's message or the model's reply."""
 
@@ -160,9 +195,14 @@ class Turn(Document):
     request_id: str | None = None
     aspect_ratio: str | None = None
     image_only: bool = False
-    # Model turns. `content` is empty when the document would have been too large with it.
+    # Model turns. The reply for replay: `content` (generateContent's parts) or `steps` (the
+    # Interactions API's), by the API that made it (`api`; None: generateContent, before the field).
+    # Both are empty when the document would have been too large with them.
     images: tuple[OutputImage, ...] = ()
     content: tuple[ContentPart, ...] = ()
+    steps: tuple[ReplayStep, ...] = ()
+    api: str | None = None
+    interaction: InteractionRecord | None = None
     finish_reason: str | None = None
     usage: Usage | None = None
 
@@ -172,11 +212,14 @@ class Turn(Document):
     )
     STORED_BY_ROLE: ClassVar[dict[str, frozenset[str]]] = {
         "user": _COMMON | {"attachments", "request_id", "aspect_ratio", "image_only"},
-        "model": _COMMON | {"images", "content", "finish_reason", "usage"},
+        "model": _COMMON | {"images", "content", "steps", "api", "interaction", "finish_reason", "usage"},
     }
+    # Model-turn fields left out while empty (turns of one API never carry the other's).
+    _OMIT_IF_EMPTY: ClassVar[tuple[str, ...]] = ("steps", "api", "interaction")
 
     def to_firestore(self) -> dict[str, Any]:
         stored = set(self.STORED_BY_ROLE[self.role])
+        stored -= {name for name in self._OMIT_IF_EMPTY if not getattr(self, name)}
         if self.error is None:
             stored.discard("error")
         if self.mode == "chat":

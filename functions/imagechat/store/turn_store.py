@@ -20,7 +20,15 @@ from google.cloud import firestore
 from imagechat import clock
 from imagechat.errors import SESSION_CONTENDED, SESSION_NOT_FOUND, Interrupted, NotFound, Unavailable
 from imagechat.store import paths, transactions
-from imagechat.store.documents import Attachment, RequestRecord, Session, StoredError, Turn, TurnStatus
+from imagechat.store.documents import (
+    Attachment,
+    InteractionRecord,
+    RequestRecord,
+    Session,
+    StoredError,
+    Turn,
+    TurnStatus,
+)
 from imagechat.store.leases import TurnClaim
 
 _DELETE_PAGE = 400
@@ -71,6 +79,14 @@ class TurnStore:
     def list(self, uid: str, session_id: str) -> list[Turn]:
         snaps = paths.turns(self._db, uid, session_id).order_by(Turn.stored_name("index")).stream()
         return [Turn.from_firestore(s.to_dict(), s.id) for s in snaps]
+
+    def interaction_ids(self, uid: str, session_id: str) -> builtins.list[str]:
+        """The ids of the interactions Google keeps for this session's model turns (store mode):
+        what deleting the session or the account must delete (`gateway.delete_interactions`)."""
+        field = Turn.stored_name("interaction")
+        snaps = paths.turns(self._db, uid, session_id).select([field]).stream()
+        records = [(snap.to_dict() or {}).get(field) for snap in snaps]
+        return [InteractionRecord.from_firestore(r).id for r in records if isinstance(r, dict)]
 
     def get(self, uid: str, session_id: str, turn_id: str) -> Turn | None:
         if not valid_turn_id(turn_id):
