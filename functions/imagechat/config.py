@@ -172,6 +172,12 @@ class Settings:
     turns_per_minute: int = 10
     # Overrides of pricing.PRICES, as JSON: {"<model>": {"inputPerMillion": .., ...}} (see pricing.py).
     prices_json: str = ""
+    # How long one Firestore call (its retries included) or one Storage operation may take before
+    # the backend gives up: a stalled emulator or backend must fail a turn in seconds, not hang it
+    # for the client libraries' own deadlines (Firestore: 60 s per commit, 300 s per read;
+    # Storage: 120 s of retries).
+    firestore_deadline_s: float = 30.0
+    storage_deadline_s: float = 60.0
     # "" (each model's own API, ModelSpec.api), "generate_content" or "interactions" for every model.
     model_api: str = ""
     # Interactions API only: keep each interaction at Google (`store: true`) and continue the head's
@@ -201,6 +207,8 @@ ENV_OVERRIDES: dict[str, str] = {
     "turns_per_day": "IMAGECHAT_TURNS_PER_DAY",
     "turns_per_minute": "IMAGECHAT_TURNS_PER_MINUTE",
     "prices_json": "IMAGECHAT_PRICES_JSON",
+    "firestore_deadline_s": "IMAGECHAT_FIRESTORE_DEADLINE_S",
+    "storage_deadline_s": "IMAGECHAT_STORAGE_DEADLINE_S",
     "model_api": "IMAGECHAT_MODEL_API",
     "interactions_store": "IMAGECHAT_INTERACTIONS_STORE",
     "interactions_retention_days": "IMAGECHAT_INTERACTIONS_RETENTION_DAYS",

@@ -17,6 +17,7 @@ from imagechat.firebase_app import ensure_app
 from imagechat.gemini.gateway import ImageModelGateway
 from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import UrlStyle
+from imagechat.store.deadlines import bound_deadlines
 from imagechat.store.files_cache import FilesCacheStore
 from imagechat.store.identity_store import IdentityStore
 from imagechat.store.leases import LeaseStore
@@ -57,7 +58,12 @@ def deps() -> Deps:
     app = ensure_app()
     conf = settings()
     db = firestore.client(app)
-    images = ImageStorage(storage.bucket(conf.bucket, app=app), UrlStyle(conf.bucket, conf.storage_emulator_host))
+    bound_deadlines(db, conf.firestore_deadline_s)
+    images = ImageStorage(
+        storage.bucket(conf.bucket, app=app),
+        UrlStyle(conf.bucket, conf.storage_emulator_host),
+        deadline_s=conf.storage_deadline_s,
+    )
     lifetime = SessionLifetime(
         ttl=timedelta(days=conf.session_ttl_days), grace=timedelta(days=conf.session_purge_grace_days)
     )

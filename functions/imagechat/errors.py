@@ -207,6 +207,9 @@ QUOTA_EXHAUSTED = "The image model is over its request quota right now. Please w
 # refused before they contend). Transient: a retry with the same requestId runs the turn again.
 SESSION_CONTENDED = "This session was too busy to save your message. Please send it again."
 REQUEST_ID_REUSED = "requestId was already used for a different message."
+# Firestore or Storage did not answer in time (down, stalled, past its deadline): the turn was not
+# saved as answered. Transient: a retry with the same requestId runs the turn again.
+STORE_UNAVAILABLE = "Our storage did not answer in time, so your message was not answered. Please send it again."
 # A run that lost its lease (it outlived the expiry and another send took the session), or
 # whose instance died: its turn is failed with this, and the sender is told to send again.
 INTERRUPTED = "This message was interrupted before it finished. Please send it again."

@@ -8,7 +8,9 @@ deleted).
 
 A refusal makes the exchange `blocked` (the model turn carries the reason); an error makes
 the user turn `failed`. Either way the input is kept and the lease released, so the
-session stays usable.
+session stays usable. A Firestore or Storage outage is such an error (503, transient); a failed
+run removes the outputs it stored, and a claim that takes a session over from a dead run removes
+that run's (see docs/data-model.md, "Outages").
 """
 
 from __future__ import annotations
@@ -28,19 +30,22 @@ from imagechat.errors import (
     NOT_A_PARENT,
     NOT_AN_ANSWER,
     SESSION_NOT_FOUND,
+    STORE_UNAVAILABLE,
     Cancelled,
     ImageChatError,
     Internal,
     Interrupted,
     InvalidArgument,
     NotFound,
+    Unavailable,
 )
 from imagechat.gemini.contents import Prompt
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
-from imagechat.images.cleanup import delete_outputs
+from imagechat.images.cleanup import delete_outputs, delete_run_outputs
 from imagechat.images.inputs import InputImage, source_attachments, store_inputs
 from imagechat.images.outputs import save_output
+from imagechat.outages import is_outage
 from imagechat.presets import message_text
 from imagechat.references import check_image_cap, resolve_message_images
 from imagechat.schemas import RegenerateRequest, SendMessageRequest, SendMessageResponse, dump, operation_hash
@@ -215,9 +220,12 @@ class _Run:
         self.deps, self.uid, self.claim, self.started = deps, uid, claim, started
         self.regenerating = regenerating
         self.user_turn_written = False
+        self.outputs_started = False  # from then on, a failed run may leave outputs to remove
         # What is known when a run fails: the stage it reached and the time each finished stage took.
         self.progress: dict[str, Any] = {"stage": "inputs", "model": claim.session.model}
         self.stage_started = time.perf_counter()
+        for dead_turn_id in claim.dead_model_turn_ids:  # dead runs this claim took over
+            self._remove_outputs(dead_turn_id)
 
     def stage(self, name: str, **finished: float) -> None:
         self.progress.update(stage=name, **finished)
@@ -244,12 +252,16 @@ class _Run:
         except ImageChatError as exc:
             self._fail(exc)
             raise
-        except Exception as exc:  # an unexpected bug must still free the session
-            failure = Internal(GENERATION_FAILED)
+        except Exception as exc:  # a backend outage, or an unexpected bug: the session must still be freed
+            failure: ImageChatError = Unavailable(STORE_UNAVAILABLE) if is_outage(exc) else Internal(GENERATION_FAILED)
             # Raises NotFound when the session was deleted meanwhile (then its objects vanished
             # under the run, which is what crashed it): that is a 404, not our bug.
             self._fail(failure)
-            logger.error("send message crashed", sessionId=session_id, error=repr(exc))
+            if isinstance(failure, Unavailable):
+                logger.warn("send message failed: Firestore or Storage did not answer", sessionId=session_id,
+                            error=repr(exc))
+            else:
+                logger.error("send message crashed", sessionId=session_id, error=repr(exc))
             raise failure from exc
 
     def exchange(
@@ -282,6 +294,7 @@ class _Run:
             ))
             self.stage("storage", modelMs=_ms(self.stage_started))
             self.step(lambda: reporter.show("saving"))
+            self.outputs_started = True
             outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
             reply.usage = pricing.priced(reply.usage, options.model, options.image_size, deps.settings.prices_json)
             outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
@@ -318,8 +331,26 @@ class _Run:
         return {**self.progress, "stageMs": _ms(self.stage_started), "totalMs": _ms(self.started)}
 
     def _fail(self, exc: ImageChatError) -> None:
-        _record_failure(self.deps, self.uid, self.claim.session.id, self.claim, exc, self.user_turn_written,
-                        self._timings())
+        recorded = _record_failure(self.deps, self.uid, self.claim.session.id, self.claim, exc,
+                                   self.user_turn_written, self._timings())
+        if recorded and self.outputs_started:
+            # The failure was written under this run's lease, so its exchange can never be: what it
+            # stored (all, some or none of its outputs) belongs to no turn. When the failure could not
+            # be written (Firestore away), the outputs stay until the next claim takes the lease over.
+            self._remove_outputs(self.claim.model_turn_id)
+
+    def _remove_outputs(self, model_turn_id: str) -> None:
+        """Removes what a run that will never write `model_turn_id` stored; a failure here (Storage
+        away) is logged, not raised: the turn's own outcome matters more than the leftover."""
+        session_id = self.claim.session.id
+        try:
+            removed = delete_run_outputs(self.deps.images, self.uid, session_id, model_turn_id)
+        except Exception as exc:
+            logger.warn("could not remove a failed run's outputs", sessionId=session_id, turnId=model_turn_id,
+                        error=repr(exc))
+            return
+        if removed:
+            logger.info("removed a failed run's outputs", sessionId=session_id, turnId=model_turn_id, objects=removed)
 
 
 def _commit(
@@ -423,7 +454,9 @@ def _record_failure(
     exc: ImageChatError,
     user_turn_written: bool,
     timings: dict[str, Any],
-) -> None:
+) -> bool:
+    """Records the failure under the run's lease; whether it was written (False: the lease was taken
+    over, or Firestore did not answer — then the lease expires on its own)."""
     logger.warn(
         "turn failed",
         uid=uid,
@@ -440,3 +473,5 @@ def _record_failure(
         raise
     except Exception as commit_error:  # the lease expires on its own; keep the original error
         logger.error("could not record a failed turn", sessionId=session_id, error=repr(commit_error))
+        return False
+    return True

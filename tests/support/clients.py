@@ -140,6 +140,14 @@ class GeminiControl:
         entries: list[dict[str, Any]] = response.json()["requests"]
         return [e for e in entries if kind is None or e["kind"] == kind]
 
+    def in_flight(self) -> list[str]:
+        """The kinds of the requests the emulator is serving right now (e.g. a model call held by
+        `latencyMs`)."""
+        response = requests.get(f"{self.base}/inflight", timeout=10)
+        response.raise_for_status()
+        kinds: list[str] = response.json()["inFlight"]
+        return kinds
+
     def expire_interactions(self, interaction_id: str | None = None) -> int:
         """Forgets one stored interaction now, as if its retention had run out (all when
         `interaction_id` is None); returns how many. A later get or continuation answers 404."""
@@ -167,7 +175,8 @@ class GeminiControl:
 
 def reset_firestore(stack: Stack) -> None:
     url = f"http://{stack.firestore_host}/emulator/v1/projects/{stack.project_id}/databases/(default)/documents"
-    requests.delete(url, timeout=10).raise_for_status()
+    # The emulator's first reset after its start can take over 10 s on a loaded 2-core machine.
+    requests.delete(url, timeout=60).raise_for_status()
 
 
 def reset_storage(stack: Stack) -> None:

@@ -62,10 +62,11 @@ class _Bucket:
     def __init__(self) -> None:
         self.bulk: list[tuple[list[Any], Any]] = []
 
-    def delete_blobs(self, blobs: list[Any], on_error: Any = None) -> None:
+    def delete_blobs(self, blobs: list[Any], on_error: Any = None, **bounded: Any) -> None:
+        assert set(bounded) == {"timeout", "retry"}  # every call is bounded
         self.bulk.append((list(blobs), on_error))
 
-    def list_blobs(self, prefix: str) -> list[str]:
+    def list_blobs(self, prefix: str, **bounded: Any) -> list[str]:
         return [f"{prefix}a.png", f"{prefix}b.png"]
 
     def blob(self, path: str) -> Any:

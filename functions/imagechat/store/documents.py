@@ -277,6 +277,9 @@ class Lease(Document):
 
     id: str = ""
     user_turn_id: str | None = None
+    # The model turn the run will write: if the run dies, whoever takes the session over removes
+    # the outputs it may have stored under that id (absent: a deletion's lease, or an older one).
+    model_turn_id: str | None = None
     request_id: str | None = None
     expires_at: datetime | None = None
 

@@ -62,6 +62,10 @@ class TurnClaim:
     request_id: str | None
     # The session as the claim read it: the head the run continues from is the one at claim time.
     session: Session
+    # The model turns of dead runs this claim took the session from (an expired lease, an earlier
+    # attempt of this request): never written, and they can no longer be, so any output a dead run
+    # stored under their ids belongs to no turn and is to be removed.
+    dead_model_turn_ids: tuple[str, ...] = ()
 
 
 # Stored on a turn whose run died (crash, timeout) and whose lease expired.
@@ -182,6 +186,7 @@ class LeaseStore:
             dead_runs = (lease.user_turn_id if lease else None, previous.user_turn_id if previous else None)
             stale_ids = sorted({t for t in dead_runs if t})
             stale_turns = [ref for ref in (self._pending_turn(uid, session_id, t) for t in stale_ids) if ref]
+            dead_outputs = (lease.model_turn_id if lease else None, previous.model_turn_id if previous else None)
             first = session.next_index
             claim = TurnClaim(
                 lease_id=uuid.uuid4().hex,
@@ -191,11 +196,13 @@ class LeaseStore:
                 model_index=first + 1,
                 request_id=request_id,
                 session=session,
+                dead_model_turn_ids=tuple(sorted({t for t in dead_outputs if t and t != model_turn_id})),
             )
             batch = self._db.batch()
             new_lease = Lease(
                 id=claim.lease_id,
                 user_turn_id=user_turn_id,
+                model_turn_id=model_turn_id,
                 request_id=request_id,
                 expires_at=stamp + timedelta(seconds=ttl_s),
             )
@@ -251,6 +258,7 @@ class LeaseStore:
             held = Lease(
                 id=f"delete-{uuid.uuid4().hex}",
                 user_turn_id=lease.user_turn_id if lease else None,
+                model_turn_id=lease.model_turn_id if lease else None,
                 request_id=lease.request_id if lease else None,
                 expires_at=stamp + timedelta(seconds=ttl_s),
             )
