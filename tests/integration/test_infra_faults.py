@@ -26,7 +26,7 @@ from google.cloud import storage
 
 from devtools.stack import Ports, Stack
 from imagechat.errors import STORE_UNAVAILABLE
-from tests.integration.helpers import fetch, model_calls, new_session, send, upload
+from tests.integration.helpers import MODEL_CALL_KINDS, fetch, model_calls, new_session, send, upload
 from tests.support.clients import ApiClient, GeminiControl
 
 # The functions of this stack give up on Firestore and Storage after a few seconds (production:
@@ -79,7 +79,7 @@ def _send_in_background(client: ApiClient, session_id: str, body: dict[str, Any]
 def _wait_for_model_call(gemini: GeminiControl) -> None:
     """Waits (bounded) until the emulator holds a model call (its latency keeps it in flight)."""
     deadline = time.monotonic() + 30
-    while "generateContent" not in gemini.in_flight():
+    while not set(MODEL_CALL_KINDS) & set(gemini.in_flight()):
         assert time.monotonic() < deadline, "the model was never called"
         time.sleep(0.02)
 
