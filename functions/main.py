@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import functions_framework
 from firebase_functions import https_fn, options
@@ -14,14 +14,28 @@ from werkzeug.exceptions import NotFound
 
 from imagechat.config import GEMINI_API_KEY, TURN_TIMEOUT_S
 from imagechat.firebase_app import ensure_app
-from imagechat.web import callables, rest
+
+if TYPE_CHECKING:
+    from imagechat.web import callables, rest
+else:
+    # Cold start: the adapters, the services and their SDKs (google.genai, Firestore, Storage,
+    # Pillow) are imported by the first request that uses them, not here (imagechat/lazy.py).
+    from imagechat.lazy import LazyModule
+
+    callables = LazyModule("imagechat.web.callables")
+    rest = LazyModule("imagechat.web.rest")
 
 # The callable protocol verifies ID tokens with the default app: make sure it exists.
 ensure_app()
+
+
 # functions-framework routes with werkzeug before any function runs, and its router refuses some
 # paths (a segment holding a newline) with an HTML 404: hand those to the REST function too, so
 # every answer is our JSON error shape (auth first, then our own routing).
-functions_framework.errorhandler(NotFound)(rest.answer_unrouted)
+@functions_framework.errorhandler(NotFound)
+def _unrouted(exc: Exception) -> https_fn.Response:
+    return rest.answer_unrouted(exc)
+
 
 _CORS = options.CorsOptions(cors_origins="*", cors_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
 # A turn calls the model and writes images: give it room (memory for Pillow, time for retries).

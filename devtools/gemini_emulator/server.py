@@ -145,6 +145,8 @@ class EmulatorApp:
                 response = _error(error, {_UPLOAD_STATUS: "final"} if kind.startswith("upload") else None)
             log["error"] = error.message
         log["status"] = response.status_code
+        # What this request put on the wire (its body): what a benchmark adds up as "bytes sent".
+        log.setdefault("bytes", len(request.get_data()))
         self.state.log_request(log)
         return response
 

@@ -8,24 +8,20 @@ errors.ERROR_TABLE.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from firebase_functions import https_fn, logger
 from pydantic import BaseModel
 
 from imagechat import (
     branches,
-    composer,
-    edits,
     identities,
-    identity_chat,
     library,
     presets,
     profiles,
     projects,
     reference_images,
     sessions,
-    turns,
     uploads,
 )
 from imagechat.auth import Caller, acting_for, caller_from_claims
@@ -70,6 +66,17 @@ from imagechat.schemas import (
     dump,
     parse,
 )
+
+if TYPE_CHECKING:
+    from imagechat import composer, edits, identity_chat, turns
+else:
+    # The model-calling use cases (and google.genai) are imported by the first request that runs one.
+    from imagechat.lazy import LazyModule
+
+    composer = LazyModule("imagechat.composer")
+    edits = LazyModule("imagechat.edits")
+    identity_chat = LazyModule("imagechat.identity_chat")
+    turns = LazyModule("imagechat.turns")
 
 Request = https_fn.CallableRequest[Any]
 UseCase = Callable[[Deps, str, dict[str, Any]], BaseModel | dict[str, Any] | None]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
 from firebase_admin import auth as firebase_auth
@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import branches, composer, config, edits, library, presets, projects, sessions, turns, uploads
+from imagechat import branches, config, library, presets, projects, sessions, uploads
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
@@ -51,6 +51,16 @@ from imagechat.schemas import (
     parse,
 )
 from imagechat.web import seed_api
+
+if TYPE_CHECKING:
+    from imagechat import composer, edits, turns
+else:
+    # The model-calling use cases (and google.genai) are imported by the first request that runs one.
+    from imagechat.lazy import LazyModule
+
+    composer = LazyModule("imagechat.composer")
+    edits = LazyModule("imagechat.edits")
+    turns = LazyModule("imagechat.turns")
 
 # A route's handler: parses the request, names whom the call acts for, runs one use case.
 Handler = Callable[[flask.Request, Caller, dict[str, str]], Any]
