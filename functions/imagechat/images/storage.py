@@ -72,7 +72,8 @@ class ImageStorage:
         )
 
     def read(self, path: str) -> bytes:
-        data: bytes = self._bucket.blob(path).download_as_bytes()
+        # In one read, not 8 KB chunks in a Python loop: a quarter of the CPU on a 4K PNG.
+        data: bytes = self._bucket.blob(path).download_as_bytes(single_shot_download=True)
         return data
 
     def delete(self, paths: list[str]) -> None:
