@@ -521,6 +521,9 @@ def table(results: dict[str, Any]) -> tuple[list[Row], dict[str, bool]]:
                         f"{target}host CPU {tp['ours_cpu_s_per_turn'] * 1000:.0f} ms/turn"))
     imports, cold, cold_naive_ = results["imports"], results["cold_ours"], results["cold_naive"]
     holds["cold import <= 0.5 s"] = imports["ours"]["wall_s"] <= 0.5
+    # The part of it that is ours, whatever the machine's load: CPU beyond firebase_functions alone.
+    beyond = imports["ours"]["cpu_s"] - imports["firebase_functions"]["cpu_s"]
+    holds[f"cold import beyond firebase_functions <= 0.2 s CPU ({beyond:+.2f} s)"] = beyond <= 0.2
     rows.append(Row("5", "import main.py: wall s (CPU s)",
                     f"{imports['ours']['wall_s']:.2f} ({imports['ours']['cpu_s']:.2f})",
                     f"{imports['eager']['wall_s']:.2f} ({imports['eager']['cpu_s']:.2f}) eager",
