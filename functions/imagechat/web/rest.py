@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
 from firebase_admin import auth as firebase_auth
@@ -20,15 +20,12 @@ from imagechat import (
     account_data,
     branches,
     cancellation,
-    composer,
     config,
-    edits,
     ledger,
     library,
     presets,
     projects,
     sessions,
-    turns,
     uploads,
 )
 from imagechat.account_schemas import DeleteAccountDataRequest
@@ -68,6 +65,16 @@ from imagechat.schemas import (
     parse,
 )
 from imagechat.web import seed_api
+
+if TYPE_CHECKING:
+    from imagechat import composer, edits, turns
+else:
+    # The model-calling use cases (and google.genai) are imported by the first request that runs one.
+    from imagechat.lazy import LazyModule
+
+    composer = LazyModule("imagechat.composer")
+    edits = LazyModule("imagechat.edits")
+    turns = LazyModule("imagechat.turns")
 
 # A route's handler: parses the request, names whom the call acts for, runs one use case.
 Handler = Callable[[flask.Request, Caller, dict[str, str]], Any]
