@@ -19,7 +19,7 @@ class _Blob:
     def __init__(self, bucket: _Bucket, path: str) -> None:
         self.bucket, self.path, self.metadata = bucket, path, None
 
-    def upload_from_string(self, data: bytes, content_type: str) -> None:
+    def upload_from_string(self, data: bytes, content_type: str, **bounded: Any) -> None:
         if self.path.endswith(self.bucket.failing_suffix):
             raise OSError("storage is down")
         with self.bucket.lock:
@@ -37,7 +37,7 @@ class _Bucket:
     def blob(self, path: str) -> _Blob:
         return _Blob(self, path)
 
-    def delete_blobs(self, paths: list[str], on_error: Any) -> None:
+    def delete_blobs(self, paths: list[str], on_error: Any, **bounded: Any) -> None:
         for path in paths:
             self.stored.pop(path, None)
 
