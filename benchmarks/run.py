@@ -281,7 +281,8 @@ def fresh_host(stack: Stack, log_dir: Path) -> Iterator[tuple[subprocess.Popen[b
     with log_path.open("wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen([PY, "-m", "devtools.functions_host", "--host", "127.0.0.1", "--port", str(port)],
-                                   cwd=ROOT, env={**os.environ, **stack.env, **BENCH_QUOTA_ENV}, stdout=log, stderr=subprocess.STDOUT)
+                                   cwd=ROOT, env={**os.environ, **stack.env, **BENCH_QUOTA_ENV}, stdout=log,
+                                   stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         while True:  # listening = main.py imported and the server up; no request has run yet
