@@ -97,6 +97,11 @@ def table(results: dict[str, Any], turns: int) -> tuple[list[Row], dict[str, boo
                     f"{cold_naive_['peak_rss_4k_mb']:.0f}",
                     f"<= 400 MB; 4K turn overhead {cold['turn_4k_overhead_ms']:.0f} ms, "
                     f"CPU {cold['turn_4k_cpu_s']:.2f} s"))
+    live = results.get("progress")
+    if live:
+        rows.append(Row("7", "3 Pro turn at 2 s latency: first progress shown / answer (ms)",
+                        f"{live['first_progress_ms']:.0f} / {live['total_ms']:.0f}", "none / the answer only",
+                        "thought summary + preview while it works"))
     return rows, holds
 
 

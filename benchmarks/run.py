@@ -103,7 +103,7 @@ class Traffic:
 
 def traffic(gemini: GeminiControl) -> Traffic:
     log = gemini.requests()
-    calls = [e for e in log if e["kind"] == "generateContent"]
+    calls = [e for e in log if e["kind"] in ("generateContent", "streamGenerateContent")]  # ours streams
     images = sum(1 for c in calls[-1:] for content in c.get("contents") or [] for part in content.get("parts") or []
                  if part.get("kind") in ("inlineData", "fileData") and not part.get("thought"))
     return Traffic(sum(e.get("bytes") or 0 for e in log), sum(e["kind"] == "upload.start" for e in log), images)
@@ -385,6 +385,25 @@ def cold_naive(stack: Stack) -> dict[str, Any]:
             "peak_rss_1k_mb": at_1k["peak_rss_mb"], "peak_rss_4k_mb": at_4k["peak_rss_mb"]}
 
 
+# ---------------------------------------------------------------------------------------- row 7
+
+PROGRESS_TURNS = 3
+
+
+def progress_ours(stack: Stack, user: ApiClient, gemini: GeminiControl) -> dict[str, float]:
+    """Live progress on a thinking model (3 Pro) at 2 s model latency: how long after the request
+    the model's first thought or image was shown (`firstProgressMs` of the turn's log), and the
+    turn's total. The naive design streams nothing: its user sees the answer only."""
+    gemini.config(latencyMs=2000, streamDelayMs=300)
+    session = user.rest("POST", "/api/chat/sessions", json={"title": "progress", "model": MODEL_3}).json()["id"]
+    ids = [send(user, session, prompt(turn, "a lighthouse at dusk, progress"))["id"]
+           for turn in range(1, PROGRESS_TURNS + 1)]
+    gemini.config(latencyMs=0, streamDelayMs=None)
+    logs = turn_logs(stack.work_dir / "functions.log")
+    return {"first_progress_ms": statistics.median(logs[i]["firstProgressMs"] for i in ids),
+            "total_ms": statistics.median(logs[i]["totalMs"] for i in ids)}
+
+
 # ---------------------------------------------------------------------------------------- the run
 
 
@@ -413,6 +432,9 @@ def measure(stack: Stack) -> dict[str, Any]:
     png = requests.get(send(user, user.rest("POST", "/api/chat/sessions", json={}).json()["id"],
                             "a lighthouse, floor")["images"][0]["publicUrl"], timeout=30).content
     floor = floor_ms(naive.db, naive.bucket, png)
+
+    step("row 7: live progress on a thinking model")
+    results["progress"] = progress_ours(stack, user, gemini)
 
     step("row 4: throughput at 2 s model latency, small payloads")
     gemini.config(payload="small", latencyMs=2000)
