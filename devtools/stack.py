@@ -423,7 +423,7 @@ class Stack:
             f"functions-{name}",
             [sys.executable, "-m", "devtools.functions_host", "--host", HOST, "--port", str(port)],
             f"{url}/api/health",
-            env={**self.env, **env},
+            env={**self.env, **self.functions_env, **env},
             unset=("GOOGLE_GEMINI_BASE_URL",) if self.use_real_gemini else (),
         )
         self.services.append(service)

@@ -84,6 +84,14 @@ def deps() -> Deps:
     return _deps
 
 
+def forget() -> None:
+    """Drops the instance's Deps (the next `deps()` builds them anew): for tests that build the
+    composition root in their own process with other settings."""
+    global _deps
+    with _deps_lock:
+        _deps = None
+
+
 def _build() -> Deps:
     app = ensure_app()
     conf = settings()

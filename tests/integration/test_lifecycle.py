@@ -26,9 +26,9 @@ GRACE = timedelta(days=7)
 def backend(stack: Stack) -> Iterator[deps.Deps]:
     """The backend's own composition root, built in this process on the stack's emulators."""
     config.settings.cache_clear()
-    deps.deps.cache_clear()
+    deps.forget()
     yield deps.deps()
-    deps.deps.cache_clear()
+    deps.forget()
 
 
 def session_doc(db: firestore.Client, uid: str | None, session_id: str) -> firestore.DocumentReference:
