@@ -5,6 +5,7 @@ one line per route, naming the handler of its use case), then maps errors to HTT
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -50,7 +51,7 @@ from imagechat.schemas import (
     dump,
     parse,
 )
-from imagechat.web import seed_api
+from imagechat.web import openapi, seed_api
 
 # A route's handler: parses the request, names whom the call acts for, runs one use case.
 Handler = Callable[[flask.Request, Caller, dict[str, str]], Any]
@@ -65,8 +66,10 @@ def handle(request: flask.Request) -> flask.Response:
     if path == "/api" or path.startswith("/api/"):
         path = path[len("/api") :] or "/"
     try:
-        if path == "/health":
+        if path == openapi.HEALTH_PATH:
             return _json({"status": "ok", "service": "imagechat"}, 200)
+        if path == openapi.DOCUMENT_PATH and request.method == "GET":
+            return _json(openapi_document(), 200)
         if seed_api.owns(path):  # identity image chat (seeds 001/002): snake_case, DRF-style errors
             return seed_api.handle(request, path, _authenticate)
         if path.startswith("/public/"):  # published projects: readable by anyone, no token
@@ -333,3 +336,9 @@ PUBLIC_ROUTES = Map(
     [Rule("/public/projects/<uid>/<slug>", methods=["GET"], endpoint=get_public_project)],
     merge_slashes=False,
 )
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every route above (built once per instance)."""
+    return openapi.document([ROUTES, PUBLIC_ROUTES, seed_api.ROUTES])
