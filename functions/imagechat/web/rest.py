@@ -52,6 +52,7 @@ from imagechat.schemas import (
     parse,
 )
 from imagechat.web import openapi, seed_api
+from imagechat.web.app_check import require_app_check
 
 # A route's handler: parses the request, names whom the call acts for, runs one use case.
 Handler = Callable[[flask.Request, Caller, dict[str, str]], Any]
@@ -60,8 +61,9 @@ Handler = Callable[[flask.Request, Caller, dict[str, str]], Any]
 def handle(request: flask.Request) -> flask.Response:
     """Entry point of the `api` function.
 
-    Everything but the health check authenticates first, so an anonymous caller learns
-    nothing about the routes (every such call is 401, not 404/405)."""
+    Everything but the health check and the OpenAPI document passes App Check (when enforced)
+    and authenticates first, so an anonymous caller learns nothing about the routes (every such
+    call is 401, not 404/405)."""
     path = request.path.rstrip("/") or "/"
     if path == "/api" or path.startswith("/api/"):
         path = path[len("/api") :] or "/"
@@ -73,6 +75,7 @@ def handle(request: flask.Request) -> flask.Response:
         if seed_api.owns(path):  # identity image chat (seeds 001/002): snake_case, DRF-style errors
             return seed_api.handle(request, path, _authenticate)
         if path.startswith("/public/"):  # published projects: readable by anyone, no token
+            require_app_check(request)
             handler, args = _route(request.method, path, request.path, PUBLIC_ROUTES)
             return _json(dump(handler(request, args)), 200)
         caller = _authenticate(request)
@@ -120,6 +123,8 @@ def _error(exc: ImageChatError) -> flask.Response:
 
 
 def _authenticate(request: flask.Request) -> Caller:
+    """App Check (when enforced), then the ID token."""
+    require_app_check(request)
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or not header[7:].strip():
         raise Unauthenticated("Sign in first: send 'Authorization: Bearer <Firebase ID token>'.")
