@@ -57,6 +57,8 @@ from tests.support.clients import ApiClient
 POSITIVE = int(os.environ.get("FUZZ_POSITIVE", "8"))
 NEGATIVE = int(os.environ.get("FUZZ_NEGATIVE", "8"))
 MODEL_CALL_EXAMPLES = int(os.environ.get("FUZZ_MODEL_CALL", "4"))  # per mode, for x-model-call operations
+# FUZZ_RANDOM=1 explores new examples on each run (a bug hunt, not CI: CI runs the same ones every time).
+DERANDOMIZE = os.environ.get("FUZZ_RANDOM") != "1"
 ACTING_FOR = {"userId", "user_id"}
 SUMMARY = ROOT / "test-artifacts" / "fuzz-summary.json"
 
@@ -122,10 +124,14 @@ def _real(path: str, name: str, ids: dict[str, str]) -> str:
     return ids[name]
 
 
-def _order(operation: Any) -> tuple[bool, int, str]:
-    """Deletions last (the deepest first: a turn before its session), so the others find the resources."""
-    deleting = operation.method.upper() == "DELETE"
-    return (deleting, -len(operation.path) if deleting else 0, f"{operation.path} {operation.method}")
+METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
+
+
+def _order(operation: Any) -> tuple[int, int, str]:
+    """Reads first (while the resources are as made), deletions last and the deepest first (a turn
+    before its session), so that the others find the resources."""
+    method = operation.method.upper()
+    return (METHOD_ORDER[method], -len(operation.path) if method == "DELETE" else 0, operation.path)
 
 
 class Run:
@@ -144,7 +150,7 @@ class Run:
         tried = self.tried.setdefault(label, Counter())
         headers = {"Authorization": f"Bearer {client.id_token}"} if secured else {}
 
-        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+        @settings(max_examples=examples, deadline=None, derandomize=DERANDOMIZE, database=None,
                   phases=[Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False)
         @given(case=operation.as_strategy(generation_mode=mode), use_real_ids=st.booleans())
         def run(case: schemathesis.Case, use_real_ids: bool) -> None:
@@ -158,6 +164,7 @@ class Run:
                 response = case.call_and_validate(base_url=self.base_url, session=self.http, headers=headers,
                                                   checks=CHECKS)
                 self.statuses[response.status_code] += 1
+                tried[str(response.status_code)] += 1
             except FailureGroup as group:
                 self.statuses[int(getattr(group.exceptions[0], "status_code", 0) or 0)] += 1
                 self.failures.setdefault(label, []).extend(_describe(case, failure) for failure in group.exceptions)
@@ -168,14 +175,16 @@ class Run:
     def summary(self, seconds: float) -> dict[str, Any]:
         return {
             "operations": len(self.tried),
-            "examples": sum(sum(counts.values()) for counts in self.tried.values()),
+            "examples": sum(counts["positive"] + counts["negative"] for counts in self.tried.values()),
             "positive": sum(counts["positive"] for counts in self.tried.values()),
+            "operations_with_a_2xx": sum(1 for counts in self.tried.values() if counts.keys() & {"200", "204"}),
             "negative": sum(counts["negative"] for counts in self.tried.values()),
             "server_errors": sum(count for status, count in self.statuses.items() if status >= 500),
             "statuses": {str(status): count for status, count in sorted(self.statuses.items())},
             "failures": sum(len(found) for found in self.failures.values()),
             "seconds": round(seconds, 1),
             "settings": {"positive": POSITIVE, "negative": NEGATIVE, "model_call": MODEL_CALL_EXAMPLES},
+            # examples per mode and statuses answered, per operation
             "per_operation": {label: dict(counts) for label, counts in sorted(self.tried.items())},
             "failure_details": {label: sorted(set(found)) for label, found in sorted(self.failures.items())},
         }
@@ -203,7 +212,8 @@ def test_every_operation_survives_fuzzing(stack: Stack, user: ApiClient, admin: 
     SUMMARY.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nfuzz: {summary['operations']} operations, {summary['examples']} examples "
           f"({summary['positive']} positive, {summary['negative']} negative), {summary['server_errors']} 5xx, "
-          f"{summary['failures']} failures, statuses {summary['statuses']}, {summary['seconds']} s")
+          f"{summary['failures']} failures, {summary['operations_with_a_2xx']} operations answered 2xx, "
+          f"statuses {summary['statuses']}, {summary['seconds']} s")
     assert not run.failures, _report(run.failures)
     assert documented == set(run.tried), "operations not fuzzed"
 
