@@ -232,3 +232,37 @@ def _report(failures: dict[str, list[str]]) -> str:
         lines.extend(f"    - {item}" for item in dict.fromkeys(found))  # repeated ones once
     return "\n".join(lines)
 
+
+
+def _typed_properties(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, str]:
+    """The integer and boolean properties of a body schema (through $ref and `anyOf [X, null]`)."""
+    if "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    found = {}
+    for name, prop in schema.get("properties", {}).items():
+        types = {prop.get("type")} | {option.get("type") for option in prop.get("anyOf", [])}
+        for kind in ("integer", "boolean"):
+            if kind in types:
+                found[name] = kind
+    return found
+
+
+def test_numbers_and_booleans_sent_as_text_are_refused_naming_the_field(stack: Stack, user: ApiClient) -> None:
+    """Every integer or boolean of every JSON body, sent as text ("1", "true") or a boolean as 1: a
+    400 naming the field (the values schemathesis' negative examples do not try)."""
+    document = requests.get(f"{stack.api_url}/api/openapi.json", timeout=30).json()
+    components = document["components"]["schemas"]
+    tried = 0
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is None:
+                continue
+            url = path.replace("{", "x").replace("}", "")  # any id: the body is parsed before it is used
+            for name, kind in _typed_properties(body["schema"], components).items():
+                for wrong in (["1"] if kind == "integer" else ["true", 1]):
+                    response = user.rest(method.upper(), url, json={name: wrong})
+                    tried += 1
+                    assert response.status_code == 400, (method, path, name, wrong, response.text)
+                    assert name in response.text, (method, path, name, response.text)
+    assert tried >= 4  # historyTurns (create, update), imageOnly (send) at least
