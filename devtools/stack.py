@@ -40,7 +40,9 @@ PROJECT_ID = "demo-imagechat"
 REGION = "us-central1"
 BUCKET = f"{PROJECT_ID}.appspot.com"
 HOST = "127.0.0.1"
-READY_TIMEOUT_S = 90.0
+# Generous: on a loaded 2-core machine (several stacks starting at once) firebase-tools' auth
+# emulator alone has taken over 90 s to come up; an idle machine needs 10–30 s.
+READY_TIMEOUT_S = 240.0
 
 
 def free_ports(count: int) -> list[int]:
@@ -133,9 +135,9 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
-    def start(self, log_dir: Path) -> None:
+    def start(self, log_dir: Path, *, append: bool = False) -> None:
         self.log_path = log_dir / f"{self.name}.log"
-        log = self.log_path.open("wb")
+        log = self.log_path.open("ab" if append else "wb")
         env = {k: v for k, v in {**os.environ, **self.env}.items() if k not in self.unset}
         self.process = subprocess.Popen(
             self.argv,
@@ -195,13 +197,20 @@ class Stack:
         *,
         use_real_gemini: bool | None = None,
         gemini_payload: str | None = None,
+        functions_env: dict[str, str] | None = None,
+        storage_dir: Path | None = None,
     ) -> None:
         """`gemini_payload` ("small" | "realistic") is passed to the Gemini emulator as `--payload`;
-        None lets the emulator decide (GEMINI_EMULATOR_PAYLOAD, else small)."""
+        None lets the emulator decide (GEMINI_EMULATOR_PAYLOAD, else small). `functions_env` adds
+        settings for the functions only (e.g. the tests' own quotas, IMAGECHAT_TURNS_PER_*, or a short
+        `IMAGECHAT_LEASE_TTL_S`). `storage_dir` keeps the Storage emulator's objects on disk there (in
+        memory when None), so that it can be stopped and started again without losing them."""
         self.ports = ports
         self.work_dir = work_dir
         self.use_real_gemini = bool(os.environ.get("GEMINI_API_KEY")) if use_real_gemini is None else use_real_gemini
         self.gemini_payload = gemini_payload
+        self.functions_env = dict(functions_env or {})
+        self.storage_dir = storage_dir
         self.services: list[Service] = []
 
     # Where things are -------------------------------------------------------------------
@@ -266,11 +275,13 @@ class Stack:
     def _plan(self) -> list[Service]:
         py = sys.executable
         services = [self._firestore(), self._auth()]
+        storage_root = ["--data-dir", str(self.storage_dir)] if self.storage_dir else []
         services.append(
             Service(
                 "storage",
-                [py, "-m", "gcp_storage_emulator", "start", "--host", HOST, "--port", str(self.ports.storage),
-                 "--in-memory", "--default-bucket", BUCKET],
+                [py, "-m", "gcp_storage_emulator", *storage_root, "start", "--host", HOST,
+                 "--port", str(self.ports.storage), *([] if storage_root else ["--in-memory"]),
+                 "--default-bucket", BUCKET],
                 f"{self.storage_host}/",
             )
         )
@@ -288,7 +299,7 @@ class Stack:
                 "functions",
                 [py, "-m", "devtools.functions_host", "--host", HOST, "--port", str(self.ports.functions)],
                 f"{self.api_url}/api/health",
-                env=self.env,
+                env={**self.env, **self.functions_env},
                 # With GEMINI_API_KEY the real API is meant, whatever the shell says.
                 unset=("GOOGLE_GEMINI_BASE_URL",) if self.use_real_gemini else (),
             )
@@ -378,6 +389,47 @@ class Stack:
     def stop(self) -> None:
         for service in reversed(self.services):
             service.stop()
+
+    # Fault injection (tests) ------------------------------------------------------------
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def pause(self, name: str) -> None:
+        """Freezes a service (SIGSTOP to its process group): its sockets stay open and its state in
+        memory, but it answers nothing until `resume`, as a stalled server."""
+        self._signal(name, signal.SIGSTOP)
+
+    def resume(self, name: str) -> None:
+        self._signal(name, signal.SIGCONT)
+
+    def restart(self, name: str) -> None:
+        """Stops a service and starts it again on the same port (its log is appended to)."""
+        service = self.service(name)
+        service.stop()
+        service.start(self.work_dir, append=True)
+        service.wait_ready(time.monotonic() + READY_TIMEOUT_S)
+
+    def _signal(self, name: str, signum: int) -> None:
+        process = self.service(name).process
+        assert process is not None and process.poll() is None, f"{name} is not running"
+        os.killpg(process.pid, signum)
+
+    def add_functions_host(self, name: str, env: dict[str, str]) -> str:
+        """Starts one more functions host on this stack's emulators, its deployment settings changed
+        by `env` (e.g. IMAGECHAT_MODEL_API); returns its URL once it answers. Stopped with the stack."""
+        port = free_port()
+        url = f"http://{HOST}:{port}"
+        service = Service(
+            f"functions-{name}",
+            [sys.executable, "-m", "devtools.functions_host", "--host", HOST, "--port", str(port)],
+            f"{url}/api/health",
+            env={**self.env, **env},
+            unset=("GOOGLE_GEMINI_BASE_URL",) if self.use_real_gemini else (),
+        )
+        self.services.append(service)
+        service.start(self.work_dir)
+        service.wait_ready(time.monotonic() + READY_TIMEOUT_S)
+        return url
 
 
 def main() -> int:

@@ -2,6 +2,7 @@
 
 - `api`: the REST API for the web app (Hosting rewrites /api/** to it).
 - One callable per use case for the mobile apps.
+- `sweepExpiredData`: the daily lifecycle sweep (Cloud Scheduler).
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import functions_framework
-from firebase_functions import https_fn, options
+from firebase_functions import https_fn, options, scheduler_fn
 from werkzeug.exceptions import NotFound
 
 from imagechat.config import GEMINI_API_KEY, TURN_TIMEOUT_S
 from imagechat.firebase_app import ensure_app
-from imagechat.web import app_check, callables, rest
+from imagechat.web import app_check, callables, rest, scheduled
 
 # The callable protocol verifies ID tokens with the default app: make sure it exists.
 ensure_app()
@@ -112,6 +113,11 @@ def regenerateTurn(req: https_fn.CallableRequest[Any]) -> Any:
 @https_fn.on_call(enforce_app_check=_APP_CHECK)
 def deleteTurn(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_turn(req)
+
+
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
+def cancelTurn(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.cancel_turn(req)
 
 
 @https_fn.on_call(secrets=_MODEL_CALL_SECRETS, memory=options.MemoryOption.MB_512, enforce_app_check=_APP_CHECK)
@@ -276,3 +282,35 @@ def getMe(req: https_fn.CallableRequest[Any]) -> Any:
 @https_fn.on_call(enforce_app_check=_APP_CHECK)
 def updateMe(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.update_me(req)
+
+
+# ---------------------------------------------------------------- the data lifecycle (issue 14)
+
+
+@https_fn.on_call(timeout_sec=540, memory=options.MemoryOption.MB_512, enforce_app_check=_APP_CHECK)
+def deleteAccountData(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.delete_account_data(req)
+
+
+# Daily, at a quiet hour: deletes expired sessions (with their turns and Storage objects), expired
+# Files API cache entries and day-old temporary uploads (imagechat/lifecycle.py). A run cut short is
+# finished by the next one; the longest allowed deadline gives a large backlog room.
+@scheduler_fn.on_schedule(
+    schedule="every day 03:30", timezone=scheduler_fn.Timezone("Etc/UTC"), timeout_sec=540,
+    memory=options.MemoryOption.MB_512,
+)
+def sweepExpiredData(event: scheduler_fn.ScheduledEvent) -> None:
+    scheduled.sweep_expired_data()
+
+
+# ---- quotas and the cost ledger (issue 14)
+
+
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
+def getUsage(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.get_usage(req)
+
+
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
+def setUserLimits(req: https_fn.CallableRequest[Any]) -> Any:
+    return callables.set_user_limits(req)

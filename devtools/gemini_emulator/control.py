@@ -167,6 +167,8 @@ class EmulatorState:
         self._faults: list[Fault] = []
         self._log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._seq = 0
+        # The API requests being served right now (their log entries so far): live, never reset.
+        self._in_flight: list[dict[str, Any]] = []
 
     def reset(self) -> None:
         with self._lock:
@@ -229,6 +231,20 @@ class EmulatorState:
     def requests(self) -> list[dict[str, Any]]:
         with self._lock:
             return list(self._log)
+
+    def request_started(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._in_flight.append(entry)
+
+    def request_finished(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._in_flight = [e for e in self._in_flight if e is not entry]
+
+    def in_flight(self) -> list[str]:
+        """The kinds of the API requests received and not answered yet (e.g. a model call held by
+        `latencyMs`): tests wait on it to act while the model works."""
+        with self._lock:
+            return [str(e.get("kind", "unknown")) for e in self._in_flight]
 
     def clear_requests(self) -> None:
         with self._lock:

@@ -130,6 +130,7 @@ class EmulatorApp:
         if path.startswith("/_emulator/") or path == "/_emulator":
             return self.control(request, path.removeprefix("/_emulator").strip("/"))
         log: dict[str, Any] = {"method": request.method, "path": path, "kind": "unknown"}
+        self.state.request_started(log)
         try:
             response = self._route(request, log)
         except Exception as exc:
@@ -144,6 +145,8 @@ class EmulatorApp:
             else:
                 response = _error(error, {_UPLOAD_STATUS: "final"} if kind.startswith("upload") else None)
             log["error"] = error.message
+        finally:
+            self.state.request_finished(log)
         log["status"] = response.status_code
         self.state.log_request(log)
         return response
@@ -521,6 +524,8 @@ class EmulatorApp:
             elif method == "DELETE":
                 state.clear_faults()
             return _json({"faults": [f.as_json() for f in state.pending_faults()]})
+        if action == "inflight" and method == "GET":
+            return _json({"inFlight": state.in_flight()})
         if action == "requests":
             if method == "DELETE":
                 state.clear_requests()

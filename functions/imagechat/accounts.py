@@ -23,3 +23,13 @@ class Accounts:
         except firebase_auth.UserNotFoundError:
             return False
         return True
+
+    def delete(self, uid: str) -> bool:
+        """Deletes the Firebase Auth user; False when there was none (already deleted)."""
+        if not _UID.match(uid):
+            return False
+        try:
+            firebase_auth.delete_user(uid, app=self._app)
+        except firebase_auth.UserNotFoundError:
+            return False
+        return True

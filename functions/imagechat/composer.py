@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from imagechat import sessions, turns, views
+from imagechat import quotas, sessions, turns, views
 from imagechat.deps import Deps
 from imagechat.errors import EDIT_PROMPT_REQUIRED, FirstMessageFailed, ImageChatError, InvalidArgument
 from imagechat.imports import import_image, resolve_start_image
@@ -19,6 +19,8 @@ def start_session(deps: Deps, uid: str, req: StartSessionRequest) -> CreateSessi
     message = req.message
     if message is not None and not message.text.strip() and not message.ref_urls and not message.image_ids:
         raise InvalidArgument(EDIT_PROMPT_REQUIRED)  # refused before anything is created
+    if message is not None:
+        quotas.admit(deps, uid)  # over quota: 429 before a session is made (the send counts the call)
     start = resolve_start_image(deps, uid, req.start_image) if req.start_image is not None else None
     created = sessions.create_session(deps, uid, req)
     if start is not None:

@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, get_args
 
 from firebase_functions import params
 
@@ -26,6 +26,10 @@ ASPECT_RATIOS: tuple[str, ...] = (
 )
 # Images one model request may carry when a model has no cap of its own (see ModelSpec).
 DEFAULT_MAX_INPUT_IMAGES = 14
+# The two Gemini APIs a model can be called through (gemini/generate_transport.py,
+# gemini/interactions_transport.py). New models launch on the Interactions API only.
+ModelApi = Literal["generate_content", "interactions"]
+MODEL_APIS: tuple[str, ...] = get_args(ModelApi)
 
 
 @dataclass(frozen=True)
@@ -38,17 +42,24 @@ class ModelSpec:
     # outputs alike). The 3.x image models reject more than 14 (400 INVALID_ARGUMENT).
     max_input_images: int = DEFAULT_MAX_INPUT_IMAGES
     aspect_ratios: tuple[str, ...] = ASPECT_RATIOS
+    # Thinking models send thought summaries (and interim "thought images") when asked: the live
+    # progress shows them. 2.5 Flash Image does not think and rejects a thinking config.
+    thoughts: bool = False
+    # The API the model is called through (a deployment may force one: IMAGECHAT_MODEL_API).
+    api: ModelApi = "generate_content"
 
 
 # The model allowlist, one entry per model. 2.5 Flash Image renders at 1K only; the 3.x models
 # also take 2K and 4K. 2.5 Flash Image has no documented hard input cap (it "works best" with up
 # to 3 inputs); it gets the same 14 so that a conversation behaves the same on every model.
+# All three are served by both APIs; they stay on generateContent (proven) unless the deployment
+# says otherwise. A model released on the Interactions API only is added with api="interactions".
 MODEL_SPECS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
         ModelSpec("gemini-2.5-flash-image", ("1K",)),
-        ModelSpec("gemini-3-pro-image-preview", ("1K", "2K", "4K")),
-        ModelSpec("gemini-3.1-flash-image-preview", ("1K", "2K", "4K")),
+        ModelSpec("gemini-3-pro-image-preview", ("1K", "2K", "4K"), thoughts=True),
+        ModelSpec("gemini-3.1-flash-image-preview", ("1K", "2K", "4K"), thoughts=True),
     )
 }
 MODELS: tuple[str, ...] = tuple(MODEL_SPECS)
@@ -58,6 +69,15 @@ def model_spec(model: str) -> ModelSpec:
     """The spec of a model; a model no longer on the allowlist (an old session's) gets the default
     size only and the default image cap, so its sessions keep working."""
     return MODEL_SPECS.get(model) or ModelSpec(model, (DEFAULT_IMAGE_SIZE,))
+
+
+def model_api(model: str, conf: Settings) -> ModelApi:
+    """The API a model is called through: the deployment's override, else the model table's."""
+    if conf.model_api == "interactions":
+        return "interactions"
+    if conf.model_api == "generate_content":
+        return "generate_content"
+    return model_spec(model).api
 
 
 def image_sizes(model: str) -> tuple[str, ...]:
@@ -101,6 +121,11 @@ MAX_TURN_DOCUMENT_BYTES = 900_000
 UPLOADS_PREFIX = "uploads"
 CHAT_IMAGES_PREFIX = "chat-images"
 REFERENCE_IMAGES_PREFIX = "reference-images"  # a user's reference photos (identity image chat)
+PROJECTS_PREFIX = "projects"  # projects/{uid}/{projectId}/: a project's own image copies
+
+# Temporary uploads not used within this many seconds are removed (storage-lifecycle.json's rule in
+# production, the daily sweep as well).
+TEMP_UPLOAD_MAX_AGE_S = 24 * 3600
 
 # The image library (issue 10): library/{uid}/{imageId}.{ext} and its thumbnail.
 LIBRARY_PREFIX = "library"
@@ -141,6 +166,33 @@ class Settings:
     retry_initial_delay_s: float = 1.0
     retry_max_delay_s: float = 10.0
     request_timeout_ms: int = 120_000
+    # Per-user quotas of model calls (turns, edits, regenerations, identity chats, summaries): the
+    # deployment's defaults; an admin overrides them per user (users/{uid}/settings/limits).
+    turns_per_day: int = 200
+    turns_per_minute: int = 10
+    # Overrides of pricing.PRICES, as JSON: {"<model>": {"inputPerMillion": .., ...}} (see pricing.py).
+    prices_json: str = ""
+    # How long one Firestore call (its retries included) or one Storage operation may take before
+    # the backend gives up: a stalled emulator or backend must fail a turn in seconds, not hang it
+    # for the client libraries' own deadlines (Firestore: 60 s per commit, 300 s per read;
+    # Storage: 120 s of retries).
+    firestore_deadline_s: float = 30.0
+    storage_deadline_s: float = 60.0
+    # "" (each model's own API, ModelSpec.api), "generate_content" or "interactions" for every model.
+    model_api: str = ""
+    # Interactions API only: keep each interaction at Google (`store: true`) and continue the head's
+    # with `previous_interaction_id` instead of replaying the history. Off: every turn replays.
+    interactions_store: bool = False
+    # How long Google keeps a stored interaction (55 days on the paid tier, 1 on the free tier); an
+    # older one is not continued (a new chain starts with a replay).
+    interactions_retention_days: float = 55.0
+    # The session lifecycle (lifecycle.py): a session expires this long after its last activity;
+    # Firestore's TTL policy on `purgeAt` deletes the session document a grace later, if the daily
+    # sweep missed it. The sweep deletes sessions in batches, at most `sweep_max_batches` per run.
+    session_ttl_days: float = 30.0
+    session_purge_grace_days: float = 7.0
+    sweep_batch_sessions: int = 20
+    sweep_max_batches: int = 100
 
 
 # Settings a deployment may override, by environment variable; the defaults are Settings' own.
@@ -152,6 +204,18 @@ ENV_OVERRIDES: dict[str, str] = {
     "retry_attempts": "IMAGECHAT_GEMINI_RETRY_ATTEMPTS",
     "retry_initial_delay_s": "IMAGECHAT_GEMINI_RETRY_DELAY_S",
     "retry_max_delay_s": "IMAGECHAT_GEMINI_RETRY_MAX_DELAY_S",
+    "turns_per_day": "IMAGECHAT_TURNS_PER_DAY",
+    "turns_per_minute": "IMAGECHAT_TURNS_PER_MINUTE",
+    "prices_json": "IMAGECHAT_PRICES_JSON",
+    "firestore_deadline_s": "IMAGECHAT_FIRESTORE_DEADLINE_S",
+    "storage_deadline_s": "IMAGECHAT_STORAGE_DEADLINE_S",
+    "model_api": "IMAGECHAT_MODEL_API",
+    "interactions_store": "IMAGECHAT_INTERACTIONS_STORE",
+    "interactions_retention_days": "IMAGECHAT_INTERACTIONS_RETENTION_DAYS",
+    "session_ttl_days": "IMAGECHAT_SESSION_TTL_DAYS",
+    "session_purge_grace_days": "IMAGECHAT_SESSION_PURGE_GRACE_DAYS",
+    "sweep_batch_sessions": "IMAGECHAT_SWEEP_BATCH_SESSIONS",
+    "sweep_max_batches": "IMAGECHAT_SWEEP_MAX_BATCHES",
 }
 # Against a local Gemini emulator, retry quickly so a failing test does not wait seconds.
 EMULATOR_DEFAULTS: dict[str, Any] = {"retry_initial_delay_s": 0.05, "retry_max_delay_s": 0.2}
@@ -166,8 +230,10 @@ def load_settings() -> Settings:
     for item in fields(Settings):
         raw = os.environ.get(ENV_OVERRIDES.get(item.name, ""))
         if item.name in ENV_OVERRIDES and raw:
-            default: Any = item.default  # int or float: the override is read as that type
-            values[item.name] = type(default)(raw)
+            default: Any = item.default  # int, float, str or bool: the override is read as that type
+            values[item.name] = _parse_bool(item.name, raw) if isinstance(default, bool) else type(default)(raw)
+    if values.get("model_api", "") not in ("", *MODEL_APIS):
+        raise ValueError(f"IMAGECHAT_MODEL_API must be one of {', '.join(MODEL_APIS)} (got {values['model_api']!r}).")
     return Settings(
         project_id=str(
             firebase.get("projectId")
@@ -181,6 +247,15 @@ def load_settings() -> Settings:
         storage_emulator_host=os.environ.get("STORAGE_EMULATOR_HOST") or None,
         **values,
     )
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{ENV_OVERRIDES[name]} must be true or false (got {raw!r}).")
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ Services receive a `Deps` and never construct clients themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
 from firebase_admin import firestore, storage
@@ -16,15 +17,19 @@ from imagechat.firebase_app import ensure_app
 from imagechat.gemini.gateway import ImageModelGateway
 from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import UrlStyle
+from imagechat.store.deadlines import bound_deadlines
 from imagechat.store.files_cache import FilesCacheStore
 from imagechat.store.identity_store import IdentityStore
 from imagechat.store.leases import LeaseStore
 from imagechat.store.library_store import LibraryStore
+from imagechat.store.lifetimes import SessionLifetime
 from imagechat.store.preset_store import PresetStore
 from imagechat.store.profile_store import ProfileStore
 from imagechat.store.project_store import ProjectStore
 from imagechat.store.session_store import SessionStore
 from imagechat.store.turn_store import TurnStore
+from imagechat.store.usage_store import UsageStore
+from imagechat.store.user_data_store import UserDataStore
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,10 @@ class Deps:
     identities: IdentityStore
     profiles: ProfileStore
     accounts: Accounts
+    files: FilesCacheStore  # the Files API cache (the lifecycle sweep drops expired entries)
+    user_data: UserDataStore  # everything under users/{uid} (deleting an account's data)
+    # Quota counters, limits and the cost ledger (issue 14).
+    usage: UsageStore
 
 
 @lru_cache(maxsize=1)
@@ -49,18 +58,30 @@ def deps() -> Deps:
     app = ensure_app()
     conf = settings()
     db = firestore.client(app)
-    images = ImageStorage(storage.bucket(conf.bucket, app=app), UrlStyle(conf.bucket, conf.storage_emulator_host))
+    bound_deadlines(db, conf.firestore_deadline_s)
+    images = ImageStorage(
+        storage.bucket(conf.bucket, app=app),
+        UrlStyle(conf.bucket, conf.storage_emulator_host),
+        deadline_s=conf.storage_deadline_s,
+    )
+    lifetime = SessionLifetime(
+        ttl=timedelta(days=conf.session_ttl_days), grace=timedelta(days=conf.session_purge_grace_days)
+    )
+    files = FilesCacheStore(db)
     return Deps(
         settings=conf,
-        sessions=SessionStore(db),
-        turns=TurnStore(db),
-        leases=LeaseStore(db),
+        sessions=SessionStore(db, lifetime),
+        turns=TurnStore(db, lifetime),
+        leases=LeaseStore(db, lifetime),
         images=images,
-        model=ImageModelGateway(conf, FilesCacheStore(db), images.read),
+        model=ImageModelGateway(conf, files, images.read),
         projects=ProjectStore(db),
         library=LibraryStore(db),
         presets=PresetStore(db),
         identities=IdentityStore(db),
         profiles=ProfileStore(db),
         accounts=Accounts(app),
+        files=files,
+        user_data=UserDataStore(db),
+        usage=UsageStore(db),
     )

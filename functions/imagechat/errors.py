@@ -19,11 +19,15 @@ class ErrorCode(StrEnum):
     FAILED_PRECONDITION = "FAILED_PRECONDITION"
     SESSION_BUSY = "SESSION_BUSY"
     STILL_RUNNING = "STILL_RUNNING"
+    CANCELLED = "CANCELLED"
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
+    # The caller's own turn quota (per day, per minute): final for this request, unlike the
+    # model's RESOURCE_EXHAUSTED (which is transient and retried with the same requestId).
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     UNAVAILABLE = "UNAVAILABLE"
     INTERNAL = "INTERNAL"
 
@@ -44,12 +48,17 @@ ERROR_TABLE: dict[ErrorCode, WireError] = {
     ErrorCode.SESSION_BUSY: WireError(409, "FAILED_PRECONDITION", FunctionsErrorCode.FAILED_PRECONDITION),
     # A retry of a request id whose first attempt is still running.
     ErrorCode.STILL_RUNNING: WireError(409, "ABORTED", FunctionsErrorCode.ABORTED),
+    # The sender of a message its user cancelled while it ran (issue 15).
+    ErrorCode.CANCELLED: WireError(409, "CANCELLED", FunctionsErrorCode.CANCELLED),
     ErrorCode.NOT_FOUND: WireError(404, "NOT_FOUND", FunctionsErrorCode.NOT_FOUND),
     # REST only (a known path, another method); callables have no methods, hence unimplemented.
     ErrorCode.METHOD_NOT_ALLOWED: WireError(405, "METHOD_NOT_ALLOWED", FunctionsErrorCode.UNIMPLEMENTED),
     ErrorCode.PERMISSION_DENIED: WireError(403, "PERMISSION_DENIED", FunctionsErrorCode.PERMISSION_DENIED),
     ErrorCode.UNAUTHENTICATED: WireError(401, "UNAUTHENTICATED", FunctionsErrorCode.UNAUTHENTICATED),
     ErrorCode.RESOURCE_EXHAUSTED: WireError(429, "RESOURCE_EXHAUSTED", FunctionsErrorCode.RESOURCE_EXHAUSTED),
+    # Never 409: a quota refusal says "wait", not "busy". Nothing is written, so the same requestId
+    # works once the quota allows.
+    ErrorCode.QUOTA_EXCEEDED: WireError(429, "RESOURCE_EXHAUSTED", FunctionsErrorCode.RESOURCE_EXHAUSTED),
     ErrorCode.UNAVAILABLE: WireError(503, "UNAVAILABLE", FunctionsErrorCode.UNAVAILABLE),
     ErrorCode.INTERNAL: WireError(500, "INTERNAL", FunctionsErrorCode.INTERNAL),
 }
@@ -61,9 +70,16 @@ TRANSIENT_CODES = frozenset({ErrorCode.UNAVAILABLE, ErrorCode.RESOURCE_EXHAUSTED
 
 
 class ImageChatError(Exception):
-    """An error with a canonical code and a message a person can act on."""
+    """An error with a canonical code and a message a person can act on.
+
+    Optional extras, rendered by every adapter the same way: `retry_after_s` (REST: a
+    `Retry-After` header and `error.retryAfterSeconds`; callables: `details.retryAfterSeconds`),
+    `details` (callables: the HttpsError's details) and `body` (REST: extra top-level fields)."""
 
     code: ErrorCode = ErrorCode.INTERNAL
+    retry_after_s: int | None = None
+    details: dict[str, Any] | None = None
+    body: dict[str, Any] | None = None
 
     def __init__(self, message: str, code: ErrorCode | None = None) -> None:
         super().__init__(message)
@@ -74,6 +90,22 @@ class ImageChatError(Exception):
     @property
     def wire(self) -> WireError:
         return ERROR_TABLE[self.code]
+
+    def callable_details(self) -> dict[str, Any] | None:
+        """The HttpsError's `details`: `details`, plus `retryAfterSeconds` when set."""
+        if self.retry_after_s is None:
+            return self.details
+        return {**(self.details or {}), "retryAfterSeconds": self.retry_after_s}
+
+    def rest_error(self) -> dict[str, Any]:
+        """The `error` object of a REST error body."""
+        error: dict[str, Any] = {"status": self.wire.rest_status, "message": self.message}
+        if self.retry_after_s is not None:
+            error["retryAfterSeconds"] = self.retry_after_s
+        return error
+
+    def rest_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)} if self.retry_after_s is not None else {}
 
     def as_dict(self) -> dict[str, str]:
         """The `{code, message}` stored on failed turns and idempotency records."""
@@ -108,6 +140,15 @@ class StillRunning(ImageChatError):
         super().__init__(message)
 
 
+class Cancelled(ImageChatError):
+    """The user cancelled the message while it ran: its late result is discarded."""
+
+    code = ErrorCode.CANCELLED
+
+    def __init__(self, message: str = "This message was cancelled.") -> None:
+        super().__init__(message)
+
+
 class NotFound(ImageChatError):
     code = ErrorCode.NOT_FOUND
 
@@ -135,6 +176,16 @@ class Unavailable(ImageChatError):
     code = ErrorCode.UNAVAILABLE
 
 
+class QuotaExceeded(ImageChatError):
+    """The caller's turn quota is used up until `retry_after_s` from now (quotas.py)."""
+
+    code = ErrorCode.QUOTA_EXCEEDED
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
 class Internal(ImageChatError):
     code = ErrorCode.INTERNAL
 
@@ -156,6 +207,9 @@ QUOTA_EXHAUSTED = "The image model is over its request quota right now. Please w
 # refused before they contend). Transient: a retry with the same requestId runs the turn again.
 SESSION_CONTENDED = "This session was too busy to save your message. Please send it again."
 REQUEST_ID_REUSED = "requestId was already used for a different message."
+# Firestore or Storage did not answer in time (down, stalled, past its deadline): the turn was not
+# saved as answered. Transient: a retry with the same requestId runs the turn again.
+STORE_UNAVAILABLE = "Our storage did not answer in time, so your message was not answered. Please send it again."
 # A run that lost its lease (it outlived the expiry and another send took the session), or
 # whose instance died: its turn is failed with this, and the sender is told to send again.
 INTERRUPTED = "This message was interrupted before it finished. Please send it again."
@@ -166,6 +220,10 @@ class Interrupted(Unavailable):
 
     def __init__(self, message: str = INTERRUPTED) -> None:
         super().__init__(message)
+
+
+# Cancelling a turn that is not running (it finished, failed, or is not a message).
+NOT_RUNNING = "turnId: only a message that is still running can be cancelled."
 
 
 # Seed 002's stateless edit without an image to edit (no head, or a head without an image).
@@ -181,3 +239,4 @@ class FirstMessageFailed(ImageChatError):
         super().__init__(error.message, error.code)
         self.body = body
         self.details = details
+        self.retry_after_s = error.retry_after_s

@@ -52,6 +52,8 @@ def exchange_images(exchange: Exchange) -> int:
     attached = sum(1 for a in exchange.user.attachments if not a.pinned)  # pins go with the new message
     if model.content:
         return attached + sum(1 for entry in model.content if entry.image is not None)
+    if model.steps:
+        return attached + sum(1 for step in model.steps for block in step.content if block.image is not None)
     return attached + len(model.images)
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from firebase_functions import logger
 
-from imagechat import clock, config, edits, identities, identity_prompt, reference_images, turns
+from imagechat import clock, config, edits, identities, identity_prompt, quotas, reference_images, turns
 from imagechat.auth import Caller
 from imagechat.deps import Deps
 from imagechat.errors import (
@@ -82,6 +82,7 @@ def start(
             f"The prompt (identity, appearance and additional_prompt) is over {config.MAX_TEXT_CHARS} characters; "
             "shorten additional_prompt.",
         )
+    quotas.admit(deps, uid)  # over quota: 429 before a session is made (the send counts the call)
     stamp = clock.now()
     session = deps.sessions.create(uid, Session(
         title=identity.name, aspect_ratio=identity.default_aspect_ratio, image_size=identity.default_image_size,

@@ -15,7 +15,7 @@ from imagechat.deps import Deps
 from imagechat.errors import InvalidArgument, NotFound
 from imagechat.images.inputs import resolve_reference
 from imagechat.images.library_images import delete_library_objects, save_library_image
-from imagechat.images.validation import inspect_image
+from imagechat.images.metadata import clean_upload
 from imagechat.schemas import (
     LibraryImageResponse,
     LibraryImageView,
@@ -47,7 +47,7 @@ def save_to_library(deps: Deps, uid: str, req: SaveToLibraryRequest, data: bytes
     if data is None and req.data is not None:
         data = _decode_base64(req.data)
     if data is not None:
-        info = inspect_image(data, what="The uploaded file")
+        data, info = clean_upload(data, what="The uploaded file")  # stored without its metadata
     else:
         field = "fromUrl" if req.from_url else "storagePath"
         ref = req.from_url or req.storage_path or ""

@@ -12,7 +12,7 @@ import re
 
 from firebase_functions import logger
 
-from imagechat import clock, tree, views
+from imagechat import clock, pricing, quotas, tree, views
 from imagechat.deps import Deps
 from imagechat.errors import (
     NO_IMAGE_YET,
@@ -21,7 +21,9 @@ from imagechat.errors import (
     ImageChatError,
     InvalidArgument,
     NotFound,
+    QuotaExceeded,
 )
+from imagechat.images.urls import project_prefix
 from imagechat.schemas import (
     CreateProjectRequest,
     CreateProjectResponse,
@@ -51,13 +53,13 @@ def create_project(deps: Deps, uid: str, req: CreateProjectRequest) -> CreatePro
     path = [(by_id.get(user_id) if user_id else None, by_id[model_id]) for user_id, model_id in pairs]
     steps = [(user, model) for user, model in path if model.images]
     project_id = deps.projects.new_id(uid)
-    prefix = f"projects/{uid}/{project_id}/"
+    prefix = project_prefix(uid, project_id)
     try:
         iterations = [
             _iteration(deps, prefix, order, user, model) for order, (user, model) in enumerate(steps, start=1)
         ]
         title = (req.title or "").strip() or default_title(iterations[0].prompt)
-        description, status, usage = _summary(deps, iterations)
+        description, status, usage = _summary(deps, uid, iterations)
         slug = deps.projects.reserve_slug(uid, slugify(title), project_id)
         stamp = clock.now()
         project = Project(
@@ -125,21 +127,32 @@ def fallback_description(iterations: list[Iteration]) -> str:
     return f'Made in {len(iterations)} steps, from "{first}" to "{last}".'
 
 
-def _summary(deps: Deps, iterations: list[Iteration]) -> tuple[str, SummaryStatus, Usage]:
-    """The AI summary, or the fallback (never an error: the project must not be lost)."""
+def _summary(deps: Deps, uid: str, iterations: list[Iteration]) -> tuple[str, SummaryStatus, Usage]:
+    """The AI summary, or the fallback (never an error: the project must not be lost). The call
+    counts against the user's quota and is priced onto their usage; over quota, the fallback
+    is used without calling the model."""
     prompt = "\n".join(
         f"Step {it.order}. Request: {it.prompt or '(an imported image)'}. Model: {it.model_text or '(image only)'}"
         for it in iterations
     )
+    model = deps.settings.summary_model
     try:
-        reply = deps.model.write_text(deps.settings.summary_model, SUMMARY_INSTRUCTIONS, prompt)
+        window = quotas.admit(deps, uid)
+    except QuotaExceeded as exc:
+        logger.info("project summary over quota: fallback description", uid=uid, message=exc.message)
+        return fallback_description(iterations), "fallback", Usage()
+    try:
+        reply = deps.model.write_text(model, SUMMARY_INSTRUCTIONS, prompt)
     except ImageChatError as exc:
+        deps.usage.record_call(uid, window, Usage())  # a failed call still counts against the quota
         logger.warn("project summary failed: fallback description", code=exc.code.value, message=exc.message)
         return fallback_description(iterations), "fallback", Usage()
+    usage = pricing.priced(reply.usage, model, "", deps.settings.prices_json)
+    deps.usage.record_call(uid, window, usage)
     if not reply.text:
         logger.warn("project summary empty or refused: fallback description")
-        return fallback_description(iterations), "fallback", reply.usage
-    return reply.text, "ai", reply.usage
+        return fallback_description(iterations), "fallback", usage
+    return reply.text, "ai", usage
 
 
 def journey_content(iterations: list[Iteration], summary: str) -> dict[str, object]:
@@ -195,5 +208,5 @@ def update_project(deps: Deps, uid: str, id_or_slug: str, req: UpdateProjectRequ
 def delete_project(deps: Deps, uid: str, id_or_slug: str) -> None:
     """Deletes the project, its slug and its image copies (the session, if still there, is untouched)."""
     project = load_project(deps, uid, id_or_slug)
-    deps.images.delete_prefix(f"projects/{uid}/{project.id}/")
+    deps.images.delete_prefix(project_prefix(uid, project.id))
     deps.projects.delete(uid, project)

@@ -13,8 +13,9 @@ from imagechat import clock, config
 from imagechat.deps import Deps
 from imagechat.errors import NotFound
 from imagechat.identity_schemas import FieldInvalid, ReferenceImageView, UploadReferenceRequest
+from imagechat.images.metadata import clean_upload
 from imagechat.images.urls import reference_images_prefix
-from imagechat.images.validation import EXTENSIONS, inspect_image
+from imagechat.images.validation import EXTENSIONS
 from imagechat.store.documents import ReferenceImage
 
 # A start attaches every reference (and the model takes at most 14 images per request).
@@ -35,7 +36,7 @@ def references_hash(refs: Sequence[ReferenceImage]) -> str:
 
 
 def upload_reference(deps: Deps, uid: str, data: bytes) -> ReferenceImageView:
-    info = inspect_image(data, what="The reference image")
+    data, info = clean_upload(data, what="The reference image")  # stored without its metadata
     if len(deps.profiles.references(uid)) >= MAX_REFERENCE_IMAGES:
         raise FieldInvalid("file", f"At most {MAX_REFERENCE_IMAGES} reference images; delete one first.")
     ref_id = deps.profiles.new_reference_id(uid)

@@ -262,8 +262,13 @@ class UploadTempRequest(_Body):
 
 class Usage(_Schema):
     prompt_tokens: int = Field(default=0, description="Input tokens (text and images).")
-    output_tokens: int = Field(default=0, description="Generated tokens (text and images).")
+    output_tokens: int = Field(default=0, description="Generated tokens (text, thoughts and images).")
     total_tokens: int = Field(default=0, description="All tokens billed for the call(s).")
+    thought_tokens: int = Field(default=0, description="Of outputTokens: the model's thinking.")
+    image_tokens: int = Field(default=0, description="Of outputTokens: the output images (priced per image).")
+    images_in: int = Field(default=0, description="Images the request(s) carried, history included.")
+    images_out: int = Field(default=0, description="Images the model made.")
+    cost_usd: float = Field(default=0.0, description="USD, from the price table (docs/api.md, Usage and quotas).")
 
 
 class Thumbnail(_Schema):
@@ -306,19 +311,36 @@ class TurnError(_Schema):
     message: str = Field(..., description="What went wrong, for people.")
 
 
+class TurnProgressView(_Schema):
+    phase: Literal["queued", "thinking", "drawing", "saving"] = Field(
+        ..., description="queued (inputs, history), thinking (the model works), drawing (it sent an image or its "
+        "answer), saving (the outputs are stored)."
+    )
+    thought: str = Field(default="", description="The model's thought summary so far (thinking models).")
+    preview: Thumbnail | None = Field(default=None, description="A small WebP of an interim thought image.")
+    updated_at: datetime | None = Field(default=None, description="When this progress was written.")
+
+
 class TurnView(_Schema):
     id: str = Field(..., description="Turn document id.")
     index: int = Field(..., description="Position in the session; order by it.")
     role: Literal["user", "model"] = Field(..., description="Who wrote the turn: the user or the model.")
     text: str = Field(default="", description="The user's instruction, the model's text, or a refusal's reason.")
-    status: Literal["pending", "complete", "failed", "blocked"] = Field(
-        ..., description="pending while the model runs; complete, failed (an error) or blocked (a refusal)."
+    status: Literal["pending", "complete", "failed", "blocked", "cancelled"] = Field(
+        ...,
+        description="pending while the model runs; complete, failed (an error), blocked (a refusal) or "
+        "cancelled (a user message its user cancelled while it ran).",
     )
     attachments: list[AttachmentView] = Field(default_factory=list, description="User turns: input images.")
     images: list[ImageView] = Field(default_factory=list, description="Model turns: output images.")
     error: TurnError | None = Field(default=None, description="Why the turn failed or was blocked.")
+    progress: TurnProgressView | None = Field(
+        default=None, description="User turns while their message runs (live; null once it ended)."
+    )
     finish_reason: str | None = Field(default=None, description="Gemini finishReason or blockReason.")
-    usage: Usage | None = Field(default=None, description="Model turns: token counts of the call.")
+    usage: Usage | None = Field(default=None, description="Model turns: token counts and cost of the call.")
+    cost_usd: float | None = Field(default=None, description="Model turns: what the call cost, USD (= usage.costUsd).")
+    model: str | None = Field(default=None, description="Model turns: the model that answered.")
     created_at: datetime | None = Field(default=None, description="When the turn was written (not for ordering).")
     parent_id: str | None = Field(
         default=None,
@@ -347,7 +369,7 @@ class SessionView(_Schema):
     last_active: datetime | None = Field(default=None, description="Last change or finished turn; lists sort by it.")
     turn_count: int = Field(default=0, description="Number of turn documents (user and model).")
     last_image: ImageView | None = Field(default=None, description="The newest output image.")
-    usage: Usage = Field(default_factory=Usage, description="Token totals over all turns.")
+    usage: Usage = Field(default_factory=Usage, description="Token and cost totals over all turns.")
     head_turn_id: str | None = Field(
         default=None, description="The model turn the next message continues from; null: from the root."
     )
@@ -392,6 +414,10 @@ class GetSessionResponse(_Schema):
 
 class UpdateSessionResponse(_Schema):
     session: SessionView = Field(..., description="The session after the update.")
+
+
+class CancelTurnResponse(_Schema):
+    turn: TurnView = Field(..., description="The cancelled user turn (status cancelled, its input kept).")
 
 
 class SendMessageResponse(_Schema):
@@ -561,7 +587,7 @@ class ProjectView(_Schema):
     turn_id: str = Field(..., description="The model turn of the final image.")
     visibility: Literal["private", "public"] = Field(..., description="private (default) or public.")
     summary_status: Literal["ai", "fallback"] = Field(..., description="fallback: the summary could not be written.")
-    usage: Usage = Field(default_factory=Usage, description="Tokens of the summary call.")
+    usage: Usage = Field(default_factory=Usage, description="Tokens and cost of the summary call.")
     iterations: list[IterationView] = Field(default_factory=list, description="The path to the final image.")
     content: dict[str, Any] = Field(default_factory=dict, description="Seed 003's content: hero + journey sections.")
     created_at: datetime | None = Field(default=None, description="When the project was made.")
@@ -585,3 +611,66 @@ class UpdateProjectRequest(_Body):
     visibility: Literal["private", "public"] | None = Field(
         default=None, description="public: readable by anyone at GET /api/public/projects/{uid}/{slug}."
     )
+
+
+# ---------------------------------------------------------------- quotas and usage (issue 14)
+
+_DAY = r"^\d{4}-\d{2}-\d{2}$"
+MAX_USAGE_DAYS = 366
+MAX_TURN_LIMIT = 1_000_000
+
+
+class GetUsageRequest(_Schema):
+    """`GET /api/usage?from=&to=` (UTC days, inclusive; default: the last 30 days)."""
+
+    from_: str | None = Field(default=None, alias="from", pattern=_DAY, description="First day, YYYY-MM-DD.")
+    to: str | None = Field(default=None, pattern=_DAY, description="Last day, YYYY-MM-DD (default: today).")
+
+
+class SetUserLimitsRequest(_Body):
+    """An admin's overrides: a number sets it, null goes back to the deployment default, absent keeps it."""
+
+    turns_per_day: int | None = Field(default=None, ge=0, le=MAX_TURN_LIMIT, description="Model calls per UTC day.")
+    turns_per_minute: int | None = Field(
+        default=None, ge=0, le=MAX_TURN_LIMIT, description="Model calls per UTC minute."
+    )
+
+
+class UsageDay(Usage):
+    date: str = Field(..., description="The UTC day, YYYY-MM-DD.")
+    turns: int = Field(default=0, description="Model calls admitted that day (sends, edits, regenerations, summaries).")
+
+
+class UsageTotals(Usage):
+    turns: int = Field(default=0, description="Model calls admitted over the range.")
+
+
+class LimitsView(_Schema):
+    user_id: str = Field(..., description="Whose limits.")
+    turns_per_day: int = Field(..., description="Effective limit per UTC day.")
+    turns_per_minute: int = Field(..., description="Effective limit per UTC minute.")
+    overridden: list[str] = Field(
+        default_factory=list, description="Which of the two an admin set for this user (others: the default)."
+    )
+
+
+class QuotaView(_Schema):
+    used_today: int = Field(..., description="Model calls admitted today (UTC).")
+    remaining_today: int = Field(..., description="Left today (never negative).")
+    day_resets_at: datetime = Field(..., description="Next UTC midnight.")
+    used_this_minute: int = Field(..., description="Model calls admitted this UTC minute.")
+    remaining_this_minute: int = Field(..., description="Left this minute (never negative).")
+    minute_resets_at: datetime = Field(..., description="Start of the next UTC minute.")
+
+
+class UsageResponse(_Schema):
+    from_: str = Field(..., alias="from", description="First day of the range.")
+    to: str = Field(..., description="Last day of the range.")
+    days: list[UsageDay] = Field(..., description="Days with usage, oldest first (days without any are left out).")
+    totals: UsageTotals = Field(..., description="Sums over the range.")
+    limits: LimitsView = Field(..., description="The user's effective limits.")
+    quota: QuotaView = Field(..., description="What is left now.")
+
+
+class LimitsResponse(_Schema):
+    limits: LimitsView = Field(..., description="The user's effective limits after the change.")

@@ -6,6 +6,11 @@ id of another user is simply not found under this uid, hence 404.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from firebase_functions import logger
+
 from imagechat import clock, config, tree, views
 from imagechat.deps import Deps
 from imagechat.errors import SESSION_NOT_FOUND, InvalidArgument, NotFound
@@ -102,12 +107,49 @@ def update_session(deps: Deps, uid: str, session_id: str, req: UpdateSessionRequ
     return views.updated_session(load_session(deps, uid, session_id))
 
 
+@dataclass(frozen=True)
+class Removed:
+    """What deleting data removed: Firestore documents, Storage objects, interactions at Google."""
+
+    documents: int = 0
+    storage_objects: int = 0
+    interactions: int = 0
+
+    def __add__(self, other: Removed) -> Removed:
+        return Removed(
+            self.documents + other.documents,
+            self.storage_objects + other.storage_objects,
+            self.interactions + other.interactions,
+        )
+
+
 def delete_session(deps: Deps, uid: str, session_id: str) -> None:
     """Removes the session's Storage objects, then its turns and the session itself.
 
     Refused with the busy error while a turn runs (its outputs would be left behind); the
     deletion holds the session's lease, so no send starts meanwhile."""
     load_session(deps, uid, session_id)
-    deps.leases.hold_for_delete(uid, session_id, deps.settings.lease_ttl_s)
-    delete_session_objects(deps.images, uid, session_id)
-    deps.sessions.delete_tree(uid, session_id)
+    remove_session(deps, uid, session_id)
+
+
+def remove_session(deps: Deps, uid: str, session_id: str, *, expired_before: datetime | None = None) -> Removed:
+    """The one way a session is deleted (by its user, or by the lifecycle sweep once expired):
+    holds its lease (busy while a turn runs; with `expired_before`, `NotExpired` when it was active
+    again meanwhile), deletes its interactions at Google, its Storage objects, then its documents,
+    the session document last: a deletion cut short leaves the session there, and the next
+    attempt (the user's, or the next sweep once the deletion's lease expired) finishes it."""
+    deps.leases.hold_for_delete(uid, session_id, deps.settings.lease_ttl_s, expired_before=expired_before)
+    interactions = delete_stored_interactions(deps, uid, session_id)
+    objects = delete_session_objects(deps.images, uid, session_id)
+    documents = deps.sessions.delete_tree(uid, session_id)
+    return Removed(documents=documents, storage_objects=objects, interactions=interactions)
+
+
+def delete_stored_interactions(deps: Deps, uid: str, session_id: str) -> int:
+    """Deletes the interactions Google keeps for the session's turns (IMAGECHAT_INTERACTIONS_STORE);
+    returns how many. One Google would not delete now is logged and left to its retention."""
+    ids = deps.turns.interaction_ids(uid, session_id)
+    left = deps.model.delete_interactions(ids) if ids else []
+    if left:
+        logger.warn("stored interactions not deleted", uid=uid, sessionId=session_id, interactionIds=left)
+    return len(ids) - len(left)

@@ -8,7 +8,9 @@ deleted).
 
 A refusal makes the exchange `blocked` (the model turn carries the reason); an error makes
 the user turn `failed`. Either way the input is kept and the lease released, so the
-session stays usable.
+session stays usable. A Firestore or Storage outage is such an error (503, transient); a failed
+run removes the outputs it stored, and a claim that takes a session over from a dead run removes
+that run's (see docs/data-model.md, "Outages").
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, TypeVar
 
 from firebase_functions import logger
 
-from imagechat import clock, config, history, tree, views
+from imagechat import clock, config, history, pricing, progress, quotas, tree, views
 from imagechat.branches import head_turn, lined_turn
 from imagechat.deps import Deps
 from imagechat.errors import (
@@ -28,18 +30,22 @@ from imagechat.errors import (
     NOT_A_PARENT,
     NOT_AN_ANSWER,
     SESSION_NOT_FOUND,
+    STORE_UNAVAILABLE,
+    Cancelled,
     ImageChatError,
     Internal,
     Interrupted,
     InvalidArgument,
     NotFound,
+    Unavailable,
 )
 from imagechat.gemini.contents import Prompt
 from imagechat.gemini.gateway import ChatOptions
 from imagechat.gemini.parsing import ModelReply
-from imagechat.images.cleanup import delete_outputs
+from imagechat.images.cleanup import delete_outputs, delete_run_outputs
 from imagechat.images.inputs import InputImage, source_attachments, store_inputs
 from imagechat.images.outputs import save_output
+from imagechat.outages import is_outage
 from imagechat.presets import message_text
 from imagechat.references import check_image_cap, resolve_message_images
 from imagechat.schemas import RegenerateRequest, SendMessageRequest, SendMessageResponse, dump, operation_hash
@@ -72,7 +78,7 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
                                                                                          req.parent_turn_id)
     inputs = resolve_message_images(deps, uid, req.image_ids, req.ref_urls)  # library picks first, then refUrls
 
-    claim = deps.leases.claim(uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash)
+    claim = _claim(deps, uid, session_id, req.request_id, payload_hash)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
     run = _Run(deps, uid, claim, started)
@@ -98,6 +104,7 @@ def _write_user_turn(run: _Run, parent: Turn | None, template: Turn, inputs: lis
             "id": claim.user_turn_id,
             "index": claim.user_index,
             "status": "pending",
+            "progress": progress.queued(),
             "attachments": (*pinned, *source_attachments(uid, inputs)),
             "created_at": clock.now(),
             "parent_id": parent.id if parent else None,
@@ -130,9 +137,7 @@ def regenerate_turn(
             return SendMessageResponse.model_validate(recorded.response)
     user_turn = lined_turn(deps, uid, session_id, answer.parent_id)
     parent = lined_turn(deps, uid, session_id, user_turn.parent_id) if user_turn.parent_id else None
-    claim = deps.leases.claim(
-        uid, session_id, req.request_id, deps.settings.lease_ttl_s, payload_hash, answering=user_turn.id
-    )
+    claim = _claim(deps, uid, session_id, req.request_id, payload_hash, answering=user_turn.id)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
     run = _Run(deps, uid, claim, started, regenerating=True)
@@ -155,12 +160,28 @@ def send_prepared(
     resolved. Claims the session, then runs it like a message: `user_turn` gives the text, the
     options and the mode; its id, index, parent and lineage come from the claim; the session's
     pinned references come first, as in every message."""
-    claim = deps.leases.claim(uid, session.id, user_turn.request_id, deps.settings.lease_ttl_s, payload_hash)
+    claim = _claim(deps, uid, session.id, user_turn.request_id, payload_hash)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
     run = _Run(deps, uid, claim, started)
     user_turn = _write_user_turn(run, parent, user_turn, inputs)
     return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id])
+
+
+def _claim(
+    deps: Deps,
+    uid: str,
+    session_id: str,
+    request_id: str | None,
+    payload_hash: str | None,
+    answering: str | None = None,
+) -> TurnClaim | Replay:
+    """The user's quota first (429 `QuotaExceeded`, nothing written), then the session's claim,
+    which counts the model call in the quota's window."""
+    window = quotas.admit(deps, uid)
+    return deps.leases.claim(
+        uid, session_id, request_id, deps.settings.lease_ttl_s, payload_hash, answering=answering, quota=window
+    )
 
 
 def _parent(deps: Deps, uid: str, session_id: str, turn_id: str) -> Turn:
@@ -199,9 +220,12 @@ class _Run:
         self.deps, self.uid, self.claim, self.started = deps, uid, claim, started
         self.regenerating = regenerating
         self.user_turn_written = False
+        self.outputs_started = False  # from then on, a failed run may leave outputs to remove
         # What is known when a run fails: the stage it reached and the time each finished stage took.
         self.progress: dict[str, Any] = {"stage": "inputs", "model": claim.session.model}
         self.stage_started = time.perf_counter()
+        for dead_turn_id in claim.dead_model_turn_ids:  # dead runs this claim took over
+            self._remove_outputs(dead_turn_id)
 
     def stage(self, name: str, **finished: float) -> None:
         self.progress.update(stage=name, **finished)
@@ -215,20 +239,29 @@ class _Run:
             if isinstance(exc, NotFound) and exc.message != SESSION_NOT_FOUND:
                 self._fail(exc)
                 raise
-            # The lease was taken over (the new holder already failed this turn) or the session was
-            # deleted: there is nothing left to record.
-            logger.warn("turn abandoned", uid=self.uid, sessionId=session_id, turnId=self.claim.user_turn_id,
-                        **self._timings())
+            # The lease was taken over (the new holder already failed this turn), the user cancelled
+            # the turn, or the session was deleted: there is nothing left to record.
+            cancelled = isinstance(exc, Interrupted) and self.deps.leases.was_cancelled(
+                self.uid, session_id, self.claim
+            )
+            logger.warn("turn cancelled" if cancelled else "turn abandoned", uid=self.uid, sessionId=session_id,
+                        turnId=self.claim.user_turn_id, **self._timings())
+            if cancelled:
+                raise Cancelled() from exc
             raise
         except ImageChatError as exc:
             self._fail(exc)
             raise
-        except Exception as exc:  # an unexpected bug must still free the session
-            failure = Internal(GENERATION_FAILED)
+        except Exception as exc:  # a backend outage, or an unexpected bug: the session must still be freed
+            failure: ImageChatError = Unavailable(STORE_UNAVAILABLE) if is_outage(exc) else Internal(GENERATION_FAILED)
             # Raises NotFound when the session was deleted meanwhile (then its objects vanished
             # under the run, which is what crashed it): that is a 404, not our bug.
             self._fail(failure)
-            logger.error("send message crashed", sessionId=session_id, error=repr(exc))
+            if isinstance(failure, Unavailable):
+                logger.warn("send message failed: Firestore or Storage did not answer", sessionId=session_id,
+                            error=repr(exc))
+            else:
+                logger.error("send message crashed", sessionId=session_id, error=repr(exc))
             raise failure from exc
 
     def exchange(
@@ -240,7 +273,10 @@ class _Run:
         budget = config.model_spec(session.model).max_input_images - len(user_turn.attachments)
         stateless = user_turn.mode == "stateless"  # its images and text only, never the history
         replayed, note = ([], "") if stateless else self.step(lambda: _history(deps, uid, session, parent, budget))
-        prompt = Prompt(history=replayed, attachments=user_turn.attachments, text=user_turn.text)
+        window = session.history_turns or deps.settings.history_window_exchanges
+        prompt = Prompt(
+            history=replayed, attachments=user_turn.attachments, text=user_turn.text, chain_exchanges=window
+        )
         options = ChatOptions(
             model=session.model,
             aspect_ratio=user_turn.aspect_ratio or session.aspect_ratio,
@@ -249,13 +285,24 @@ class _Run:
             system_prompt=history.with_note(session.system_prompt, note),
         )
         self.stage("model", historyReadMs=_ms(self.stage_started))
-        reply = self.step(lambda: deps.model.send(prompt, options))  # Files API parts, then the model
-        self.stage("storage", modelMs=_ms(self.stage_started))
-        outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
-        outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
-        storage_ms = _ms(self.stage_started)
-        self.stage("commit", storageMs=storage_ms)
-        self.step(lambda: _commit(deps, uid, session.id, claim, outcome, user_turn.attachments))
+        reporter = progress.ProgressReporter(deps, uid, claim, self.started)
+        try:
+            # Files API parts, then the model, streamed: its progress is shown while it works, and a
+            # cancel stops the wait (a late reply is dropped).
+            reply = self.step(lambda: progress.await_reply(
+                deps, uid, claim, reporter, lambda: deps.model.stream(prompt, options)
+            ))
+            self.stage("storage", modelMs=_ms(self.stage_started))
+            self.step(lambda: reporter.show("saving"))
+            self.outputs_started = True
+            outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
+            reply.usage = pricing.priced(reply.usage, options.model, options.image_size, deps.settings.prices_json)
+            outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
+            storage_ms = _ms(self.stage_started)
+            self.stage("commit", storageMs=storage_ms)
+            self.step(lambda: _commit(deps, uid, session.id, claim, outcome, user_turn.attachments))
+        finally:
+            reporter.discard_preview()
         logger.info(
             "turn finished",
             uid=uid,
@@ -263,6 +310,9 @@ class _Run:
             turnId=claim.model_turn_id,
             status=outcome.model_turn.status,
             model=options.model,
+            api=reply.api,
+            interactionId=reply.interaction.id if reply.interaction else None,
+            replayedAfter=reply.interaction.fallback_from if reply.interaction else None,
             images=len(reply.images),
             filesUploaded=reply.files_uploaded,
             replayedExchanges=len(replayed),
@@ -271,6 +321,7 @@ class _Run:
             modelMs=round(reply.timings_ms.get("modelMs", 0.0), 1),
             storageMs=storage_ms,
             totalMs=_ms(self.started),
+            firstProgressMs=reporter.first_progress_ms,
             usage=reply.usage.model_dump(by_alias=True),
         )
         return SendMessageResponse.model_validate(outcome.response)
@@ -280,8 +331,26 @@ class _Run:
         return {**self.progress, "stageMs": _ms(self.stage_started), "totalMs": _ms(self.started)}
 
     def _fail(self, exc: ImageChatError) -> None:
-        _record_failure(self.deps, self.uid, self.claim.session.id, self.claim, exc, self.user_turn_written,
-                        self._timings())
+        recorded = _record_failure(self.deps, self.uid, self.claim.session.id, self.claim, exc,
+                                   self.user_turn_written, self._timings())
+        if recorded and self.outputs_started:
+            # The failure was written under this run's lease, so its exchange can never be: what it
+            # stored (all, some or none of its outputs) belongs to no turn. When the failure could not
+            # be written (Firestore away), the outputs stay until the next claim takes the lease over.
+            self._remove_outputs(self.claim.model_turn_id)
+
+    def _remove_outputs(self, model_turn_id: str) -> None:
+        """Removes what a run that will never write `model_turn_id` stored; a failure here (Storage
+        away) is logged, not raised: the turn's own outcome matters more than the leftover."""
+        session_id = self.claim.session.id
+        try:
+            removed = delete_run_outputs(self.deps.images, self.uid, session_id, model_turn_id)
+        except Exception as exc:
+            logger.warn("could not remove a failed run's outputs", sessionId=session_id, turnId=model_turn_id,
+                        error=repr(exc))
+            return
+        if removed:
+            logger.info("removed a failed run's outputs", sessionId=session_id, turnId=model_turn_id, objects=removed)
 
 
 def _commit(
@@ -334,8 +403,12 @@ def _exchange_outcome(
         error=StoredError(code="BLOCKED", message=blocked) if reply.blocked else None,
         images=tuple(outputs),  # none when blocked
         content=() if reply.blocked else tuple(reply.content),
+        steps=() if reply.blocked else tuple(reply.steps),
+        api=reply.api,
+        interaction=reply.interaction,  # kept when blocked too: account deletion deletes it
         finish_reason=reply.finish_reason,
         usage=reply.usage,
+        model=claim.session.model,
         created_at=clock.now(),
         parent_id=user_turn.id,
         lineage=(*user_turn.lineage, claim.model_turn_id),
@@ -356,20 +429,21 @@ def _exchange_outcome(
 
 def fit_model_turn(model_turn: Turn, **context: Any) -> Turn:
     """The model turn as it can be stored: one whose document would pass
-    MAX_TURN_DOCUMENT_BYTES (Firestore's limit is 1 MiB) loses its `content` — history then
+    MAX_TURN_DOCUMENT_BYTES (Firestore's limit is 1 MiB) loses its `content` / `steps` — history then
     falls back to the turn's text and images — and a warning is logged."""
     stored = model_turn.to_firestore()
     size = document_size(stored)
-    if size <= config.MAX_TURN_DOCUMENT_BYTES or not model_turn.content:
+    if size <= config.MAX_TURN_DOCUMENT_BYTES or not (model_turn.content or model_turn.steps):
         return model_turn
     logger.warn(
         "model turn content dropped: document too large",
         bytes=size,
         limit=config.MAX_TURN_DOCUMENT_BYTES,
-        contentBytes=document_size(stored[Turn.stored_name("content")]),
+        contentBytes=document_size(stored[Turn.stored_name("content")])
+        + document_size(stored.get(Turn.stored_name("steps"), [])),
         **context,
     )
-    return model_turn.model_copy(update={"content": ()})
+    return model_turn.model_copy(update={"content": (), "steps": ()})
 
 
 def _record_failure(
@@ -380,7 +454,9 @@ def _record_failure(
     exc: ImageChatError,
     user_turn_written: bool,
     timings: dict[str, Any],
-) -> None:
+) -> bool:
+    """Records the failure under the run's lease; whether it was written (False: the lease was taken
+    over, or Firestore did not answer — then the lease expires on its own)."""
     logger.warn(
         "turn failed",
         uid=uid,
@@ -397,3 +473,5 @@ def _record_failure(
         raise
     except Exception as commit_error:  # the lease expires on its own; keep the original error
         logger.error("could not record a failed turn", sessionId=session_id, error=repr(commit_error))
+        return False
+    return True

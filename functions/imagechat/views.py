@@ -37,7 +37,8 @@ def session_view(session: Session) -> SessionView:
 
 def turn_view(turn: Turn, sibling_ids: Sequence[str] = ()) -> TurnView:
     view = TurnView.model_validate(turn, from_attributes=True)
-    return view.model_copy(update={"sibling_ids": list(sibling_ids or [turn.id])})
+    cost = turn.usage.cost_usd if turn.usage is not None else None
+    return view.model_copy(update={"sibling_ids": list(sibling_ids or [turn.id]), "cost_usd": cost})
 
 
 def created_session(session: Session) -> CreateSessionResponse:

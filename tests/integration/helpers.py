@@ -53,8 +53,15 @@ def provenance_of(image: dict[str, Any]) -> list[str]:
     return read_provenance(fetch(image["publicUrl"]))
 
 
+# The request-log kinds of an image model call, on either API (a turn streams its generateContent
+# call for live progress; a project summary is a plain generateContent).
+MODEL_CALL_KINDS = ("generateContent", "streamGenerateContent", "interactions.create")
+
+
 def model_calls(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in log if r.get("kind") == "generateContent"]
+    """The model calls of the Gemini emulator's log, on either API (an interactions.create entry
+    describes its input steps as `contents`, like a generateContent entry)."""
+    return [r for r in log if r.get("kind") in MODEL_CALL_KINDS]
 
 
 def uploads_in(log: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -35,7 +35,9 @@ def test_each_distinct_image_is_uploaded_once(
     assert len(list(firestore_db.collection("geminiFiles").stream())) == 3
 
 
-def test_expired_files_are_uploaded_again_transparently(user: ApiClient, gemini: GeminiControl) -> None:
+def test_expired_files_are_uploaded_again_transparently(
+    transport: str, user: ApiClient, gemini: GeminiControl
+) -> None:
     session_id = new_session(user)
     send(user, session_id, "make it warmer", refUrls=[upload(user)["publicUrl"]])
     send(user, session_id, "now grayscale")

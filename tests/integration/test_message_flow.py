@@ -13,7 +13,9 @@ from tests.integration.helpers import fetch, model_calls, new_session, png_bytes
 from tests.support.clients import ApiClient, GeminiControl
 
 
-def test_five_turns_form_one_provenance_chain(user: ApiClient, firestore_db: firestore.Client) -> None:
+def test_five_turns_form_one_provenance_chain(
+    transport: str, user: ApiClient, gemini: GeminiControl, firestore_db: firestore.Client
+) -> None:
     session_id = new_session(user, title="Chain", aspectRatio="1:1")
     prompts = ["Draw a lighthouse", "make it warmer", "now grayscale", "add a blur", "flip it"]
     chains = []
@@ -40,6 +42,14 @@ def test_five_turns_form_one_provenance_chain(user: ApiClient, firestore_db: fir
     assert session["turnCount"] == 10
     assert session["lastImage"]["storagePath"] == image["storagePath"]
     assert session["usage"]["totalTokens"] == sum(t["usage"]["totalTokens"] for t in turns) > 0
+    # Each turn went through the deployment's API, replaying the history (stateless).
+    calls = model_calls(gemini.requests())
+    # generateContent calls are streamed (live progress); Interactions creates are not.
+    kind = {"generate_content": "streamGenerateContent", "interactions": "interactions.create"}[transport]
+    assert [c["kind"] for c in calls] == [kind] * 5
+    if transport == "interactions":
+        assert all(c["store"] is False and c["previousInteractionId"] is None for c in calls)
+        assert [s["type"] for s in calls[2]["steps"]] == ["user_input", "model_output"] * 2 + ["user_input"]
 
 
 def test_uploaded_image_is_the_one_edited(user: ApiClient, bucket: storage.Bucket) -> None:

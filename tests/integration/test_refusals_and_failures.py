@@ -3,10 +3,15 @@ stays usable either way."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 import pytest
 
+from devtools.stack import Stack
 from tests.integration.helpers import model_calls, new_session, send, upload
 from tests.support.clients import ApiClient, GeminiControl
+from tests.support.fixtures import INTERACTIONS_ENV, functions_host
 
 
 @pytest.mark.parametrize(
@@ -18,7 +23,7 @@ from tests.support.clients import ApiClient, GeminiControl
     ],
 )
 def test_refusal_blocks_the_turn_and_the_session_goes_on(
-    user: ApiClient, gemini: GeminiControl, marker: str, reason: str, words: str
+    transport: str, user: ApiClient, gemini: GeminiControl, marker: str, reason: str, words: str
 ) -> None:
     session_id = new_session(user)
     send(user, session_id, "Draw a house")
@@ -37,10 +42,12 @@ def test_refusal_blocks_the_turn_and_the_session_goes_on(
     assert model_calls(gemini.requests())[-1]["contentCount"] == 3
 
 
-def test_server_error_fails_the_turn_and_keeps_the_input(user: ApiClient, gemini: GeminiControl) -> None:
+def test_server_error_fails_the_turn_and_keeps_the_input(
+    transport: str, user: ApiClient, gemini: GeminiControl
+) -> None:
     session_id = new_session(user)
     photo = upload(user)
-    gemini.faults({"on": "generateContent", "status": 503, "times": 10})
+    gemini.faults({"on": "model", "status": 503, "times": 10})
     response = user.rest("POST", f"/api/chat/sessions/{session_id}/message",
                          json={"text": "make it warmer", "refUrls": [photo["publicUrl"]]})
     assert response.status_code == 503
@@ -60,9 +67,11 @@ def test_server_error_fails_the_turn_and_keeps_the_input(user: ApiClient, gemini
     assert model_calls(gemini.requests())[-1]["contentCount"] == 1
 
 
-def test_quota_exhaustion_is_a_429_with_a_clear_message(user: ApiClient, gemini: GeminiControl) -> None:
+def test_quota_exhaustion_is_a_429_with_a_clear_message(
+    transport: str, user: ApiClient, gemini: GeminiControl
+) -> None:
     session_id = new_session(user)
-    gemini.faults({"on": "generateContent", "status": 429, "times": 10})
+    gemini.faults({"on": "model", "status": 429, "times": 10})
     response = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json={"text": "Draw a dog"})
     assert response.status_code == 429
     error = response.json()["error"]
@@ -78,3 +87,17 @@ def test_a_transient_error_is_retried_by_the_sdk(user: ApiClient, gemini: Gemini
     gemini.faults({"on": "generateContent", "status": 503, "times": 1})
     assert send(user, session_id, "Draw a bird")["status"] == "complete"
     assert [c["status"] for c in model_calls(gemini.requests())] == [503, 200]
+
+
+def test_an_interactions_create_is_never_retried(make_user: Callable[..., ApiClient], gemini: GeminiControl,
+                                                 stack: Stack) -> None:
+    # A retried create would be a second billed interaction: one 503 fails the turn (the client may
+    # send again; its requestId keeps a finished turn from running twice).
+    user = dataclasses.replace(make_user(), functions_url=functions_host(stack, "interactions", INTERACTIONS_ENV))
+    session_id = new_session(user)
+    gemini.faults({"on": "interactions.create", "status": 503, "times": 1})
+    response = user.rest("POST", f"/api/chat/sessions/{session_id}/message",
+                         json={"text": "Draw a bird", "requestId": "bird-1"})
+    assert response.status_code == 503
+    assert [c["status"] for c in model_calls(gemini.requests())] == [503]
+    assert send(user, session_id, "Draw a bird", requestId="bird-2")["status"] == "complete"

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from google.cloud import firestore
 
+from devtools.stack import Stack
 from tests.integration.helpers import model_calls, new_session, png_bytes, provenance_of, send, upload
 from tests.support.clients import ApiClient, GeminiControl
+from tests.support.fixtures import INTERACTIONS_ENV, functions_host
 
 PRO = "gemini-3-pro-image-preview"
 
 
+def _model_turns(firestore_db: firestore.Client, uid: str, session_id: str) -> list[dict[str, Any]]:
+    turns = firestore_db.collection("users").document(uid).collection("chatSessions") \
+        .document(session_id).collection("turns").stream()
+    return [snap.to_dict() for snap in turns if snap.get("role") == "model"]
+
+
 def test_pro_model_history_keeps_signatures(
-    user: ApiClient, gemini: GeminiControl, firestore_db: firestore.Client
+    transport: str, user: ApiClient, gemini: GeminiControl, firestore_db: firestore.Client
 ) -> None:
     session_id = new_session(user, model=PRO, imageSize="2K", aspectRatio="4:3")
     chains = [provenance_of(send(user, session_id, prompt)["images"][0])
@@ -28,37 +38,70 @@ def test_pro_model_history_keeps_signatures(
     for content in model_contents:
         images = [p for p in content["parts"] if p["kind"] == "fileData"]
         texts = [p for p in content["parts"] if p["kind"] == "text"]
-        assert images and all(p["hasSignature"] for p in images)
-        assert texts and texts[0]["hasSignature"]
+        assert images and all(p["hasSignature"] for p in images) and texts
+    stored = _model_turns(firestore_db, user.uid or "", session_id)
+    if transport == "generate_content":
+        assert all(t[0]["hasSignature"] for t in ([p for p in c["parts"] if p["kind"] == "text"]
+                                                   for c in model_contents))
+        # Firestore holds the signature but never the image bytes.
+        for turn in stored:
+            image_entries = [e for e in turn["content"] if e["image"] is not None]
+            assert image_entries and all("thought_signature" in e["part"] for e in image_entries)
+            assert all("inline_data" not in e["part"] for e in turn["content"])
+            assert turn["api"] == "generate_content" and "steps" not in turn
+    else:
+        # Each replayed reply is the model's thought step (its signature as received), then its output.
+        assert [(s["type"], s.get("hasSignature")) for s in calls[-1]["steps"]] == [
+            ("user_input", None), ("thought", True), ("model_output", None)] * 2 + [("user_input", None)]
+        for turn in stored:
+            assert [s["type"] for s in turn["steps"]] == ["thought", "model_output"]
+            assert turn["steps"][0]["signature"] and turn["content"] == [] and turn["api"] == "interactions"
+            blocks = turn["steps"][1]["content"]
+            assert [b["type"] for b in blocks] == ["text", "image"] and blocks[1]["image"] == 0
+            assert "interaction" not in turn  # stateless: nothing kept at Google
 
-    # Firestore holds the signature but never the image bytes.
-    turns = firestore_db.collection("users").document(user.uid).collection("chatSessions") \
-        .document(session_id).collection("turns").stream()
-    for snap in turns:
-        if snap.get("role") != "model":
-            continue
-        stored = snap.to_dict()["content"]
-        image_entries = [e for e in stored if e["image"] is not None]
-        assert image_entries and all("thought_signature" in e["part"] for e in image_entries)
-        assert all("inline_data" not in e["part"] for e in stored)
 
-
-def test_a_dropped_signature_would_be_refused(user: ApiClient, gemini: GeminiControl,
+def test_a_dropped_signature_would_be_refused(transport: str, user: ApiClient, gemini: GeminiControl,
                                               firestore_db: firestore.Client) -> None:
     # Proves the check above is meaningful: strip the stored signature and the next turn fails.
     session_id = new_session(user, model=PRO)
     first = send(user, session_id, "Draw a tree")
     ref = firestore_db.collection("users").document(user.uid).collection("chatSessions") \
         .document(session_id).collection("turns").document(first["id"])
-    content = ref.get().to_dict()["content"]
-    for entry in content:
-        entry["part"].pop("thought_signature", None)
-    ref.update({"content": content})
+    if transport == "generate_content":
+        content = ref.get().to_dict()["content"]
+        for entry in content:
+            entry["part"].pop("thought_signature", None)
+        ref.update({"content": content})
+    else:
+        steps = ref.get().to_dict()["steps"]
+        ref.update({"steps": [s for s in steps if s["type"] != "thought"]})
 
     response = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json={"text": "make it warmer"})
     assert response.status_code == 500
     assert response.json()["error"]["message"] == "Image generation failed. Please try again."
-    assert "missing a thought_signature" in model_calls(gemini.requests())[-1]["error"]
+    assert "missing a thought" in model_calls(gemini.requests())[-1]["error"]
+
+
+def test_a_session_switching_api_between_turns_keeps_its_signatures(
+    make_user: Callable[..., ApiClient], gemini: GeminiControl, stack: Stack
+) -> None:
+    # A deployment may change IMAGECHAT_MODEL_API between two turns of a session: each API replays
+    # the other's replies (signatures moved between image parts and thought steps).
+    on_generate = make_user()
+    on_interactions = dataclasses.replace(on_generate, functions_url=functions_host(stack, "interactions",
+                                                                                    INTERACTIONS_ENV))
+    session_id = new_session(on_generate, model=PRO)
+    clients = [on_generate, on_interactions, on_generate, on_interactions]
+    chains = [provenance_of(send(client, session_id, prompt)["images"][0])
+              for client, prompt in zip(clients, ("Draw a bridge", "make it warmer", "now invert it", "flip it"),
+                                        strict=True)]
+    assert chains[-1][1:] == ["warmer", "invert", "flip-horizontal"]
+    calls = model_calls(gemini.requests())
+    assert [c["kind"] for c in calls] == ["streamGenerateContent", "interactions.create"] * 2
+    assert all(c["status"] == 200 for c in calls)
+    # The last replay (window 2: the first exchange and the last two) has each reply's thought step.
+    assert [s["type"] for s in calls[-1]["steps"] if s["type"] != "user_input"] == ["thought", "model_output"] * 3
 
 
 def _images_in(call: dict[str, Any]) -> int:

@@ -31,7 +31,7 @@ def _is_prefix(shorter: list[str], longer: list[str]) -> bool:
     return len(shorter) < len(longer) and longer[: len(shorter)] == shorter
 
 
-def test_a_branch_walk_edits_the_image_the_head_points_at(user: ApiClient) -> None:
+def test_a_branch_walk_edits_the_image_the_head_points_at(transport: str, user: ApiClient) -> None:
     session_id = new_session(user)
     first = send(user, session_id, "Draw a lighthouse")
     second = send(user, session_id, "make it warmer")
@@ -252,10 +252,10 @@ def test_an_admin_moves_the_head_for_a_user(user: ApiClient, admin: ApiClient) -
     assert _session(user, session_id)["session"]["headTurnId"] == first["id"]
 
 
-def test_failed_and_blocked_sends_hang_off_the_branch(user: ApiClient, gemini: GeminiControl) -> None:
+def test_failed_and_blocked_sends_hang_off_the_branch(transport: str, user: ApiClient, gemini: GeminiControl) -> None:
     session_id = new_session(user)
     first = send(user, session_id, "Draw a garden")
-    gemini.faults({"on": "generateContent", "status": 503, "times": 10})  # beyond the SDK's retries
+    gemini.faults({"on": "model", "status": 503, "times": 10})  # beyond the SDK's retries
     failed = user.rest("POST", f"/api/chat/sessions/{session_id}/message", json={"text": "make it warmer"})
     assert failed.status_code == 503
     gemini.reset()

@@ -22,6 +22,8 @@ from devtools.stack import ROOT, Stack
 CALLABLES = {"createSession", "listSessions", "getSession", "updateSession", "deleteSession", "sendMessage",
              "uploadTempImage", "setHead", "regenerateTurn", "deleteTurn", "createProjectFromSession", "listProjects",
              "getProject", "updateProject", "deleteProject"}
+# Cancel a running message (issue 15).
+CALLABLES |= {"cancelTurn"}
 # The image library and prompt presets (issue 10).
 CALLABLES |= {"saveToLibrary", "listLibrary", "getLibraryImage", "renameLibraryImage", "deleteLibraryImage",
               "listPresets", "createPreset", "updatePreset", "deletePreset"}
@@ -30,6 +32,8 @@ CALLABLES |= {"editImage"}
 CALLABLES |= {"startIdentityChat", "continueIdentityChat", "editIdentityImage", "identityChatStatus",
               "listIdentities", "getIdentity", "createIdentity", "updateIdentity", "deleteIdentity",
               "uploadReferenceImage", "listReferenceImages", "deleteReferenceImage", "getMe", "updateMe"}
+# Deleting an account's data (issue 14).
+CALLABLES |= {"deleteAccountData"}
 
 
 def test_main_declares_the_rest_function_and_every_callable() -> None:
@@ -40,6 +44,9 @@ def test_main_declares_the_rest_function_and_every_callable() -> None:
     names = set(function_names(module))
     assert "api" in names
     assert names >= CALLABLES, f"missing callables: {CALLABLES - names}"
+    # The daily lifecycle sweep: a Cloud Scheduler job, not a callable.
+    sweep = module.sweepExpiredData.__firebase_endpoint__
+    assert sweep.scheduleTrigger["schedule"] == "every day 03:30" and sweep.scheduleTrigger["timeZone"] == "Etc/UTC"
 
 
 def test_health_answers_json_through_the_api_rewrite(stack: Stack) -> None:

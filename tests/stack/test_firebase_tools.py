@@ -113,6 +113,8 @@ def test_firebase_emulators_exec_loads_the_python_functions(
         shutil.rmtree(config_dir, ignore_errors=True)
     assert not _group_members(process.pid), "firebase-tools' processes outlived the test"
     assert process.returncode == 0, output[-4000:]
+    # The scheduled sweep is discovered too; without a Pub/Sub emulator firebase-tools lists it as ignored.
+    assert "sweepExpiredData" in output, output[-4000:]
     assert result_file.exists(), output[-4000:]
     result = json.loads(result_file.read_text())
     assert result["anonymous"] == 401

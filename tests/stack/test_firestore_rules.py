@@ -46,3 +46,14 @@ def test_clients_cannot_write_sessions_or_read_server_only_collections(stack: St
     assert forged.status_code == 403
     cache = requests.get(_document_url(stack, "geminiFiles/anything"), headers=_as(user), timeout=10)
     assert cache.status_code == 403
+
+
+def test_clients_neither_write_nor_read_quota_usage_and_limits(stack: Stack, user: ApiClient) -> None:
+    """A user may not raise their own limits or rewrite their usage; the web app reads usage
+    through GET /api/usage, so the documents stay server-only."""
+    for path in (f"users/{user.uid}/settings/limits", f"users/{user.uid}/usage/2026-12-03",
+                 f"users/{user.uid}/quota/minute-202612030815"):
+        written = requests.patch(_document_url(stack, path), json={"fields": {"turnsPerDay": {"integerValue": "9"}}},
+                                 headers=_as(user), timeout=10)
+        assert written.status_code == 403, (path, written.text)
+        assert requests.get(_document_url(stack, path), headers=_as(user), timeout=10).status_code == 403, path

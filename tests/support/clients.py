@@ -24,6 +24,8 @@ class ApiClient:
     uid: str | None
     id_token: str | None
     email: str | None = None
+    # Another functions host of the same stack to call (another deployment setting); None: the stack's.
+    functions_url: str | None = None
 
     def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
         merged = dict(headers or {})
@@ -45,7 +47,7 @@ class ApiClient:
         """A REST call, e.g. `rest("POST", "/api/chat/sessions", json={...})`."""
         return requests.request(
             method,
-            f"{self.stack.api_url}{path}",
+            f"{self.functions_url or self.stack.api_url}{path}",
             json=json,
             params=params,
             files=files,
@@ -56,8 +58,11 @@ class ApiClient:
 
     def call(self, name: str, data: Any = None, *, headers: dict[str, str] | None = None) -> requests.Response:
         """A callable, as the Firebase client SDKs send it: POST {"data": ...}."""
+        url = self.stack.callable_url(name)
+        if self.functions_url:
+            url = url.replace(self.stack.functions_url, self.functions_url, 1)
         return requests.post(
-            self.stack.callable_url(name),
+            url,
             json={"data": data},
             headers=self._headers({"Content-Type": "application/json", **(headers or {})}),
             timeout=120,
@@ -135,6 +140,14 @@ class GeminiControl:
         entries: list[dict[str, Any]] = response.json()["requests"]
         return [e for e in entries if kind is None or e["kind"] == kind]
 
+    def in_flight(self) -> list[str]:
+        """The kinds of the requests the emulator is serving right now (e.g. a model call held by
+        `latencyMs`)."""
+        response = requests.get(f"{self.base}/inflight", timeout=10)
+        response.raise_for_status()
+        kinds: list[str] = response.json()["inFlight"]
+        return kinds
+
     def expire_interactions(self, interaction_id: str | None = None) -> int:
         """Forgets one stored interaction now, as if its retention had run out (all when
         `interaction_id` is None); returns how many. A later get or continuation answers 404."""
@@ -162,7 +175,8 @@ class GeminiControl:
 
 def reset_firestore(stack: Stack) -> None:
     url = f"http://{stack.firestore_host}/emulator/v1/projects/{stack.project_id}/databases/(default)/documents"
-    requests.delete(url, timeout=10).raise_for_status()
+    # The emulator's first reset after its start can take over 10 s on a loaded 2-core machine.
+    requests.delete(url, timeout=60).raise_for_status()
 
 
 def reset_storage(stack: Stack) -> None:

@@ -7,6 +7,7 @@ cannot start, those tests error out: they never skip.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 
@@ -23,12 +24,16 @@ from tests.support.clients import (
     reset_storage,
 )
 
+# The tests' and benchmarks' own quotas: far above anything they send, so that only the quota
+# tests (which set small per-user limits through the admin endpoint) ever meet a limit.
+TEST_QUOTA_ENV = {"IMAGECHAT_TURNS_PER_DAY": "100000", "IMAGECHAT_TURNS_PER_MINUTE": "100000"}
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     work_dir = tmp_path_factory.mktemp("stack")  # logs of every service; pytest prunes old ones
     # Tests always use the offline Gemini emulator, whatever the developer's environment says.
-    the_stack = Stack(Ports.free(), work_dir, use_real_gemini=False)
+    the_stack = Stack(Ports.free(), work_dir, use_real_gemini=False, functions_env=TEST_QUOTA_ENV)
     seconds = the_stack.start()
     print(f"\nstack up in {seconds:.1f} s (logs in {work_dir})")
     saved = dict(os.environ)
@@ -53,11 +58,38 @@ def reset_stack_state(request: pytest.FixtureRequest) -> None:
     GeminiControl(the_stack.gemini_url).reset()
 
 
+# The two model APIs (config.ModelApi). The stack's functions host runs each model on its own API
+# (the model table: generateContent for every model today); "interactions" is a second host of the
+# same stack whose deployment sets IMAGECHAT_MODEL_API=interactions, started when first asked for.
+TRANSPORTS = ("generate_content", "interactions")
+INTERACTIONS_ENV = {"IMAGECHAT_MODEL_API": "interactions"}
+_extra_hosts: dict[str, str] = {}
+
+
+def functions_host(stack: Stack, name: str, env: dict[str, str]) -> str:
+    """The URL of an extra functions host of the session's stack (started once, by name)."""
+    if name not in _extra_hosts:
+        _extra_hosts[name] = stack.add_functions_host(name, env)
+    return _extra_hosts[name]
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    """Runs a test once per model API: the users it makes (`user`, `make_user`, ...) call a
+    functions host of that API. Gemini-log helpers: tests/integration/helpers.model_calls."""
+    name: str = request.param
+    return name
+
+
 @pytest.fixture
-def make_user(stack: Stack) -> Callable[..., ApiClient]:
-    """A factory: `make_user()` signs up a fresh user, `make_user(admin=True)` an admin."""
+def make_user(stack: Stack, request: pytest.FixtureRequest) -> Callable[..., ApiClient]:
+    """A factory: `make_user()` signs up a fresh user, `make_user(admin=True)` an admin. In a test
+    that asks for `transport`, they call that API's functions host."""
     auth = AuthEmulator(stack)
-    return lambda admin=False: auth.sign_up(admin=admin)
+    url = None
+    if "transport" in request.fixturenames and request.getfixturevalue("transport") == "interactions":
+        url = functions_host(stack, "interactions", INTERACTIONS_ENV)
+    return lambda admin=False: dataclasses.replace(auth.sign_up(admin=admin), functions_url=url)
 
 
 @pytest.fixture

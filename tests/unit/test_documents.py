@@ -71,8 +71,8 @@ def test_documents_store_the_names_clients_read() -> None:
         "title", "aspectRatio", "imageSize", "model", "systemPrompt", "createdAt", "lastActive", "turnCount",
         "nextIndex", "lastImage", "usage", "lease", "headTurnId", "kind",
     }
-    assert SESSION.to_firestore()["lease"] == {"id": "l1", "userTurnId": "t1", "requestId": None,
-                                               "expiresAt": NOW + timedelta(minutes=6)}
+    assert SESSION.to_firestore()["lease"] == {"id": "l1", "userTurnId": "t1", "modelTurnId": None,
+                                               "requestId": None, "expiresAt": NOW + timedelta(minutes=6)}
     assert set(USER_TURN.to_firestore()) == {
         "role", "index", "status", "text", "createdAt", "attachments", "requestId", "error", "parentId", "lineage",
         "aspectRatio", "imageOnly"}
@@ -124,7 +124,8 @@ def test_partial_writes_use_the_stored_names() -> None:
     fields = Session.fields(next_index=4, last_active=NOW, lease=firestore.DELETE_FIELD)
     assert fields == {"nextIndex": 4, "lastActive": NOW, "lease": firestore.DELETE_FIELD}
     assert set(Session.usage_increments(Usage(prompt_tokens=1))) == {
-        "usage.promptTokens", "usage.outputTokens", "usage.totalTokens"}
+        "usage.promptTokens", "usage.outputTokens", "usage.totalTokens", "usage.thoughtTokens", "usage.imageTokens",
+        "usage.imagesIn", "usage.imagesOut", "usage.costUsd"}
     assert RequestRecord.fields(state="complete", response={"a": 1}) == {"state": "complete", "response": {"a": 1}}
     assert Session.stored_name("last_active") == "lastActive" and Turn.stored_name("index") == "index"
     with pytest.raises(KeyError):

@@ -15,8 +15,11 @@ from imagechat.images.urls import UrlStyle, download_url, owned_by, storage_path
 from imagechat.images.validation import inspect_image
 from imagechat.store.documents import Usage
 
-USAGE = types.GenerateContentResponseUsageMetadata(prompt_token_count=10, candidates_token_count=1290,
-                                                   total_token_count=1300)
+USAGE = types.GenerateContentResponseUsageMetadata(
+    prompt_token_count=10, candidates_token_count=1290, total_token_count=1300,
+    candidates_tokens_details=[types.ModalityTokenCount(modality=types.MediaModality.IMAGE, token_count=1288),
+                               types.ModalityTokenCount(modality=types.MediaModality.TEXT, token_count=2)],
+)
 
 
 def _response(parts: list[types.Part] | None, finish: str = "STOP", block: str | None = None
@@ -33,7 +36,8 @@ def test_image_and_text_are_parsed() -> None:
     reply = parse_response(_response([types.Part(text="Here"), types.Part(
         inline_data=types.Blob(data=b"png", mime_type="image/png"))]), image_only=False)
     assert not reply.blocked and reply.text == "Here" and reply.images[0].data == b"png"
-    assert reply.usage == Usage(prompt_tokens=10, output_tokens=1290, total_tokens=1300)
+    assert reply.usage == Usage(prompt_tokens=10, output_tokens=1290, total_tokens=1300, image_tokens=1288,
+                                images_out=1)
     assert reply.finish_reason == "STOP"
 
 

@@ -65,7 +65,10 @@ def test_body_must_be_an_object() -> None:
 def test_views_dump_camel_case() -> None:
     view = SessionView(id="s", title="t", aspect_ratio="1:1", image_size="1K", model="m")
     data = dump(view)
-    assert data["aspectRatio"] == "1:1" and data["usage"] == {"promptTokens": 0, "outputTokens": 0, "totalTokens": 0}
+    assert data["aspectRatio"] == "1:1" and data["usage"] == {
+        "promptTokens": 0, "outputTokens": 0, "totalTokens": 0, "thoughtTokens": 0, "imageTokens": 0,
+        "imagesIn": 0, "imagesOut": 0, "costUsd": 0.0,
+    }
     assert data["lastImage"] is None
 
 

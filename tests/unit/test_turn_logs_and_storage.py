@@ -13,12 +13,13 @@ from imagechat.errors import Unavailable
 from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import UrlStyle
 from imagechat.schemas import SendMessageRequest
-from imagechat.store.documents import ContentPart, Session, StoredError, Turn
+from imagechat.store.documents import ContentPart, Session, StoredError, Turn, UserLimits
 from imagechat.store.leases import TurnClaim
+from imagechat.store.usage_store import QuotaState
 
 
 class _FailingModel:
-    def send(self, build: Any, options: Any) -> Any:
+    def stream(self, build: Any, options: Any) -> Any:
         raise Unavailable("Image generation failed. Please try again.")
 
 
@@ -29,9 +30,11 @@ def _deps(failures: list[StoredError]) -> Any:
     return SimpleNamespace(
         settings=load_settings(),
         sessions=SimpleNamespace(get=lambda uid, sid: session),
-        leases=SimpleNamespace(claim=lambda *args: claim),
+        leases=SimpleNamespace(claim=lambda *args, **kwargs: claim),
+        usage=SimpleNamespace(quota_state=lambda uid, window: QuotaState(UserLimits(), 0, 0)),
         turns=SimpleNamespace(
             write_user_turn=lambda *args: None,
+            set_progress=lambda *args: None,
             commit_failure=lambda uid, sid, claim, error, written: failures.append(error),
         ),
         images=None,
@@ -59,10 +62,11 @@ class _Bucket:
     def __init__(self) -> None:
         self.bulk: list[tuple[list[Any], Any]] = []
 
-    def delete_blobs(self, blobs: list[Any], on_error: Any = None) -> None:
+    def delete_blobs(self, blobs: list[Any], on_error: Any = None, **bounded: Any) -> None:
+        assert set(bounded) == {"timeout", "retry"}  # every call is bounded
         self.bulk.append((list(blobs), on_error))
 
-    def list_blobs(self, prefix: str) -> list[str]:
+    def list_blobs(self, prefix: str, **bounded: Any) -> list[str]:
         return [f"{prefix}a.png", f"{prefix}b.png"]
 
     def blob(self, path: str) -> Any:

@@ -92,3 +92,33 @@ def test_a_busy_chat_says_so_on_the_message_and_it_can_be_sent_when_free(
     app.expect_results(2)
     expect(app.unsent()).to_have_count(0)
     expect(app.messages()).to_have_text(["draw a fox", "make it warmer"])
+
+
+def test_progress_shows_the_thoughts_and_cancel_stops_the_message(
+        open_app: Callable[..., WebApp], gemini: GeminiControl) -> None:
+    app = open_app()
+    alerts = _no_alerts(app)
+    app.sign_up()
+    app.new_chat(model="gemini-3-pro-image-preview")
+    # The model thinks at once, then takes 5 s between the parts of its answer.
+    gemini.config(latencyMs=0, streamDelayMs=5000)
+    try:
+        app.type_and_send("draw a slow lighthouse")
+        working = app.conversation.locator("li.working")
+        expect(working).to_contain_text("Planning: draw a new image.")
+        expect(working).to_contain_text("Thinking…")
+        app.screenshot("thinking")
+        expect(working.get_by_role("img", name="Preview of the image being drawn")).to_be_visible()
+        expect(working).to_contain_text("Drawing…")
+        app.conversation.get_by_role("button", name="Cancel this message").click()
+        cancelled = app.turns("user", "cancelled")
+        expect(cancelled).to_contain_text("Cancelled. You cancelled this message.")
+        expect(cancelled).to_contain_text("draw a slow lighthouse")
+        app.screenshot("cancelled-turn")
+    finally:
+        gemini.config(latencyMs=0, streamDelayMs=None)
+    app.type_and_send("draw a quick boat")  # at once: the cancelled call is still at the model
+    app.expect_results(1)
+    expect(app.turns("user", "complete")).to_contain_text("draw a quick boat")
+    expect(app.unsent()).to_have_count(0)
+    assert alerts == []

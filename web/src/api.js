@@ -15,6 +15,11 @@ export class ApiError extends Error {
   get busy() {
     return this.httpStatus === 409;
   }
+
+  /** 429: the user's own quota (per day or per minute); `retryAfterSeconds` says for how long. */
+  get overQuota() {
+    return this.httpStatus === 429;
+  }
 }
 
 export function createApi(auth, appCheck = null) {
@@ -79,6 +84,7 @@ export function createApi(auth, appCheck = null) {
       request('POST', `${session(id)}/turns/${encodeURIComponent(turnId)}/regenerate`, { json: { requestId } }),
     /** A user turn: its exchange, answers and descendants; a model turn: that answer and its descendants. */
     deleteTurn: (id, turnId) => request('DELETE', `${session(id)}/turns/${encodeURIComponent(turnId)}`),
+    cancelTurn: (id, turnId) => request('POST', `${session(id)}/turns/${encodeURIComponent(turnId)}/cancel`),
     // Projects (seed 003) --------------------------------------------------------------
     /** A project from the path to model turn `turnId` → {success, project: {id, slug, url, title}}. */
     createProject: (sessionId, { turnId, title } = {}) =>
@@ -137,5 +143,8 @@ export function createApi(auth, appCheck = null) {
       form.append('file', file, file.name || 'pasted-image.png');
       return request('POST', '/upload/temp', { form });
     },
+    // Quotas and costs ---------------------------------------------------------------------
+    /** → {from, to, days: [{date, turns, costUsd, ...}], totals, limits, quota} (default: the last 30 days). */
+    getUsage: () => request('GET', '/usage'),
   };
 }

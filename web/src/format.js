@@ -30,3 +30,6 @@ export function excerpt(text, length = 80) {
   const flat = (text ?? '').replace(/\s+/g, ' ').trim();
   return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
 }
+
+/** USD with enough digits for cents and fractions of a cent (model calls cost a few cents). */
+export const usd = (amount) => `$${(amount ?? 0).toFixed(amount && amount < 0.1 ? 4 : 2)}`;

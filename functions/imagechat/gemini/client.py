@@ -9,11 +9,13 @@ from imagechat.config import Settings
 from imagechat.errors import Unavailable
 
 
-def make_client(settings: Settings) -> genai.Client:
+def make_client(settings: Settings, attempts: int | None = None) -> genai.Client:
+    """`attempts`: this client's own (1 for the Interactions API, whose creates must not be
+    retried by the SDK); else the deployment's."""
     if not settings.gemini_api_key:
         raise Unavailable("Image generation is not configured (GEMINI_API_KEY is missing).")
     retry = types.HttpRetryOptions(
-        attempts=settings.retry_attempts,
+        attempts=settings.retry_attempts if attempts is None else attempts,
         initial_delay=settings.retry_initial_delay_s,
         max_delay=settings.retry_max_delay_s,
         # Quota and transient server errors only; a 4xx other than 429 will not improve.

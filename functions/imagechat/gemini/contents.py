@@ -8,10 +8,15 @@ how they look:
   stored Part JSON (`Part.model_validate`). Image bytes never live in Firestore: an image part
   comes back as a Files API `fileData` part that keeps the signature on the same part. A turn
   stored without its content (too large) is replayed from its text and images.
+- A reply made by the Interactions API (stored as steps) is replayed as generateContent parts: a
+  thought step's signature goes onto the images of the output that follows it and onto its first
+  text, where generateContent puts signatures (the emulator's signatures are bound to the image
+  either way; the real API does not document whether one API's signature holds on the other).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -35,6 +40,9 @@ class Prompt:
     history: Sequence[Exchange]
     attachments: Sequence[Attachment]
     text: str
+    # The history policy's window: a chain of interactions kept at Google (IMAGECHAT_INTERACTIONS_STORE)
+    # holds at most this many exchanges before a turn starts a new one by replaying `history`.
+    chain_exchanges: int = 2
 
 
 def build(prompt: Prompt, images: ImagePartSource) -> tuple[list[types.Content], list[types.Part]]:
@@ -75,8 +83,34 @@ def image_ref(image: Attachment | OutputImage) -> ImageRef:
     return ImageRef(image.sha256, image.storage_path, image.mime_type)
 
 
+def decode_signature(signature: str) -> bytes:
+    """A stored base64 signature (either alphabet, padding optional) back to its bytes."""
+    text = signature.replace("-", "+").replace("_", "/")
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+def parts_from_steps(turn: Turn, images: ImagePartSource) -> list[types.Part]:
+    """An Interactions reply (thought and model_output steps) as generateContent parts."""
+    parts: list[types.Part] = []
+    signature: bytes | None = None
+    for step in turn.steps:
+        if step.type == "thought":
+            signature = decode_signature(step.signature) if step.signature else None
+            continue
+        text_signed = False
+        for block in step.content:
+            if block.image is not None:
+                parts.append(images.image_part(image_ref(turn.images[block.image]), thought_signature=signature))
+            elif block.text:
+                parts.append(types.Part(text=block.text, thought_signature=None if text_signed else signature))
+                text_signed = True
+    return parts
+
+
 def model_content(turn: Turn, images: ImagePartSource) -> types.Content:
     """The model's reply as it was sent, with images rehydrated as fileData parts."""
+    if turn.steps:
+        return types.Content(role="model", parts=parts_from_steps(turn, images))
     parts: list[types.Part] = []
     for entry in turn.content:
         part = types.Part.model_validate(entry.part)

@@ -26,6 +26,11 @@ FILES_TTL = timedelta(hours=48)
 _ACTIVE_WAIT_S = 60.0
 
 
+class StaleFiles(Exception):
+    """A transport got 403 for a file of this call (missing or expired early): the gateway forgets
+    the cached files and builds the request once more."""
+
+
 @dataclass(frozen=True)
 class ImageRef:
     """An image the model needs: where its bytes are and how to cache them."""
@@ -58,6 +63,10 @@ class FilesApiCache:
             file_data=types.FileData(file_uri=entry.uri, mime_type=entry.mime_type),
             thought_signature=thought_signature,
         )
+
+    def image_file(self, ref: ImageRef) -> CachedFile:
+        """The Files API file holding the image (uploaded now when not cached): its `uri` and MIME type."""
+        return self._resolve(ref)
 
     def forget_cached(self) -> None:
         """Drops the entries this call took from the cache (not those it just uploaded);

@@ -1,14 +1,15 @@
-"""One model call: build the contents, send through a chat, map the errors.
+"""The model gateway: one model call through the API the model is served by (config.model_api:
+generate_transport.py or interactions_transport.py), the same ModelReply either way, streamed
+where the API allows: the caller sees the model's progress (thoughts, interim images) first.
 
 A 403 from Gemini means a cached file vanished or expired early: the gateway forgets the
-files this call used, rebuilds the contents from the same prompt (uploading again) and retries
+files this call used, rebuilds the request from the same prompt (uploading again) and retries
 once. It needs nothing from the caller for that: the prompt holds the typed turns.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -17,43 +18,19 @@ from google.genai import errors, types
 
 from imagechat import config
 from imagechat.config import Settings
-from imagechat.errors import (
-    GENERATION_FAILED,
-    QUOTA_EXHAUSTED,
-    ImageChatError,
-    Internal,
-    ResourceExhausted,
-    Unavailable,
-)
-from imagechat.gemini import contents
+from imagechat.errors import GENERATION_FAILED, Internal, Unavailable
 from imagechat.gemini.client import make_client
 from imagechat.gemini.contents import Prompt
-from imagechat.gemini.files import FilesApiCache
-from imagechat.gemini.parsing import ModelReply, parse_response, usage_of
+from imagechat.gemini.error_mapping import map_api_error
+from imagechat.gemini.files import FilesApiCache, StaleFiles
+from imagechat.gemini.generate_transport import GenerateContentTransport
+from imagechat.gemini.interactions_transport import InteractionsTransport
+from imagechat.gemini.options import ChatOptions
+from imagechat.gemini.parsing import ModelProgress, ModelReply, usage_of
 from imagechat.store.documents import Usage
 from imagechat.store.files_cache import FilesCacheStore
 
-
-@dataclass(frozen=True)
-class ChatOptions:
-    model: str
-    aspect_ratio: str
-    image_size: str
-    image_only: bool
-    system_prompt: str = ""
-
-
-def generation_config(options: ChatOptions) -> types.GenerateContentConfig:
-    sizes = config.image_sizes(options.model)
-    return types.GenerateContentConfig(
-        response_modalities=["IMAGE"] if options.image_only else ["TEXT", "IMAGE"],
-        image_config=types.ImageConfig(
-            aspect_ratio=options.aspect_ratio,
-            # 2.5 Flash Image has one size and rejects the field; send it only where it means something.
-            image_size=options.image_size if len(sizes) > 1 else None,
-        ),
-        system_instruction=options.system_prompt or None,
-    )
+__all__ = ["ChatOptions", "ImageModelGateway", "TextReply"]
 
 
 class ImageModelGateway:
@@ -62,40 +39,61 @@ class ImageModelGateway:
         self._files_store = files_store
         self._read_bytes = read_bytes
         self._client: genai.Client | None = None
+        self._interactions: InteractionsTransport | None = None
 
     def _genai(self) -> genai.Client:
         if self._client is None:
             self._client = make_client(self._settings)
         return self._client
 
+    def _interactions_transport(self) -> InteractionsTransport:
+        if self._interactions is None:
+            # One attempt: the SDK would retry a create 5 times, each a new billed interaction.
+            client = make_client(self._settings, attempts=1)
+            self._interactions = InteractionsTransport(client, self._settings)
+        return self._interactions
+
     def send(self, prompt: Prompt, options: ChatOptions) -> ModelReply:
+        """The model's answer (the stream's progress dropped)."""
+        for event in self.stream(prompt, options):
+            if isinstance(event, ModelReply):
+                return event
+        raise Internal(GENERATION_FAILED)  # unreachable: a stream ends with its reply or raises
+
+    def stream(self, prompt: Prompt, options: ChatOptions) -> Iterator[ModelProgress | ModelReply]:
+        """The model's progress while it answers, then its reply (the last event)."""
         client = self._genai()
+        transport: GenerateContentTransport | InteractionsTransport
+        if config.model_api(options.model, self._settings) == "interactions":
+            transport = self._interactions_transport()
+        else:
+            transport = GenerateContentTransport(client)
         files = FilesApiCache(client, self._files_store, self._read_bytes, self._settings.files_safety_margin_s)
         timings = {"historyMs": 0.0, "modelMs": 0.0}
         for attempt in (1, 2):
-            started = time.perf_counter()
-            history, message = contents.build(prompt, files)
-            timings["historyMs"] += (time.perf_counter() - started) * 1000
-            started = time.perf_counter()
+            shown = False  # a 403 comes before the first chunk: then the retry shows nothing twice
             try:
-                turns: list[types.ContentOrDict] = list(history)
-                parts: list[types.PartUnionDict] = list(message)
-                chat = client.chats.create(model=options.model, history=turns, config=generation_config(options))
-                response = chat.send_message(parts)
-            except errors.APIError as exc:
-                if exc.code == 403 and attempt == 1:
+                for event in transport.stream(prompt, options, files, timings):
+                    if isinstance(event, ModelReply):
+                        event.timings_ms = timings
+                        event.files_uploaded = files.uploads
+                        yield event
+                        return
+                    shown = True
+                    yield event
+            except StaleFiles as exc:
+                if attempt == 1 and not shown:
                     files.forget_cached()
                     continue
-                raise map_api_error(exc) from exc
-            except (httpx.HTTPError, OSError) as exc:
-                raise Unavailable(GENERATION_FAILED) from exc
-            finally:
-                timings["modelMs"] += (time.perf_counter() - started) * 1000
-            reply = parse_response(response, options.image_only)
-            reply.timings_ms = timings
-            reply.files_uploaded = files.uploads
-            return reply
+                raise Internal(GENERATION_FAILED) from exc
         raise Internal(GENERATION_FAILED)  # unreachable: the second attempt returns or raises
+
+    def delete_interactions(self, interaction_ids: Sequence[str]) -> list[str]:
+        """Deletes interactions kept at Google (the `interaction.id` of model turns, store mode);
+        returns the ids that could not be deleted, to try again later. Account deletion calls it."""
+        if not interaction_ids:
+            return []
+        return self._interactions_transport().delete(interaction_ids)
 
     def write_text(self, model: str, instructions: str, prompt: str) -> TextReply:
         """One text-only call (no images), with the same client, retries and error mapping."""
@@ -122,12 +120,3 @@ class TextReply:
 
     text: str
     usage: Usage
-
-
-def map_api_error(exc: errors.APIError) -> ImageChatError:
-    if exc.code == 429:
-        return ResourceExhausted(QUOTA_EXHAUSTED)
-    if exc.code is not None and exc.code >= 500:
-        return Unavailable(GENERATION_FAILED)
-    # 4xx from Gemini is our request's fault or the model's, not the user's: say so plainly.
-    return Internal(GENERATION_FAILED)

@@ -1,5 +1,6 @@
 """GenerateContentResponse → what a turn keeps: images, text, outcome, usage, and the
-model Content to replay later (signatures kept, image bytes replaced by references)."""
+model Content to replay later (signatures kept, image bytes replaced by references).
+`ModelReply` is what either API's answer becomes (interaction_reply.py parses the other)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from google.genai import types
 
-from imagechat.store.documents import ContentPart, Usage
+from imagechat.store.documents import ContentPart, InteractionRecord, ReplayStep, Usage
 
 # Finish reasons that mean "the model refused or could not make the image".
 REFUSALS: dict[str, str] = {
@@ -33,6 +34,17 @@ class GeneratedImage:
     mime_type: str
 
 
+@dataclass(frozen=True)
+class ModelProgress:
+    """What a streamed answer has shown so far: `drawing` once the model sends an image (an interim
+    thought image or the output) or its answer, else `thinking`; the thought summary text so far;
+    the newest interim thought image, if any."""
+
+    phase: str
+    thought: str = ""
+    preview: GeneratedImage | None = None
+
+
 @dataclass
 class ModelReply:
     """One model answer, parsed."""
@@ -43,8 +55,12 @@ class ModelReply:
     blocked_reason: str | None = None  # set when the turn is a refusal
     blocked_message: str | None = None
     usage: Usage = field(default_factory=Usage)
-    # The reply's parts as stored for replay (no image bytes; images by index into `images`).
+    # The reply as stored for replay (no image bytes; images by index into `images`): the parts of
+    # a generateContent reply, or the steps of an Interactions one.
     content: list[ContentPart] = field(default_factory=list)
+    steps: list[ReplayStep] = field(default_factory=list)
+    api: str = "generate_content"  # the API that answered (config.ModelApi)
+    interaction: InteractionRecord | None = None  # the interaction Google keeps (store mode only)
     timings_ms: dict[str, float] = field(default_factory=dict)
     files_uploaded: int = 0  # Files API uploads this call needed (cache misses)
 
@@ -63,9 +79,21 @@ def usage_of(response: types.GenerateContentResponse) -> Usage:
     meta = response.usage_metadata
     if meta is None:
         return Usage()
-    output = (meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)
+    thoughts = meta.thoughts_token_count or 0
+    output = (meta.candidates_token_count or 0) + thoughts
     prompt = meta.prompt_token_count or 0
-    return Usage(prompt_tokens=prompt, output_tokens=output, total_tokens=meta.total_token_count or prompt + output)
+    image_tokens = sum(
+        detail.token_count or 0
+        for detail in meta.candidates_tokens_details or []
+        if _enum_name(detail.modality) == "IMAGE"
+    )
+    return Usage(
+        prompt_tokens=prompt,
+        output_tokens=output,
+        total_tokens=meta.total_token_count or prompt + output,
+        thought_tokens=thoughts,
+        image_tokens=image_tokens,
+    )
 
 
 def stored_content(parts: list[types.Part]) -> tuple[list[ContentPart], list[GeneratedImage], str]:
@@ -91,19 +119,30 @@ def parse_response(response: types.GenerateContentResponse, image_only: bool) ->
     usage = usage_of(response)
     feedback = response.prompt_feedback
     if not response.candidates:
-        reason = _enum_name(feedback.block_reason if feedback else None) or "BLOCKED"
-        return ModelReply(
-            finish_reason=reason,
-            blocked_reason=reason,
-            blocked_message=f"The request was blocked by the model's safety filters ({reason}). "
-            "Try rephrasing the instruction.",
-            usage=usage,
-        )
+        return blocked_prompt(_enum_name(feedback.block_reason if feedback else None) or "BLOCKED", usage)
     candidate = response.candidates[0]
     finish = _enum_name(candidate.finish_reason)
     parts = list(candidate.content.parts or []) if candidate.content else []
     content, images, text = stored_content(parts)
-    reply = ModelReply(text=text, images=images, finish_reason=finish, usage=usage, content=content)
+    return settle(ModelReply(text=text, images=images, finish_reason=finish, usage=usage, content=content), image_only)
+
+
+def blocked_prompt(reason: str, usage: Usage) -> ModelReply:
+    """The prompt itself was refused (no answer at all)."""
+    return ModelReply(
+        finish_reason=reason,
+        blocked_reason=reason,
+        blocked_message=f"The request was blocked by the model's safety filters ({reason}). "
+        "Try rephrasing the instruction.",
+        usage=usage,
+    )
+
+
+def settle(reply: ModelReply, image_only: bool) -> ModelReply:
+    """An answer without an image is a refusal when its reason says so, or when an image was the
+    only thing asked for, or when it has no text either. Counts the images made into its usage."""
+    images, finish, text = reply.images, reply.finish_reason, reply.text
+    reply.usage = reply.usage.model_copy(update={"images_out": len(images)})
     if images:
         return reply
     if finish in REFUSALS:
@@ -112,3 +151,58 @@ def parse_response(response: types.GenerateContentResponse, image_only: bool) ->
         reply.blocked_reason = finish or "NO_IMAGE"
         reply.blocked_message = REFUSALS["NO_IMAGE"]
     return reply
+
+
+class StreamedAnswer:
+    """Collects a streamed answer's chunks: `add` returns the progress a chunk shows (None when it
+    shows nothing new); `response` is the whole answer as one response, so it parses like a
+    non-streamed one (every chunk's parts in order; usage, finish reason and feedback from the
+    chunks that carry them)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[types.GenerateContentResponse] = []
+        self._parts: list[types.Part] = []
+        self._thought: list[str] = []
+        self._preview: GeneratedImage | None = None
+        self._drawing = False
+
+    @property
+    def started(self) -> bool:
+        """Whether a chunk arrived (then the call cannot be retried without showing progress twice)."""
+        return bool(self._chunks)
+
+    def add(self, chunk: types.GenerateContentResponse) -> ModelProgress | None:
+        self._chunks.append(chunk)
+        candidate = chunk.candidates[0] if chunk.candidates else None
+        parts = list(candidate.content.parts or []) if candidate and candidate.content else []
+        self._parts += parts
+        shown = False
+        for part in parts:
+            if part.thought and part.text:
+                self._thought.append(part.text.strip())
+                shown = True
+            elif part.thought and part.inline_data is not None and part.inline_data.data:
+                self._preview = GeneratedImage(part.inline_data.data, part.inline_data.mime_type or "image/png")
+                self._drawing = shown = True
+            elif not part.thought and not self._drawing:
+                self._drawing = shown = True
+        if not shown:
+            return None
+        return ModelProgress("drawing" if self._drawing else "thinking", "\n\n".join(self._thought), self._preview)
+
+    def response(self) -> types.GenerateContentResponse:
+        if not self._chunks:
+            return types.GenerateContentResponse()
+        last = self._chunks[-1]
+        usage = next((c.usage_metadata for c in reversed(self._chunks) if c.usage_metadata), None)
+        feedback = next((c.prompt_feedback for c in reversed(self._chunks) if c.prompt_feedback), None)
+        finish = next(
+            (c.candidates[0].finish_reason for c in reversed(self._chunks) if c.candidates
+             and c.candidates[0].finish_reason), None,
+        )
+        if not any(c.candidates for c in self._chunks):
+            return last.model_copy(update={"usage_metadata": usage, "prompt_feedback": feedback})
+        candidate = types.Candidate(content=types.Content(role="model", parts=self._parts), finish_reason=finish)
+        return last.model_copy(
+            update={"candidates": [candidate], "usage_metadata": usage, "prompt_feedback": feedback}
+        )

@@ -16,6 +16,12 @@ def delete_outputs(storage: ImageStorage, images: Sequence[OutputImage]) -> None
     storage.delete(paths)
 
 
+def delete_run_outputs(storage: ImageStorage, uid: str, session_id: str, model_turn_id: str) -> int:
+    """Whatever a run stored for the model turn it never wrote ({turnId}-{i}.png and thumbnails,
+    all of them or only some when Storage failed midway): found by prefix, not from a list."""
+    return storage.delete_prefix(f"{session_prefix(uid, session_id)}{model_turn_id}-")
+
+
 def delete_session_objects(storage: ImageStorage, uid: str, session_id: str) -> int:
     """Everything a session owns in Storage: its input copies, outputs and thumbnails."""
     return storage.delete_prefix(session_prefix(uid, session_id))

@@ -119,3 +119,24 @@ PINNED_FOLDER = "pinned"
 def session_pinned_prefix(uid: str, session_id: str) -> str:
     """The session's copies of its pinned references."""
     return f"{session_prefix(uid, session_id)}{PINNED_FOLDER}/"
+
+
+def projects_prefix(uid: str) -> str:
+    """The user's projects' own image copies: projects/{uid}/ (one folder per project)."""
+    return f"{config.PROJECTS_PREFIX}/{uid}/"
+
+
+def project_prefix(uid: str, project_id: str) -> str:
+    return f"{projects_prefix(uid)}{project_id}/"
+
+
+def user_prefixes(uid: str) -> tuple[str, ...]:
+    """Every Storage prefix that holds the user's objects (deleting the account's data empties them
+    all): a new kind of user object gets its prefix here."""
+    return (
+        uploads_prefix(uid),
+        chat_images_prefix(uid),
+        reference_images_prefix(uid),
+        library_prefix(uid),
+        projects_prefix(uid),
+    )

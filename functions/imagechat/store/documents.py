@@ -21,7 +21,7 @@ from pydantic.alias_generators import to_camel
 
 from imagechat.errors import ErrorCode, ImageChatError
 
-TurnStatus = Literal["pending", "complete", "failed", "blocked"]
+TurnStatus = Literal["pending", "complete", "failed", "blocked", "cancelled"]
 RequestState = Literal["running", "complete", "failed"]
 # How a turn came to be: a chat message (the default, not stored), an image imported as a
 # session's first turn (Open in Chat: a root model turn without a user turn), or a stateless edit.
@@ -69,11 +69,21 @@ def _stored(value: Any) -> Any:
 
 
 class Usage(Document):
-    """Token counts: of one model call (a model turn), or totals over a session's turns."""
+    """What model calls used and cost: of one call (a model turn, a project summary), or totals
+    over a session's turns. Every field is a count or an amount, so totals are sums (Increment)."""
 
     prompt_tokens: int = 0
     output_tokens: int = 0  # candidates + thoughts
     total_tokens: int = 0
+    thought_tokens: int = 0  # of output_tokens: the model's thinking
+    image_tokens: int = 0  # of output_tokens: the output images (priced per image, not per token)
+    images_in: int = 0  # images the request carried (history included)
+    images_out: int = 0
+    cost_usd: float = 0.0  # priced by pricing.py when the call finished
+
+    def increments(self, prefix: str = "") -> dict[str, Any]:
+        """A partial write adding these figures to stored totals (`prefix`: the map holding them)."""
+        return {f"{prefix}{name}": firestore.Increment(value) for name, value in self.to_firestore().items()}
 
 
 class StoredError(Document):
@@ -136,6 +146,56 @@ class ContentPart(Document):
     image: int | None = None
 
 
+ProgressPhase = Literal["queued", "thinking", "drawing", "saving"]
+
+
+class TurnProgress(Document):
+    """What a running message shows while the model works (on its user turn; the final commit
+    removes it). Written at most about twice a second, only by the run holding the lease."""
+
+    phase: ProgressPhase = "queued"
+    # The model's thought summary so far (thinking models), newest text last.
+    thought: str = ""
+    # An interim "thought image" the model drew, downscaled (thinking models that send one).
+    preview: Thumbnail | None = None
+    updated_at: datetime | None = None
+
+
+class StepBlock(Document):
+    """A content block of a `model_output` step, without bytes: text as received, or an image as
+    the index of its image in the turn's `images`."""
+
+    type: Literal["text", "image"]
+    text: str = ""
+    image: int | None = None
+
+
+class ReplayStep(Document):
+    """One step of the model's reply as the Interactions API sent it, for replay: a `thought`
+    step's `signature` exactly as received (base64; its summary is not kept), or a `model_output`
+    step's `content` blocks."""
+
+    type: Literal["thought", "model_output"]
+    signature: str | None = None
+    content: tuple[StepBlock, ...] = ()
+
+
+class InteractionRecord(Document):
+    """The interaction a model turn made and Google keeps (IMAGECHAT_INTERACTIONS_STORE): what a
+    later turn needs to continue it by `previous_interaction_id`, and what account deletion deletes."""
+
+    id: str
+    model: str
+    created_at: datetime | None = None
+    # Interactions in the stored chain ending here (1: this one started it with a replay).
+    chain_length: int = 1
+    # Images in the chain's context (replayed, sent and made): a continuation must stay under the cap.
+    chain_images: int = 0
+    # The stored interaction this turn could not continue (expired, deleted, another model), so it
+    # replayed the history instead; None when it continued or meant to start a chain.
+    fallback_from: str | None = None
+
+
 class Turn(Document):
     """users/{uid}/chatSessions/{sessionId}/turns/{id}: a user's message or the model's reply."""
 
@@ -160,27 +220,42 @@ class Turn(Document):
     request_id: str | None = None
     aspect_ratio: str | None = None
     image_only: bool = False
-    # Model turns. `content` is empty when the document would have been too large with it.
+    # While the message runs (absent otherwise).
+    progress: TurnProgress | None = None
+    # Model turns. The reply for replay: `content` (generateContent's parts) or `steps` (the
+    # Interactions API's), by the API that made it (`api`; None: generateContent, before the field).
+    # Both are empty when the document would have been too large with them.
     images: tuple[OutputImage, ...] = ()
     content: tuple[ContentPart, ...] = ()
+    steps: tuple[ReplayStep, ...] = ()
+    api: str | None = None
+    interaction: InteractionRecord | None = None
     finish_reason: str | None = None
     usage: Usage | None = None
+    model: str | None = None  # model turns: the model that answered (what `usage` was priced for)
 
     # What each role stores (a user turn has no images, a model turn no attachments).
     _COMMON: ClassVar[frozenset[str]] = frozenset(
         {"role", "index", "status", "text", "created_at", "error", "parent_id", "lineage", "mode"}
     )
     STORED_BY_ROLE: ClassVar[dict[str, frozenset[str]]] = {
-        "user": _COMMON | {"attachments", "request_id", "aspect_ratio", "image_only"},
-        "model": _COMMON | {"images", "content", "finish_reason", "usage"},
+        "user": _COMMON | {"attachments", "request_id", "aspect_ratio", "image_only", "progress"},
+        "model": _COMMON | {"images", "content", "steps", "api", "interaction", "finish_reason", "usage", "model"},
     }
+    # Model-turn fields left out while empty (turns of one API never carry the other's).
+    _OMIT_IF_EMPTY: ClassVar[tuple[str, ...]] = ("steps", "api", "interaction")
 
     def to_firestore(self) -> dict[str, Any]:
         stored = set(self.STORED_BY_ROLE[self.role])
+        stored -= {name for name in self._OMIT_IF_EMPTY if not getattr(self, name)}
         if self.error is None:
             stored.discard("error")
+        if self.progress is None:
+            stored.discard("progress")
         if self.mode == "chat":
             stored.discard("mode")
+        if self.model is None:
+            stored.discard("model")
         return self.model_dump(by_alias=True, include=stored)
 
 
@@ -202,6 +277,9 @@ class Lease(Document):
 
     id: str = ""
     user_turn_id: str | None = None
+    # The model turn the run will write: if the run dies, whoever takes the session over removes
+    # the outputs it may have stored under that id (absent: a deletion's lease, or an older one).
+    model_turn_id: str | None = None
     request_id: str | None = None
     expires_at: datetime | None = None
 
@@ -218,7 +296,7 @@ class Session(Document):
     """users/{uid}/chatSessions/{id}."""
 
     ID_FIELD = "id"
-    OMIT_IF_NONE = frozenset({"lease", "history_turns", "pinned_refs"})
+    OMIT_IF_NONE = frozenset({"lease", "history_turns", "pinned_refs", "expires_at", "purge_at"})
 
     id: str = Field(default="", exclude=True)
     title: str
@@ -242,6 +320,11 @@ class Session(Document):
     pinned_refs: tuple[Attachment, ...] | None = None
     # "identity": the user's identity image chat (seeds 001/002); an ordinary chat otherwise.
     kind: SessionKind = "chat"
+    # The lifecycle (store/lifetimes.py): the daily sweep deletes the session once `expires_at`
+    # (last activity + IMAGECHAT_SESSION_TTL_DAYS) has passed; Firestore's TTL policy on `purge_at`
+    # (a grace later) only catches what the sweep missed. Absent on sessions written before.
+    expires_at: datetime | None = None
+    purge_at: datetime | None = None
 
     def to_firestore(self) -> dict[str, Any]:
         stored = super().to_firestore()
@@ -257,8 +340,7 @@ class Session(Document):
     @classmethod
     def usage_increments(cls, usage: Usage) -> dict[str, Any]:
         """A partial write adding a turn's token counts to the session's totals."""
-        prefix = cls.stored_name("usage")
-        return {f"{prefix}.{name}": firestore.Increment(count) for name, count in usage.to_firestore().items()}
+        return usage.increments(f"{cls.stored_name('usage')}.")
 
 
 class RequestRecord(Document):
@@ -405,3 +487,33 @@ class UserProfile(Document):
 
     appearance: dict[str, str] = Field(default_factory=dict)
     identity_chat: IdentityChat | None = None
+
+
+# ---------------------------------------------------------------- quotas and the cost ledger (issue 14)
+
+
+class DailyUsage(Usage):
+    """users/{uid}/usage/{YYYY-MM-DD} (UTC): the day's model calls admitted (`turns`: sends,
+    regenerations, edits, identity chats, project summaries) and the sums of their usage and cost."""
+
+    ID_FIELD = "date"
+
+    date: str = Field(default="", exclude=True)
+    turns: int = 0
+
+
+class MinuteCount(Document):
+    """users/{uid}/quota/minute-{YYYYMMDDHHMM} (UTC): model calls admitted in that minute.
+    `expires_at` is for a Firestore TTL policy (the document is useless a minute later)."""
+
+    turns: int = 0
+    expires_at: datetime | None = None
+
+
+class UserLimits(Document):
+    """users/{uid}/settings/limits: an admin's overrides of the deployment's quotas (None: the default)."""
+
+    turns_per_day: int | None = None
+    turns_per_minute: int | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None

@@ -6,6 +6,8 @@ are uploaded once whichever turn or session needs them.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from google.cloud import firestore
 
 from imagechat.store import paths
@@ -25,3 +27,20 @@ class FilesCacheStore:
 
     def forget(self, sha256: str) -> None:
         paths.gemini_file(self._db, sha256).delete()
+
+    def drop_expired(self, before: datetime, limit: int = 400) -> int:
+        """Deletes the entries whose file expires before `before` (past their use), one batch of
+        at most `limit` per round until none is left; returns how many."""
+        query = paths.files_cache(self._db).where(
+            filter=firestore.FieldFilter(CachedFile.stored_name("expires_at"), "<", before)
+        )
+        dropped = 0
+        while True:
+            snaps = list(query.limit(limit).stream())
+            if not snaps:
+                return dropped
+            batch = self._db.batch()
+            for snap in snaps:
+                batch.delete(snap.reference)
+            batch.commit()
+            dropped += len(snaps)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from google.api_core import exceptions as api_exceptions
@@ -31,17 +31,23 @@ from google.cloud import firestore
 
 from imagechat import clock
 from imagechat.errors import (
+    NOT_RUNNING,
     REQUEST_ID_REUSED,
     SESSION_NOT_FOUND,
     TRANSIENT_CODES,
+    TURN_NOT_FOUND,
+    Cancelled,
+    FailedPrecondition,
     Interrupted,
     InvalidArgument,
     NotFound,
     SessionBusy,
     StillRunning,
 )
-from imagechat.store import paths, transactions
+from imagechat.store import paths, transactions, usage_store
 from imagechat.store.documents import Lease, RequestRecord, Session, StoredError, Turn
+from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
+from imagechat.store.usage_store import QuotaWindow
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,20 @@ class TurnClaim:
     request_id: str | None
     # The session as the claim read it: the head the run continues from is the one at claim time.
     session: Session
+    # The model turns of dead runs this claim took the session from (an expired lease, an earlier
+    # attempt of this request): never written, and they can no longer be, so any output a dead run
+    # stored under their ids belongs to no turn and is to be removed.
+    dead_model_turn_ids: tuple[str, ...] = ()
 
 
 # Stored on a turn whose run died (crash, timeout) and whose lease expired.
 INTERRUPTED = StoredError.of(Interrupted())
+# Stored on a turn (and its request record: final, a retry replays it) its user cancelled.
+CANCELLED = StoredError.of(Cancelled())
+
+
+class NotExpired(Exception):
+    """The session the sweep was about to delete was active again meanwhile: it is kept."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +119,9 @@ def _replay_or_raise(record: RequestRecord) -> Replay:
 
 
 class LeaseStore:
-    def __init__(self, db: firestore.Client) -> None:
+    def __init__(self, db: firestore.Client, lifetime: SessionLifetime = DEFAULT_LIFETIME) -> None:
         self._db = db
+        self._lifetime = lifetime
 
     def _read_session(self, session_ref: firestore.DocumentReference) -> firestore.DocumentSnapshot:
         snap = session_ref.get()
@@ -137,12 +154,15 @@ class LeaseStore:
         payload_hash: str | None = None,
         *,
         answering: str | None = None,
+        quota: QuotaWindow | None = None,
     ) -> TurnClaim | Replay:
         """Replays, refuses as busy, or takes the lease. Read plainly, written as one batch
         conditional on the session document being unchanged since the read: every write of a
         request record or of a run's turns also writes the session document, so the condition
         covers everything the decision read. `answering` names an existing user turn to answer
-        again (a regeneration): the claim then makes no new user turn."""
+        again (a regeneration): the claim then makes no new user turn. `quota`: the window the
+        model call is counted in (quotas.admit), by the same batch — a lost or refused claim
+        counts nothing."""
         session_ref = paths.session(self._db, uid, session_id)
         request_ref = paths.requests(self._db, uid, session_id).document(request_id) if request_id else None
         turns = paths.turns(self._db, uid, session_id)
@@ -166,6 +186,7 @@ class LeaseStore:
             dead_runs = (lease.user_turn_id if lease else None, previous.user_turn_id if previous else None)
             stale_ids = sorted({t for t in dead_runs if t})
             stale_turns = [ref for ref in (self._pending_turn(uid, session_id, t) for t in stale_ids) if ref]
+            dead_outputs = (lease.model_turn_id if lease else None, previous.model_turn_id if previous else None)
             first = session.next_index
             claim = TurnClaim(
                 lease_id=uuid.uuid4().hex,
@@ -175,11 +196,13 @@ class LeaseStore:
                 model_index=first + 1,
                 request_id=request_id,
                 session=session,
+                dead_model_turn_ids=tuple(sorted({t for t in dead_outputs if t and t != model_turn_id})),
             )
             batch = self._db.batch()
             new_lease = Lease(
                 id=claim.lease_id,
                 user_turn_id=user_turn_id,
+                model_turn_id=model_turn_id,
                 request_id=request_id,
                 expires_at=stamp + timedelta(seconds=ttl_s),
             )
@@ -206,26 +229,36 @@ class LeaseStore:
                     created_at=stamp,
                 )
                 batch.set(request_ref, running.to_firestore())
+            if quota is not None:
+                usage_store.count_turn(self._db, batch, uid, quota)
             transactions.commit_if_unchanged(batch)
             return claim
 
         return transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="claim")
 
-    def hold_for_delete(self, uid: str, session_id: str, ttl_s: float) -> str:
+    def hold_for_delete(
+        self, uid: str, session_id: str, ttl_s: float, *, expired_before: datetime | None = None
+    ) -> str:
         """Takes the session's lease for a deletion (of the session, or of some turns): refused
         (busy) while a turn runs, and no send can start while objects and documents are being
-        deleted. Written conditionally, like a claim. Returns the lease's id."""
+        deleted. Written conditionally, like a claim. Returns the lease's id. With
+        `expired_before` (the lifecycle sweep), a session that was active again since it was found
+        expired (its `expiresAt` no longer before that instant) is not taken: `NotExpired`."""
         session_ref = paths.session(self._db, uid, session_id)
 
         def attempt() -> str:
             snap = self._read_session(session_ref)
-            lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+            session = Session.from_firestore(snap.to_dict(), snap.id)
+            lease = session.lease
             stamp = clock.now()
+            if expired_before is not None and (session.expires_at is None or session.expires_at >= expired_before):
+                raise NotExpired(session_id)
             if lease is not None and lease.is_live(stamp):
                 raise SessionBusy()
             held = Lease(
                 id=f"delete-{uuid.uuid4().hex}",
                 user_turn_id=lease.user_turn_id if lease else None,
+                model_turn_id=lease.model_turn_id if lease else None,
                 request_id=lease.request_id if lease else None,
                 expires_at=stamp + timedelta(seconds=ttl_s),
             )
@@ -262,12 +295,74 @@ class LeaseStore:
             update = Session.fields(
                 head_turn_id=head.id if head is not None else None,
                 last_image=image if image is not None else firestore.DELETE_FIELD,
-                last_active=clock.now(),
-            )
+            ) | self._lifetime.active_at(clock.now())
             batch.update(session_ref, update, option=self._if_unchanged(snap))
             transactions.commit_if_unchanged(batch)
 
         transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="move head")
+
+    def holds(self, uid: str, session_id: str, lease_id: str) -> bool:
+        """Whether the run holding `lease_id` still holds the session (not cancelled, taken over or
+        deleted): one read, which a running turn makes about once a second while the model works."""
+        snap = paths.session(self._db, uid, session_id).get()
+        lease = Session.from_firestore(snap.to_dict(), snap.id).lease if snap.exists else None
+        return lease is not None and lease.id == lease_id
+
+    def was_cancelled(self, uid: str, session_id: str, claim: TurnClaim) -> bool:
+        """Whether the run that lost `claim`'s lease was cancelled by its user (its user turn, or for a
+        regeneration its request record, says so) rather than taken over or crashed."""
+        snap = paths.turns(self._db, uid, session_id).document(claim.user_turn_id).get()
+        if snap.exists and Turn.from_firestore(snap.to_dict(), snap.id).status == "cancelled":
+            return True
+        if claim.request_id is None:
+            return False
+        record = paths.requests(self._db, uid, session_id).document(claim.request_id).get()
+        error = RequestRecord.from_firestore(record.to_dict() if record.exists else None).error
+        return error is not None and error.code == CANCELLED.code
+
+    def cancel(self, uid: str, session_id: str, turn_id: str) -> Turn:
+        """Cancels the running message whose user turn is `turn_id`: frees the session at once and
+        marks the turn `cancelled` (its input kept) and its request record failed (final), in one
+        batch conditional on the session being unchanged since the read. The run finds its lease
+        gone and discards its late result. A `pending` turn whose run died is marked the same way.
+        Returns the turn as cancelled (a regeneration's user turn keeps its status: it has answers)."""
+        session_ref = paths.session(self._db, uid, session_id)
+        turn_ref = paths.turns(self._db, uid, session_id).document(turn_id)
+
+        def attempt() -> Turn:
+            snap = self._read_session(session_ref)
+            turn_snap = turn_ref.get()
+            if not turn_snap.exists:
+                raise NotFound(TURN_NOT_FOUND)
+            turn = Turn.from_firestore(turn_snap.to_dict(), turn_snap.id)
+            lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+            running = (
+                lease is not None
+                and lease.is_live(clock.now())
+                and lease.user_turn_id == turn_id
+                and not lease.id.startswith("delete-")
+            )
+            if not running and turn.status != "pending":
+                raise FailedPrecondition(NOT_RUNNING)
+            batch = self._db.batch()
+            session_update = self._lifetime.active_at(clock.now())
+            if running:
+                session_update.update(Session.fields(lease=firestore.DELETE_FIELD))
+                if turn.status != "pending" and turn.progress is not None:  # a regeneration's
+                    batch.update(turn_ref, Turn.fields(progress=firestore.DELETE_FIELD))
+            if turn.status == "pending":
+                turn = turn.model_copy(update={"status": "cancelled", "error": CANCELLED, "progress": None})
+                ended = Turn.fields(status="cancelled", error=CANCELLED, progress=firestore.DELETE_FIELD)
+                batch.update(turn_ref, ended)
+                session_update.update(Session.fields(turn_count=firestore.Increment(1)))
+            batch.update(session_ref, session_update, option=self._if_unchanged(snap))
+            if running and lease is not None and lease.request_id:
+                record = paths.requests(self._db, uid, session_id).document(lease.request_id)
+                batch.set(record, RequestRecord.fields(state="failed", error=CANCELLED), merge=True)
+            transactions.commit_if_unchanged(batch)
+            return turn
+
+        return transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="cancel")
 
     def _pending_turn(self, uid: str, session_id: str, turn_id: str) -> firestore.DocumentReference | None:
         """The user turn a dead run left `pending`, so that it can be marked failed."""

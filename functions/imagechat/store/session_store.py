@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from google.api_core import exceptions as api_exceptions
 from google.cloud import firestore
 
 from imagechat import clock
 from imagechat.errors import InvalidArgument
 from imagechat.store import paths
 from imagechat.store.documents import Attachment, Session
+from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DELETE_PAGE = 300
@@ -43,12 +46,15 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 class SessionStore:
-    def __init__(self, db: firestore.Client) -> None:
+    def __init__(self, db: firestore.Client, lifetime: SessionLifetime = DEFAULT_LIFETIME) -> None:
         self._db = db
+        self._lifetime = lifetime
 
     def create(self, uid: str, session: Session) -> Session:
-        """Stores a new session; returns it with its id."""
+        """Stores a new session (expiring a lifetime after its last activity); returns it with its id."""
         ref = paths.sessions(self._db, uid).document()
+        expires_at, purge_at = self._lifetime.expiry(session.last_active or clock.now())
+        session = session.model_copy(update={"expires_at": expires_at, "purge_at": purge_at})
         ref.set(session.to_firestore())
         return session.model_copy(update={"id": ref.id})
 
@@ -77,6 +83,10 @@ class SessionStore:
             next_cursor = encode_cursor(page[-1].last_active, page[-1].id)
         return page, next_cursor
 
+    def ids(self, uid: str) -> builtins.list[str]:
+        """The ids of all the user's sessions (no fields read)."""
+        return [snap.id for snap in paths.sessions(self._db, uid).select([]).stream()]
+
     def update(
         self,
         uid: str,
@@ -95,10 +105,15 @@ class SessionStore:
             "history_turns": history_turns,
         }
         written = {name: value for name, value in changes.items() if value is not None}
-        paths.session(self._db, uid, session_id).update(Session.fields(**written, last_active=clock.now()))
+        paths.session(self._db, uid, session_id).update(
+            Session.fields(**written) | self._lifetime.active_at(clock.now())
+        )
 
-    def delete_tree(self, uid: str, session_id: str) -> None:
-        """Deletes the turns, the idempotency records, then the session document."""
+    def delete_tree(self, uid: str, session_id: str) -> int:
+        """Deletes the turns, the idempotency records, then the session document (last: a deletion
+        cut short leaves the session findable, so running it again finishes). Returns how many
+        documents it deleted."""
+        deleted = 0
         for collection in (paths.turns(self._db, uid, session_id), paths.requests(self._db, uid, session_id)):
             while True:
                 snaps = list(collection.limit(_DELETE_PAGE).stream())
@@ -108,10 +123,68 @@ class SessionStore:
                 for snap in snaps:
                     batch.delete(snap.reference)
                 batch.commit()
-        paths.session(self._db, uid, session_id).delete()
+                deleted += len(snaps)
+        session_ref = paths.session(self._db, uid, session_id)
+        if session_ref.get().exists:
+            session_ref.delete()
+            deleted += 1
+        return deleted
+
+    def expired(self, before: datetime, limit: int, after: firestore.DocumentSnapshot | None = None
+                ) -> builtins.list[tuple[str, Session, firestore.DocumentSnapshot]]:
+        """Sessions of every user whose `expiresAt` is before `before`, oldest expiry first:
+        (uid, session, snapshot) each; `after` (a snapshot of an earlier page) continues a scan.
+        A collection-group query (firestore.indexes.json enables its index)."""
+        query = (
+            self._db.collection_group(paths.SESSIONS)
+            .where(filter=firestore.FieldFilter(Session.stored_name("expires_at"), "<", before))
+            .order_by(Session.stored_name("expires_at"))
+            .order_by("__name__")
+        )
+        if after is not None:
+            query = query.start_after(after)
+        page = []
+        for snap in query.limit(limit).stream():
+            owner = snap.reference.parent.parent
+            if owner is None:
+                continue
+            page.append((owner.id, Session.from_firestore(snap.to_dict(), snap.id), snap))
+        return page
+
+    def backfill_expiry(
+        self, inactive_since: datetime, limit: int, after: firestore.DocumentSnapshot | None = None
+    ) -> tuple[int, firestore.DocumentSnapshot | None]:
+        """Sessions of every user last active before `inactive_since` that have no `expiresAt`
+        (written before the lifecycle) get theirs from their `lastActive`, so the sweep finds them.
+        One page of `limit`, oldest first; returns (sessions dated, where the next page starts, or
+        None at the end). Each write holds only if the session is unchanged since the read: one
+        active meanwhile has its own, later expiry."""
+        query = (
+            self._db.collection_group(paths.SESSIONS)
+            .where(filter=firestore.FieldFilter(Session.stored_name("last_active"), "<", inactive_since))
+            .order_by(Session.stored_name("last_active"))
+            .order_by("__name__")
+        )
+        if after is not None:
+            query = query.start_after(after)
+        snaps = list(query.limit(limit).stream())
+        dated = 0
+        for snap in snaps:
+            session = Session.from_firestore(snap.to_dict(), snap.id)
+            if session.expires_at is not None or session.last_active is None:
+                continue
+            try:
+                snap.reference.update(
+                    self._lifetime.active_at(session.last_active),
+                    option=self._db.write_option(last_update_time=snap.update_time),
+                )
+                dated += 1
+            except api_exceptions.FailedPrecondition:
+                pass  # changed meanwhile: that write set its expiry
+        return dated, (snaps[-1] if len(snaps) == limit else None)
 
     def set_pinned_refs(self, uid: str, session_id: str, pinned: Sequence[Attachment]) -> None:
         """Replaces the session's pinned references (its own copies) and moves `lastActive`."""
         paths.session(self._db, uid, session_id).update(
-            Session.fields(pinned_refs=pinned, last_active=clock.now())
+            Session.fields(pinned_refs=pinned) | self._lifetime.active_at(clock.now())
         )

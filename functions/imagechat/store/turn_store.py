@@ -2,9 +2,10 @@
 end-of-turn commits.
 
 A turn ends with ONE transaction: it checks that the run still holds the session's lease,
-then writes the model turn, the user turn's final status, the session's counters, usage and
-lease release, and the idempotency record. So a reader sees either the whole exchange or
-none of it, and a run that lost its lease writes nothing.
+then writes the model turn, the user turn's final status, the session's counters, usage, expiry
+(`expiresAt`/`purgeAt`, failures included) and lease release, the idempotency record and the
+user's daily usage (the cost ledger). So a
+reader sees either the whole exchange or none of it, and a run that lost its lease writes nothing.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ from google.cloud import firestore
 
 from imagechat import clock
 from imagechat.errors import SESSION_CONTENDED, SESSION_NOT_FOUND, Interrupted, NotFound, Unavailable
-from imagechat.store import paths, transactions
-from imagechat.store.documents import Attachment, RequestRecord, Session, StoredError, Turn, TurnStatus
+from imagechat.store import paths, transactions, usage_store
+from imagechat.store.documents import (
+    Attachment,
+    InteractionRecord,
+    RequestRecord,
+    Session,
+    StoredError,
+    Turn,
+    TurnProgress,
+    TurnStatus,
+)
 from imagechat.store.leases import TurnClaim
+from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
 
 _DELETE_PAGE = 400
 _TURN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -65,12 +76,21 @@ def _contended() -> Unavailable:
 
 
 class TurnStore:
-    def __init__(self, db: firestore.Client) -> None:
+    def __init__(self, db: firestore.Client, lifetime: SessionLifetime = DEFAULT_LIFETIME) -> None:
         self._db = db
+        self._lifetime = lifetime
 
     def list(self, uid: str, session_id: str) -> list[Turn]:
         snaps = paths.turns(self._db, uid, session_id).order_by(Turn.stored_name("index")).stream()
         return [Turn.from_firestore(s.to_dict(), s.id) for s in snaps]
+
+    def interaction_ids(self, uid: str, session_id: str) -> builtins.list[str]:
+        """The ids of the interactions Google keeps for this session's model turns (store mode):
+        what deleting the session or the account must delete (`gateway.delete_interactions`)."""
+        field = Turn.stored_name("interaction")
+        snaps = paths.turns(self._db, uid, session_id).select([field]).stream()
+        records = [(snap.to_dict() or {}).get(field) for snap in snaps]
+        return [InteractionRecord.from_firestore(r).id for r in records if isinstance(r, dict)]
 
     def get(self, uid: str, session_id: str, turn_id: str) -> Turn | None:
         if not valid_turn_id(turn_id):
@@ -108,6 +128,19 @@ class TurnStore:
         """Points the user turn at the session's own copies of its images."""
         paths.turns(self._db, uid, session_id).document(turn_id).update(Turn.fields(attachments=attachments))
 
+    def set_progress(self, uid: str, session_id: str, claim: TurnClaim, progress: TurnProgress) -> None:
+        """Shows a running message's progress on its user turn, only while the run holds the lease
+        (else `Interrupted`: a cancelled or taken-over run shows nothing more)."""
+        session_ref = paths.session(self._db, uid, session_id)
+        turn_ref = paths.turns(self._db, uid, session_id).document(claim.user_turn_id)
+
+        @firestore.transactional
+        def attempt(tx: firestore.Transaction) -> None:
+            self._check_lease(tx, session_ref, claim.lease_id)
+            tx.update(turn_ref, Turn.fields(progress=progress))
+
+        transactions.run(self._db, attempt, exhausted=_contended, what="set progress")
+
     def commit_exchange(self, uid: str, session_id: str, claim: TurnClaim, outcome: ExchangeOutcome) -> None:
         """Writes the finished exchange in one transaction, only while this run holds the lease
         (else `Interrupted`, or `NotFound` when the session was deleted; nothing is written)."""
@@ -119,16 +152,21 @@ class TurnStore:
         def attempt(tx: firestore.Transaction) -> None:
             self._check_lease(tx, session_ref, claim.lease_id)
             tx.set(turns.document(claim.model_turn_id), model_turn.to_firestore())
+            # The run's progress goes with it (a regeneration's user turn keeps its status).
+            finished = Turn.fields(progress=firestore.DELETE_FIELD)
             if outcome.user_status is not None:
-                tx.update(turns.document(claim.user_turn_id), Turn.fields(status=outcome.user_status))
+                finished.update(Turn.fields(status=outcome.user_status))
+            tx.update(turns.document(claim.user_turn_id), finished)
             # The session was last active when the model turn was made (the same instant).
             session_update = Session.fields(
-                last_active=model_turn.created_at or clock.now(),
                 turn_count=firestore.Increment(outcome.new_turns),
                 lease=firestore.DELETE_FIELD,
-            )
+            ) | self._lifetime.active_at(model_turn.created_at or clock.now())
             if model_turn.usage is not None:
                 session_update.update(Session.usage_increments(model_turn.usage))
+                # The cost ledger: the day the answer was made (UTC), in this same transaction.
+                day = (model_turn.created_at or clock.now()).strftime("%Y-%m-%d")
+                usage_store.add_usage(self._db, tx, uid, day, model_turn.usage)
             if model_turn.status == "complete":  # only a complete answer becomes the head
                 session_update.update(Session.fields(head_turn_id=model_turn.id))
                 if model_turn.images:
@@ -153,11 +191,11 @@ class TurnStore:
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
             self._check_lease(tx, session_ref, claim.lease_id)
-            session_update = Session.fields(last_active=clock.now(), lease=firestore.DELETE_FIELD)
+            session_update = Session.fields(lease=firestore.DELETE_FIELD) | self._lifetime.active_at(clock.now())
             if user_turn_written:
                 tx.update(
                     paths.turns(self._db, uid, session_id).document(claim.user_turn_id),
-                    Turn.fields(status="failed", error=error),
+                    Turn.fields(status="failed", error=error, progress=firestore.DELETE_FIELD),
                 )
                 session_update.update(Session.fields(turn_count=firestore.Increment(1)))
             tx.update(session_ref, session_update)
@@ -199,9 +237,9 @@ class TurnStore:
                     head_turn_id=head.id if head is not None else None,
                     last_image=head_image if head_image is not None else firestore.DELETE_FIELD,
                     turn_count=firestore.Increment(-len(removed)),
-                    last_active=clock.now(),
                     lease=firestore.DELETE_FIELD,
-                ),
+                )
+                | self._lifetime.active_at(clock.now()),
             )
             if request_id:
                 tx.set(
@@ -231,8 +269,8 @@ class TurnStore:
                 last_image=turn.images[0],
                 turn_count=firestore.Increment(1),
                 next_index=turn.index + 1,
-                last_active=turn.created_at or clock.now(),
-            ),
+            )
+            | self._lifetime.active_at(turn.created_at or clock.now()),
         )
         batch.commit()
 

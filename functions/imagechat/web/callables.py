@@ -14,11 +14,14 @@ from firebase_functions import https_fn, logger
 from pydantic import BaseModel
 
 from imagechat import (
+    account_data,
     branches,
+    cancellation,
     composer,
     edits,
     identities,
     identity_chat,
+    ledger,
     library,
     presets,
     profiles,
@@ -28,11 +31,11 @@ from imagechat import (
     turns,
     uploads,
 )
+from imagechat.account_schemas import DeleteAccountDataRequest
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import Deps, deps
 from imagechat.errors import (
     UNEXPECTED_ERROR,
-    FirstMessageFailed,
     ImageChatError,
     Internal,
     InvalidArgument,
@@ -54,6 +57,7 @@ from imagechat.schemas import (
     DeleteTurnRequest,
     EditImageRequest,
     GetSessionRequest,
+    GetUsageRequest,
     ListLibraryRequest,
     ListProjectsRequest,
     ListSessionsRequest,
@@ -62,6 +66,7 @@ from imagechat.schemas import (
     SaveToLibraryRequest,
     SendMessageRequest,
     SetHeadRequest,
+    SetUserLimitsRequest,
     StartSessionRequest,
     UpdatePresetRequest,
     UpdateProjectRequest,
@@ -77,6 +82,14 @@ UseCase = Callable[[Deps, str, dict[str, Any]], BaseModel | dict[str, Any] | Non
 
 def run(request: Request, use_case: UseCase) -> Any:
     """Authenticates, resolves whom the call acts for, runs the use case, maps errors."""
+    return run_as_caller(request, lambda d, caller, data: use_case(d, acting_for(caller, data.get("userId")), data))
+
+
+CallerUseCase = Callable[[Deps, Caller, dict[str, Any]], BaseModel | dict[str, Any] | None]
+
+
+def run_as_caller(request: Request, use_case: CallerUseCase) -> Any:
+    """Authenticates, runs a use case that decides itself what the caller may do, maps errors."""
     try:
         if request.auth is None:
             raise Unauthenticated()
@@ -84,12 +97,11 @@ def run(request: Request, use_case: UseCase) -> Any:
         data = request.data if request.data is not None else {}
         if not isinstance(data, dict):
             raise InvalidArgument("The payload must be an object.")
-        uid = acting_for(caller, data.get("userId"))
-        result = use_case(deps(), uid, data)
+        result = use_case(deps(), caller, data)
         return dump(result) if isinstance(result, BaseModel) else result
     except ImageChatError as exc:
-        details = exc.details if isinstance(exc, FirstMessageFailed) else None  # {id} of the session it created
-        raise https_fn.HttpsError(exc.wire.callable_code, exc.message, details) from exc
+        # e.g. {id} of the session a failed first message created; retryAfterSeconds of a quota refusal
+        raise https_fn.HttpsError(exc.wire.callable_code, exc.message, exc.callable_details()) from exc
     except https_fn.HttpsError:
         raise
     except Exception as exc:
@@ -175,6 +187,10 @@ def _delete_turn(d: Deps, uid: str, data: dict[str, Any]) -> dict[str, Any]:
 
 def delete_turn(request: Request) -> Any:
     return run(request, _delete_turn)
+
+
+def cancel_turn(request: Request) -> Any:
+    return run(request, lambda d, uid, data: cancellation.cancel_turn(d, uid, session_id(data), turn_id(data)))
 
 
 def project_id(data: dict[str, Any]) -> str:
@@ -289,6 +305,24 @@ def delete_preset(request: Request) -> Any:
     return run(request, _delete_preset)
 
 
+# ---------------------------------------------------------------- quotas and the cost ledger (issue 14)
+
+
+def get_usage(request: Request) -> Any:
+    """`{from?, to?, userId?}` (admins: any user)."""
+    return run(request, lambda d, uid, data: ledger.get_usage(d, uid, parse(GetUsageRequest, data)))
+
+
+def set_user_limits(request: Request) -> Any:
+    """`{userId, turnsPerDay?, turnsPerMinute?}`: admins only."""
+    return run_as_caller(
+        request,
+        lambda d, caller, data: ledger.set_user_limits(
+            d, caller, _required(data, "userId"), parse(SetUserLimitsRequest, data)
+        ),
+    )
+
+
 # ---------------------------------------------------------------- identity image chat (seeds 001/002)
 # Snake_case payloads, the same fields as REST's /api/v1/... (imagechat/identity_schemas.py); an
 # admin acts for a user with `user_id`. A field error carries `details: {"<field>": ["<message>"]}`.
@@ -309,7 +343,7 @@ def run_identity(request: Request, use_case: IdentityUseCase) -> Any:
             return [dump_seed(item) for item in result]
         return dump_seed(result) if isinstance(result, BaseModel) else result
     except ImageChatError as exc:
-        details = {exc.field: [exc.message]} if isinstance(exc, FieldInvalid) else None
+        details = {exc.field: [exc.message]} if isinstance(exc, FieldInvalid) else exc.callable_details()
         raise https_fn.HttpsError(exc.wire.callable_code, exc.message, details) from exc
     except Exception as exc:
         logger.error("unhandled callable error", error=repr(exc))
@@ -414,4 +448,15 @@ def get_me(request: Request) -> Any:
 def update_me(request: Request) -> Any:
     return run_identity(
         request, lambda d, c, data: profiles.update_me(d, _for(d, c, data), parse_seed(UpdateMeRequest, data))
+    )
+
+
+# ---------------------------------------------------------------- the account's data (issue 14)
+
+
+def delete_account_data(request: Request) -> Any:
+    """The caller's data (an admin: any user's, with `userId`); `{deleteAuthUser: true}` opts in to
+    deleting the Auth user too."""
+    return run(
+        request, lambda d, uid, data: account_data.delete_account_data(d, uid, parse(DeleteAccountDataRequest, data))
     )

@@ -18,6 +18,7 @@ from pydantic.json_schema import models_json_schema
 from werkzeug.routing import Map
 
 from imagechat import config
+from imagechat.account_schemas import DeleteAccountDataRequest, DeleteAccountDataResponse
 from imagechat.identity_schemas import (
     ContinueIdentityChatRequest,
     IdentityChatStatus,
@@ -31,6 +32,7 @@ from imagechat.identity_schemas import (
     UploadReferenceRequest,
 )
 from imagechat.schemas import (
+    CancelTurnResponse,
     CreateAndSendResponse,
     CreatePresetRequest,
     CreateProjectRequest,
@@ -40,7 +42,9 @@ from imagechat.schemas import (
     EditImageRequest,
     GetSessionRequest,
     GetSessionResponse,
+    GetUsageRequest,
     LibraryImageResponse,
+    LimitsResponse,
     ListLibraryRequest,
     ListLibraryResponse,
     ListPresetsResponse,
@@ -56,12 +60,14 @@ from imagechat.schemas import (
     SendMessageRequest,
     SendMessageResponse,
     SetHeadRequest,
+    SetUserLimitsRequest,
     StartSessionRequest,
     UpdatePresetRequest,
     UpdateProjectRequest,
     UpdateSessionRequest,
     UpdateSessionResponse,
     UploadTempResponse,
+    UsageResponse,
 )
 
 # Answered by `rest.handle` itself, before any route table (no token).
@@ -135,6 +141,19 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "Answer the same message again (a sibling answer)", SendMessageResponse, RegenerateRequest, model_call=True),
     ("DELETE", "/chat/sessions/<sid>/turns/<tid>"): Op(
         "Delete a turn and everything below it", None, DeleteTurnRequest),
+    ("POST", "/chat/sessions/<sid>/turns/<tid>/cancel"): Op(
+        "Cancel a running message (its late result is discarded)", CancelTurnResponse),
+    ("DELETE", "/account"): Op(
+        "Delete every piece of the caller's data (resumable; answers counts)", DeleteAccountDataResponse,
+        query=DeleteAccountDataRequest, tag="account"),
+    ("DELETE", "/admin/users/<uid>/data"): Op(
+        "Delete a user's data (admin)", DeleteAccountDataResponse, query=DeleteAccountDataRequest,
+        acting_for=False, tag="account"),
+    ("GET", "/usage"): Op("Usage and cost by UTC day, limits and what is left", UsageResponse,
+                          query=GetUsageRequest, tag="usage"),
+    ("PATCH", "/admin/users/<uid>/limits"): Op(
+        "Set a user's turn limits (admin)", LimitsResponse, SetUserLimitsRequest, body_required=True,
+        acting_for=False, tag="usage"),
     ("POST", "/upload/temp"): Op(
         "Upload an image for a message (temp upload)", UploadTempResponse, acting_for=False, tag="uploads",
         multipart=Multipart({"userId": "Admins: the user to upload for."})),
@@ -266,7 +285,7 @@ def document(routes: Iterable[Map]) -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "tags": [{"name": name} for name in
                  ("sessions", "uploads", "library", "presets", "projects", "identity image chat", "identities",
-                  "me", "service")],
+                  "me", "usage", "account", "service")],
         "paths": paths,
         "components": {
             "schemas": {**model_schemas, **_ERROR_SCHEMAS},

@@ -17,17 +17,32 @@ from pydantic import BaseModel
 from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import branches, composer, config, edits, library, presets, projects, sessions, turns, uploads
+from imagechat import (
+    account_data,
+    branches,
+    cancellation,
+    composer,
+    config,
+    edits,
+    ledger,
+    library,
+    presets,
+    projects,
+    sessions,
+    turns,
+    uploads,
+)
+from imagechat.account_schemas import DeleteAccountDataRequest
 from imagechat.auth import Caller, acting_for, caller_from_claims
 from imagechat.deps import deps
 from imagechat.errors import (
     UNEXPECTED_ERROR,
-    FirstMessageFailed,
     ImageChatError,
     Internal,
     InvalidArgument,
     MethodNotAllowed,
     NotFound,
+    PermissionDenied,
     Unauthenticated,
 )
 from imagechat.schemas import (
@@ -36,6 +51,7 @@ from imagechat.schemas import (
     DeleteTurnRequest,
     EditImageRequest,
     GetSessionRequest,
+    GetUsageRequest,
     ListLibraryRequest,
     ListProjectsRequest,
     ListSessionsRequest,
@@ -44,6 +60,7 @@ from imagechat.schemas import (
     SaveToLibraryRequest,
     SendMessageRequest,
     SetHeadRequest,
+    SetUserLimitsRequest,
     StartSessionRequest,
     UpdatePresetRequest,
     UpdateProjectRequest,
@@ -112,14 +129,14 @@ def _route(method: str, path: str, shown_path: str, routes: Map | None = None) -
     return handler, dict(args)
 
 
-def _json(body: Any, status: int) -> flask.Response:
-    return flask.Response(json.dumps(body), status=status, mimetype="application/json")
+def _json(body: Any, status: int, headers: dict[str, str] | None = None) -> flask.Response:
+    return flask.Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
 
 
 def _error(exc: ImageChatError) -> flask.Response:
-    wire = exc.wire
-    extra = exc.body if isinstance(exc, FirstMessageFailed) else {}  # the session it created
-    return _json({"error": {"status": wire.rest_status, "message": exc.message}, **extra}, wire.http_status)
+    """`{error: {status, message, retryAfterSeconds?}, ...body}` (`body`: e.g. the session a
+    failed first message created), with `Retry-After` when the error says when to retry."""
+    return _json({"error": exc.rest_error(), **(exc.body or {})}, exc.wire.http_status, exc.rest_headers())
 
 
 def _authenticate(request: flask.Request) -> Caller:
@@ -203,6 +220,10 @@ def delete_turn(request: flask.Request, caller: Caller, args: dict[str, str]) ->
     uid = _target(request, caller, body)
     branches.delete_turn(deps(), uid, args["sid"], args["tid"], parse(DeleteTurnRequest, body))
     return None
+
+
+def cancel_turn(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    return cancellation.cancel_turn(deps(), _target(request, caller, _body(request)), args["sid"], args["tid"])
 
 
 def create_project(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
@@ -303,6 +324,42 @@ def delete_preset(request: flask.Request, caller: Caller, args: dict[str, str]) 
     return None
 
 
+# ---- the account's data (issue 14)
+
+
+def _delete_account_request(request: flask.Request) -> DeleteAccountDataRequest:
+    query = {k: v for k, v in request.args.items() if k == "deleteAuthUser"}
+    return parse(DeleteAccountDataRequest, {**_body(request), **query})
+
+
+def delete_account_data(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
+    """DELETE /account: the caller's own data (an admin may name a user with `userId`)."""
+    req = _delete_account_request(request)
+    return account_data.delete_account_data(deps(), _target(request, caller), req)
+
+
+def admin_delete_user_data(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    """DELETE /admin/users/{uid}/data: admins only, for any user id (an Auth user or not)."""
+    if not caller.is_admin:
+        raise PermissionDenied("Only an admin may delete another user's data.")
+    req = _delete_account_request(request)
+    return account_data.delete_account_data(deps(), acting_for(caller, args["uid"]), req)
+
+
+# ---- quotas and the cost ledger (issue 14)
+
+
+def get_usage(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
+    """`?from=&to=`; an admin names another user with `uid=` (or `userId=`)."""
+    uid = acting_for(caller, request.args.get("uid") or request.args.get("userId"))
+    query = {k: v for k, v in request.args.items() if k in ("from", "to")}
+    return ledger.get_usage(deps(), uid, parse(GetUsageRequest, query))
+
+
+def set_user_limits(request: flask.Request, caller: Caller, args: dict[str, str]) -> Any:
+    return ledger.set_user_limits(deps(), caller, args["uid"], parse(SetUserLimitsRequest, _body(request)))
+
+
 ROUTES = Map(
     [
         Rule("/chat/sessions", methods=["POST"], endpoint=create_session),
@@ -315,6 +372,7 @@ ROUTES = Map(
         Rule("/chat/sessions/<sid>/edit", methods=["POST"], endpoint=edit_image),
         Rule("/chat/sessions/<sid>/turns/<tid>/regenerate", methods=["POST"], endpoint=regenerate_turn),
         Rule("/chat/sessions/<sid>/turns/<tid>", methods=["DELETE"], endpoint=delete_turn),
+        Rule("/chat/sessions/<sid>/turns/<tid>/cancel", methods=["POST"], endpoint=cancel_turn),
         Rule("/upload/temp", methods=["POST"], endpoint=upload_temp),
         Rule("/chat/sessions/<sid>/project", methods=["POST"], endpoint=create_project),
         Rule("/v1/agents/create-project-from-image", methods=["POST"], endpoint=create_project),  # seed 003
@@ -332,6 +390,12 @@ ROUTES = Map(
         Rule("/presets", methods=["POST"], endpoint=create_preset),
         Rule("/presets/<pid>", methods=["PATCH"], endpoint=update_preset),
         Rule("/presets/<pid>", methods=["DELETE"], endpoint=delete_preset),
+        # the account's data (issue 14)
+        Rule("/account", methods=["DELETE"], endpoint=delete_account_data),
+        Rule("/admin/users/<uid>/data", methods=["DELETE"], endpoint=admin_delete_user_data),
+        # quotas and the cost ledger (issue 14)
+        Rule("/usage", methods=["GET"], endpoint=get_usage),
+        Rule("/admin/users/<uid>/limits", methods=["PATCH"], endpoint=set_user_limits),
     ],
     merge_slashes=False,  # a path with "//" is not ours: 404, not a redirect
 )

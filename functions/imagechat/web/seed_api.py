@@ -68,16 +68,16 @@ def error_body(exc: ImageChatError) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": exc.message}
     if isinstance(exc, FieldInvalid):
         body[exc.field] = [exc.message]
-    body["error"] = {"status": exc.wire.rest_status, "message": exc.message}
+    body["error"] = exc.rest_error()
     return body
 
 
 def error_response(exc: ImageChatError) -> flask.Response:
-    return _json(error_body(exc), exc.wire.http_status)
+    return _json(error_body(exc), exc.wire.http_status, exc.rest_headers())
 
 
-def _json(body: Any, status: int) -> flask.Response:
-    return flask.Response(json.dumps(body), status=status, mimetype="application/json")
+def _json(body: Any, status: int, headers: dict[str, str] | None = None) -> flask.Response:
+    return flask.Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
 
 
 def _route(method: str, path: str, shown_path: str) -> tuple[Handler, dict[str, str]]:

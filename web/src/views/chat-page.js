@@ -11,6 +11,7 @@ import { NewChatDialog } from './new-chat-dialog.js';
 import { ProjectList } from './project-list.js';
 import { ProjectPage } from './project-page.js';
 import { SessionList } from './session-list.js';
+import { UsagePage } from './usage-page.js';
 
 export class ChatPage {
   constructor(services, user) {
@@ -35,6 +36,7 @@ export class ChatPage {
         this.libraryLink = h('a', { class: 'button-link', href: '#/library' }, 'Library'),
         this.projectsLink = h('a', { class: 'button-link', href: '#/projects' }, 'Projects'),
         this.identitiesLink = h('a', { class: 'button-link', href: '#/identities' }, 'Identities'),
+        this.usageLink = h('a', { class: 'button-link', href: '#/usage' }, 'Usage'),
         new AccountBar(services, user).el),
       h('div', { class: 'columns' },
         h('nav', { class: 'sessions', id: 'sessions', 'aria-label': 'Chats' }, this.list.el),
@@ -62,6 +64,7 @@ export class ChatPage {
     if (route.kind === 'library') this.view = new LibraryPage(this.services);
     else if (route.kind === 'identities') this.view = new IdentitiesPage(this.services);
     else if (route.kind === 'projects') this.view = new ProjectList(this.services);
+    else if (route.kind === 'usage') this.view = new UsagePage(this.services);
     else {
       this.view = new ProjectPage(this.services, route, {
         ownUid: this.user.uid,
@@ -75,6 +78,7 @@ export class ChatPage {
     this.projectsLink.setAttribute('aria-current', route.kind === 'projects' ? 'page' : 'false');
     this.libraryLink.setAttribute('aria-current', route.kind === 'library' ? 'page' : 'false');
     this.identitiesLink.setAttribute('aria-current', route.kind === 'identities' ? 'page' : 'false');
+    this.usageLink.setAttribute('aria-current', route.kind === 'usage' ? 'page' : 'false');
     this.main.replaceChildren(this.view.el);
     this.showSessions(false);
     this.main.focus({ preventScroll: true });
@@ -90,6 +94,7 @@ export class ChatPage {
     this.projectsLink.setAttribute('aria-current', 'false');
     this.libraryLink.setAttribute('aria-current', 'false');
     this.identitiesLink.setAttribute('aria-current', 'false');
+    this.usageLink.setAttribute('aria-current', 'false');
   }
 
   get openId() {
@@ -129,8 +134,8 @@ export class ChatPage {
    * "New chat": creates the chat, and with a first message sends it in the same call (composer
    * chat mode). If that send fails, the chat exists with its failed turn: it opens all the same.
    */
-  async newChat() {
-    const answer = await this.newChatDialog.ask();
+  async newChat(problem = '') {
+    const answer = await this.newChatDialog.ask({ problem });
     if (!answer) return;
     const { fields, first } = answer;
     const api = this.services.api;
@@ -155,6 +160,9 @@ export class ChatPage {
         this.navigate(created); // the failed turn is there, with "Try again"
         this.pane?.focus();
         this.list.say(`The chat was created, but its first message failed: ${error.message}`, true);
+      } else if (error.overQuota) {
+        this.list.say('');
+        this.newChat(error.message); // nothing was created: the dialog again, its input kept
       } else {
         this.list.say(error.message, true);
       }

@@ -361,6 +361,17 @@ export class ChatPane {
     }, () => this.render());
   }
 
+  /** Stops a running message: the server frees the chat at once; the turn shows as cancelled. */
+  async cancelTurn(turn) {
+    this.failures.delete(turn.id);
+    try {
+      await this.api.cancelTurn(this.sessionId, turn.id);
+      this.composer.focus();
+    } catch (error) {
+      this.fail(turn.id, error, () => this.cancelTurn(turn));
+    }
+  }
+
   async deleteTurn(turn) {
     const user = turn.role === 'user';
     const ok = await this.confirm.ask(user ? {
@@ -397,7 +408,7 @@ export class ChatPane {
   rows(tree) {
     const rows = [];
     const stored = new Set(this.turns.map((t) => t.requestId).filter(Boolean));
-    let waiting = false;
+    let waiting = null; // the stored running message, if the branch ends with one
     const editing = this.composer.editingTurnId;
     const failureText = (key) => this.failures.get(key)?.error.message ?? null;
     const later = (answer, startedOver) => ['later', { later: answer.id, startedOver }, () => hiddenLaterBubble({
@@ -419,7 +430,7 @@ export class ChatPane {
           failure: this.failureOf(turn.id),
           editing: editing === turn.id,
         })]);
-        waiting = turn.status === 'pending';
+        waiting = turn.status === 'pending' ? turn : null;
         continue;
       }
       const userTurn = tree.byId.get(tree.parentOf.get(turn.id));
@@ -446,7 +457,7 @@ export class ChatPane {
         onSaveImage: (image) => this.saveImage(image),
         onOpenInChat: (image) => this.openImageInChat(image),
       })]);
-      waiting = false;
+      waiting = null;
       const storedPending = tree.branch.some((t) => t.role === 'model' && t.status === 'pending'
         && tree.parentOf.get(t.id) === tree.parentOf.get(turn.id));
       if (regenerating && !storedPending) {
@@ -459,7 +470,14 @@ export class ChatPane {
     }
     // The working indicator follows the turn it works on: a stored pending turn (maybe sent from
     // another device) comes before this page's unsent bubbles.
-    if (waiting) rows.push(['working', {}, workingBubble]);
+    if (waiting) {
+      const running = waiting;
+      const progress = running.progress ?? null;
+      rows.push(['working', { cancel: running.id, progress }, () => workingBubble(undefined, {
+        onCancel: () => this.cancelTurn(running),
+        progress,
+      })]);
+    }
     let localWaiting = false;
     for (const [requestId, entry] of this.sends) {
       if (stored.has(requestId)) {

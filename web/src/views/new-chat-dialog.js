@@ -51,15 +51,16 @@ export class NewChatDialog {
 
   /**
    * Resolves {fields, first} (the createSession fields; `first`: {text, files} of the first
-   * message, or null), or null when cancelled.
+   * message, or null), or null when cancelled. `problem`: the dialog opens again as it was
+   * (its input kept) saying why the chat was not created (e.g. over the daily quota).
    */
-  ask() {
-    this.form.reset();
-    this.problem.textContent = '';
-    this.fillSizes();
+  ask({ problem = '' } = {}) {
+    if (!problem) this.form.reset();
+    this.problem.textContent = problem;
+    if (!problem) this.fillSizes();
     this.el.returnValue = '';
     this.el.showModal();
-    this.title.focus();
+    (problem ? this.firstMessage : this.title).focus();
     return new Promise((resolve) => {
       this.el.addEventListener('close', () => {
         if (this.el.returnValue !== 'create') return resolve(null);

@@ -2,7 +2,7 @@
 // result images), each with its versions/answers switcher and actions, the "working"
 // placeholder, a send that has not reached the server yet, and the note where a branch stops.
 import { h } from '../dom.js';
-import { excerpt } from '../format.js';
+import { excerpt, usd } from '../format.js';
 
 /** width/height attributes from stored dimensions keep the layout still while images load. */
 function sized(width, height, max) {
@@ -93,6 +93,9 @@ export function userBubble(turn, { onRetry, nav, onEdit, onDelete, failure, edit
   if (turn.status === 'failed') {
     footer = problem('Not done.', turn.error?.message ?? 'This message failed.', retryButton(onRetry));
   }
+  if (turn.status === 'cancelled') {
+    footer = problem('Cancelled.', 'You cancelled this message.', retryButton(onRetry));
+  }
   const settled = turn.status !== 'pending';
   return h('li', { class: `turn user${editing ? ' editing' : ''}`, dataset: { status: turn.status, index: turn.index, id: turn.id } },
     h('div', { class: 'bubble' },
@@ -164,7 +167,8 @@ export function modelBubble(turn, {
             src: thumb.publicUrl, alt, decoding: 'async', ...sized(thumb.width, thumb.height, 256),
           })),
           imageTools.length ? h('div', { class: 'image-tools', role: 'group', 'aria-label': `${alt}: actions` }, imageTools) : null);
-      })) : null),
+      })) : null,
+      turn.usage?.costUsd ? h('p', { class: 'cost', title: 'Estimated cost of this answer' }, usd(turn.usage.costUsd)) : null),
     actionProblem(failure),
     actions);
 }
@@ -182,17 +186,37 @@ export function hiddenLaterBubble({ startedOver, onShow }) {
       startedOver ? 'Show the earlier conversation' : 'Show later messages'));
 }
 
-export function workingBubble(text = 'Working on your image…') {
-  return h('li', { class: 'turn model working', dataset: { status: 'working' } },
+// What a running message's progress phase says (the server's `progress.phase`).
+const PHASES = {
+  queued: 'Getting ready…',
+  thinking: 'Thinking…',
+  drawing: 'Drawing…',
+  saving: 'Saving your image…',
+};
+
+/**
+ * The model is working. `progress` (a stored running message's) says the phase, the model's
+ * thought summary and a small preview of an interim image; `onCancel` adds a Cancel button.
+ */
+export function workingBubble(text = 'Working on your image…', { onCancel = null, progress = null } = {}) {
+  const phase = PHASES[progress?.phase];
+  return h('li', { class: 'turn model working', dataset: { status: 'working', phase: progress?.phase ?? '' } },
     h('div', { class: 'bubble', role: 'status' },
-      h('span', { class: 'spinner', 'aria-hidden': 'true' }), text));
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }), text,
+      phase ? h('p', { class: 'phase' }, phase) : null,
+      progress?.thought ? h('p', { class: 'thought' }, progress.thought) : null,
+      progress?.preview ? h('img', {
+        class: 'preview', src: progress.preview.publicUrl, width: progress.preview.width,
+        height: progress.preview.height, alt: 'Preview of the image being drawn',
+      }) : null),
+    onCancel ? tools(null, 'working', [['Cancel', onCancel, { 'aria-label': 'Cancel this message' }]]) : null);
 }
 
 /** A send this page started, before (or instead of) its turn showing up from Firestore. */
 export function localBubble(send, { onRetry, onDismiss }) {
   let footer = h('p', { class: 'state' }, 'Sending…');
   if (send.error) {
-    const label = send.error.busy ? 'Busy.' : 'Not sent.';
+    const label = send.error.busy ? 'Busy.' : send.error.overQuota ? 'Over your limit.' : 'Not sent.';
     footer = problem(label, send.error.message, [
       retryButton(onRetry),
       h('button', { type: 'button', onclick: onDismiss }, 'Dismiss'),
