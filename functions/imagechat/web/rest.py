@@ -162,7 +162,22 @@ def _body(request: flask.Request) -> dict[str, Any]:
     return data
 
 
+def _once(fields: Any, *names: str) -> None:
+    """A query or form field that names whom a call acts for must come once: with two, which user?
+    (werkzeug would silently take the first.)"""
+    for name in names:
+        if len(fields.getlist(name)) > 1:
+            raise InvalidArgument(f"{name}: send it once (it was sent {len(fields.getlist(name))} times).")
+
+
+def _form(request: flask.Request) -> dict[str, str]:
+    """The multipart text fields, each sent once."""
+    _once(request.form, *request.form.keys())
+    return request.form.to_dict()
+
+
 def _target(request: flask.Request, caller: Caller, body: dict[str, Any] | None = None) -> str:
+    _once(request.args, "userId")
     user_id = request.args.get("userId") or (body or {}).get("userId")
     return acting_for(caller, user_id)
 
@@ -259,7 +274,7 @@ def get_public_project(request: flask.Request, args: dict[str, str]) -> Any:
 
 
 def upload_temp(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
-    uid = _target(request, caller, request.form.to_dict())
+    uid = _target(request, caller, _form(request))
     file = request.files.get("file")
     if file is None:
         raise InvalidArgument("file: send the image as the multipart/form-data field 'file'.")
@@ -273,7 +288,7 @@ def upload_temp(request: flask.Request, caller: Caller, _: dict[str, str]) -> An
 def save_to_library(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     """multipart `file` (+ optional `name`), or JSON `{fromUrl | storagePath, name?}`."""
     if request.files or request.mimetype == "multipart/form-data":
-        form = request.form.to_dict()
+        form = _form(request)
         file = request.files.get("file")
         if file is None:
             raise InvalidArgument("file: send the image as the multipart/form-data field 'file'.")
@@ -351,6 +366,7 @@ def admin_delete_user_data(request: flask.Request, caller: Caller, args: dict[st
 
 def get_usage(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     """`?from=&to=`; an admin names another user with `uid=` (or `userId=`)."""
+    _once(request.args, "uid", "userId")
     uid = acting_for(caller, request.args.get("uid") or request.args.get("userId"))
     query = {k: v for k, v in request.args.items() if k in ("from", "to")}
     return ledger.get_usage(deps(), uid, parse(GetUsageRequest, query))
