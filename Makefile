@@ -16,7 +16,7 @@ test: install $(CHROMIUM_STAMP) ## run every test against real emulators (browse
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install ## performance benchmarks (never part of `make test`), with real-size model outputs
-	GEMINI_EMULATOR_PAYLOAD=realistic $(PY) -m pytest benchmarks --benchmark-only $(PYTEST_ARGS)
+	GEMINI_EMULATOR_PAYLOAD=realistic $(PY) -m benchmarks
 
 demo: install ## a scripted three-turn edit against a running `make dev`
 	$(PY) -m devtools.demo

@@ -7,38 +7,62 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import functions_framework
 from firebase_functions import https_fn, options, scheduler_fn
 from werkzeug.exceptions import NotFound
 
-from imagechat.config import GEMINI_API_KEY, TURN_TIMEOUT_S
+from imagechat.config import GEMINI_API_KEY, TURN_TIMEOUT_S, app_check_enforced
 from imagechat.firebase_app import ensure_app
-from imagechat.web import app_check, callables, rest, scheduled
+
+if TYPE_CHECKING:
+    from imagechat.web import callables, rest, scheduled
+else:
+    # Cold start: the adapters, the services and their SDKs (google.genai, Firestore, Storage,
+    # Pillow) are imported by the first request that uses them, not here (imagechat/lazy.py).
+    from imagechat.lazy import LazyModule
+
+    callables = LazyModule("imagechat.web.callables")
+    rest = LazyModule("imagechat.web.rest")
+    scheduled = LazyModule("imagechat.web.scheduled")
 
 # The callable protocol verifies ID tokens with the default app: make sure it exists.
 ensure_app()
+
+
 # functions-framework routes with werkzeug before any function runs, and its router refuses some
 # paths (a segment holding a newline) with an HTML 404: hand those to the REST function too, so
 # every answer is our JSON error shape (auth first, then our own routing).
-functions_framework.errorhandler(NotFound)(rest.answer_unrouted)
+@functions_framework.errorhandler(NotFound)
+def _unrouted(exc: Exception) -> https_fn.Response:
+    return rest.answer_unrouted(exc)
+
 
 # Firebase App Check (IMAGECHAT_ENFORCE_APP_CHECK, off locally): every callable passes the switch
 # (firebase-functions 0.6.0's on_call ignores set_global_options' enforce_app_check); the REST
 # function checks the X-Firebase-AppCheck header itself (web/app_check.py).
-_APP_CHECK = app_check.enforced()
+_APP_CHECK = app_check_enforced()
 _CORS = options.CorsOptions(cors_origins="*", cors_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
 # A turn calls the model and writes images: give it room (memory for Pillow, time for retries).
-# The turn lease (config.DEFAULT_LEASE_TTL_S) outlives this deadline. Both functions that run a
-# turn pass these three explicitly (a splatted dict loses the keyword types).
+# The turn lease (config.DEFAULT_LEASE_TTL_S) outlives this deadline. The functions that run a
+# turn pass these explicitly (a splatted dict loses the keyword types).
 _MODEL_CALL_SECRETS = [GEMINI_API_KEY]
 _MODEL_CALL_TIMEOUT_S = TURN_TIMEOUT_S
-_MODEL_CALL_MEMORY = options.MemoryOption.GB_1
+# Sized from `make bench` (README "Performance", rows 4 and 6): a turn mostly waits for the model
+# (10–60 s) and costs our CPU ~0.1 s at 1K, ~1 s at 4K (the thumbnail's decode), so one vCPU
+# serves many at once; memory is what binds: an idle instance holds ~115 MB and a turn adds ~30 MB
+# at 1K, ~125 MB at 4K. 2 GiB with 14 turns at once keeps the all-4K worst case (~1.9 GB) inside
+# and costs less memory per turn than 1 GiB with 6. One instance then takes 14 turns in flight
+# before another starts (the default, 80 at cpu 1, would run out of memory on 4K outputs).
+_MODEL_CALL_MEMORY = options.MemoryOption.GB_2
+_MODEL_CALL_CPU = 1
+_MODEL_CALL_CONCURRENCY = 14
 
 
 @https_fn.on_request(
-    cors=_CORS, secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY
+    cors=_CORS, secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY,
 )
 def api(req: https_fn.Request) -> https_fn.Response:
     return rest.handle(req)
@@ -46,10 +70,8 @@ def api(req: https_fn.Request) -> https_fn.Response:
 
 # createSession may send the first message (composer chat mode): it runs a turn.
 @https_fn.on_call(
-    secrets=_MODEL_CALL_SECRETS,
-    timeout_sec=_MODEL_CALL_TIMEOUT_S,
-    memory=_MODEL_CALL_MEMORY,
-    enforce_app_check=_APP_CHECK,
+    secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def createSession(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.create_session(req)
@@ -76,20 +98,16 @@ def deleteSession(req: https_fn.CallableRequest[Any]) -> Any:
 
 
 @https_fn.on_call(
-    secrets=_MODEL_CALL_SECRETS,
-    timeout_sec=_MODEL_CALL_TIMEOUT_S,
-    memory=_MODEL_CALL_MEMORY,
-    enforce_app_check=_APP_CHECK,
+    secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def sendMessage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.send_message(req)
 
 
 @https_fn.on_call(
-    secrets=_MODEL_CALL_SECRETS,
-    timeout_sec=_MODEL_CALL_TIMEOUT_S,
-    memory=_MODEL_CALL_MEMORY,
-    enforce_app_check=_APP_CHECK,
+    secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def editImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.edit_image(req)
@@ -101,10 +119,8 @@ def setHead(req: https_fn.CallableRequest[Any]) -> Any:
 
 
 @https_fn.on_call(
-    secrets=_MODEL_CALL_SECRETS,
-    timeout_sec=_MODEL_CALL_TIMEOUT_S,
-    memory=_MODEL_CALL_MEMORY,
-    enforce_app_check=_APP_CHECK,
+    secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def regenerateTurn(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.regenerate_turn(req)
@@ -200,30 +216,24 @@ def deletePreset(req: https_fn.CallableRequest[Any]) -> Any:
 
 
 @https_fn.on_call(
-    secrets=_MODEL_CALL_SECRETS,
-    timeout_sec=_MODEL_CALL_TIMEOUT_S,
-    memory=_MODEL_CALL_MEMORY,
-    enforce_app_check=_APP_CHECK,
+    secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def startIdentityChat(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.start_identity_chat(req)
 
 
 @https_fn.on_call(
-    secrets=_MODEL_CALL_SECRETS,
-    timeout_sec=_MODEL_CALL_TIMEOUT_S,
-    memory=_MODEL_CALL_MEMORY,
-    enforce_app_check=_APP_CHECK,
+    secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def continueIdentityChat(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.continue_identity_chat(req)
 
 
 @https_fn.on_call(
-    secrets=_MODEL_CALL_SECRETS,
-    timeout_sec=_MODEL_CALL_TIMEOUT_S,
-    memory=_MODEL_CALL_MEMORY,
-    enforce_app_check=_APP_CHECK,
+    secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def editIdentityImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.edit_identity_image(req)

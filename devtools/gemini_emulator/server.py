@@ -148,6 +148,8 @@ class EmulatorApp:
         finally:
             self.state.request_finished(log)
         log["status"] = response.status_code
+        # What this request put on the wire (its body): what a benchmark adds up as "bytes sent".
+        log.setdefault("bytes", len(request.get_data()))
         self.state.log_request(log)
         return response
 

@@ -5,16 +5,17 @@ Services receive a `Deps` and never construct clients themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from firebase_admin import firestore, storage
 
 from imagechat.accounts import Accounts
 from imagechat.config import Settings, settings
 from imagechat.firebase_app import ensure_app
-from imagechat.gemini.gateway import ImageModelGateway
 from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import UrlStyle
 from imagechat.store.deadlines import bound_deadlines
@@ -31,6 +32,9 @@ from imagechat.store.turn_store import TurnStore
 from imagechat.store.usage_store import UsageStore
 from imagechat.store.user_data_store import UserDataStore
 
+if TYPE_CHECKING:  # the gateway (and google.genai, ~0.3–0.6 s to import) loads with the first model call
+    from imagechat.gemini.gateway import ImageModelGateway
+
 
 @dataclass(frozen=True)
 class Deps:
@@ -39,7 +43,6 @@ class Deps:
     turns: TurnStore
     leases: LeaseStore
     images: ImageStorage
-    model: ImageModelGateway
     projects: ProjectStore
     library: LibraryStore
     presets: PresetStore
@@ -51,10 +54,37 @@ class Deps:
     user_data: UserDataStore  # everything under users/{uid} (deleting an account's data)
     # Quota counters, limits and the cost ledger (issue 14).
     usage: UsageStore
+    make_model: Callable[[], ImageModelGateway] = field(repr=False, compare=False)
+    _built: dict[str, ImageModelGateway] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def model(self) -> ImageModelGateway:
+        """The model gateway, built on first use and shared by every thread of the instance."""
+        gateway = self._built.get("model")
+        if gateway is None:
+            with self._lock:
+                gateway = self._built.get("model")
+                if gateway is None:
+                    gateway = self._built["model"] = self.make_model()
+        return gateway
 
 
-@lru_cache(maxsize=1)
+_deps: Deps | None = None
+_deps_lock = threading.Lock()
+
+
 def deps() -> Deps:
+    """The instance's clients and stores, built once (the first request) and shared by its threads."""
+    global _deps
+    if _deps is None:
+        with _deps_lock:
+            if _deps is None:
+                _deps = _build()
+    return _deps
+
+
+def _build() -> Deps:
     app = ensure_app()
     conf = settings()
     db = firestore.client(app)
@@ -68,13 +98,18 @@ def deps() -> Deps:
         ttl=timedelta(days=conf.session_ttl_days), grace=timedelta(days=conf.session_purge_grace_days)
     )
     files = FilesCacheStore(db)
+
+    def make_model() -> ImageModelGateway:
+        from imagechat.gemini.gateway import ImageModelGateway
+
+        return ImageModelGateway(conf, files, images.read)
+
     return Deps(
         settings=conf,
         sessions=SessionStore(db, lifetime),
         turns=TurnStore(db, lifetime),
         leases=LeaseStore(db, lifetime),
         images=images,
-        model=ImageModelGateway(conf, files, images.read),
         projects=ProjectStore(db),
         library=LibraryStore(db),
         presets=PresetStore(db),
@@ -84,4 +119,5 @@ def deps() -> Deps:
         files=files,
         user_data=UserDataStore(db),
         usage=UsageStore(db),
+        make_model=make_model,
     )

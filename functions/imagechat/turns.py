@@ -289,9 +289,15 @@ class _Run:
         try:
             # Files API parts, then the model, streamed: its progress is shown while it works, and a
             # cancel stops the wait (a late reply is dropped).
-            reply = self.step(lambda: progress.await_reply(
-                deps, uid, claim, reporter, lambda: deps.model.stream(prompt, options)
-            ))
+            try:
+                reply = self.step(lambda: progress.await_reply(
+                    deps, uid, claim, reporter, lambda: deps.model.stream(prompt, options)
+                ))
+            except NotFound:
+                # The session was deleted while the model worked: remove the input copies this run
+                # may have stored after the deletion swept the session's folder.
+                deps.images.delete([a.storage_path for a in user_turn.attachments])
+                raise
             self.stage("storage", modelMs=_ms(self.stage_started))
             self.step(lambda: reporter.show("saving"))
             self.outputs_started = True

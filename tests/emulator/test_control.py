@@ -90,6 +90,9 @@ def test_request_log_describes_every_part(client: genai.Client, control: Control
     assert entry["responseModalities"] == ["IMAGE"]
     assert (entry["aspectRatio"], entry["imageSize"]) == ("4:3", "2K")
     assert entry["snakeCaseKeys"] is True  # SDK 3.x sends inlineData {"mime_type": ...}: normalised
+    # What each request put on the wire: the model call carries two images as base64 (> 4/3 of them).
+    assert entry["bytes"] > (len(first_png) + len(source)) * 4 // 3
+    assert log[1]["bytes"] == len(source)  # the upload's chunk
     user_1, model_1, user_2 = entry["contents"]
     assert user_1 == {
         "role": "user",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +118,12 @@ class GeminiControl:
         self.base = f"{base_url}/_emulator"
 
     def reset(self) -> None:
+        """Back to a quiet emulator: first waits (bounded) for calls still in flight — a cancelled or
+        abandoned turn's model call finishes at the emulator after its test — so that they cannot
+        land in the next test's request log."""
+        deadline = time.monotonic() + 30
+        while self.in_flight() and time.monotonic() < deadline:
+            time.sleep(0.1)
         requests.post(f"{self.base}/reset", timeout=10).raise_for_status()
 
     def config(self, **settings: Any) -> dict[str, Any]:

@@ -78,7 +78,8 @@ class ImageStorage:
         )
 
     def read(self, path: str) -> bytes:
-        data: bytes = self._bucket.blob(path).download_as_bytes(**self._bounded)
+        # In one read, not 8 KB chunks in a Python loop: a quarter of the CPU on a 4K PNG.
+        data: bytes = self._bucket.blob(path).download_as_bytes(single_shot_download=True, **self._bounded)
         return data
 
     def delete(self, paths: list[str]) -> None:

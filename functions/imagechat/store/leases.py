@@ -302,10 +302,11 @@ class LeaseStore:
         transactions.retry_lost_races(attempt, exhausted=SessionBusy, what="move head")
 
     def holds(self, uid: str, session_id: str, lease_id: str) -> bool:
-        """Whether the run holding `lease_id` still holds the session (not cancelled, taken over or
-        deleted): one read, which a running turn makes about once a second while the model works."""
-        snap = paths.session(self._db, uid, session_id).get()
-        lease = Session.from_firestore(snap.to_dict(), snap.id).lease if snap.exists else None
+        """Whether the run holding `lease_id` still holds the session (not cancelled or taken over;
+        NotFound when the session was deleted): one read, which a running turn makes about once a
+        second while the model works."""
+        snap = self._read_session(paths.session(self._db, uid, session_id))
+        lease = Session.from_firestore(snap.to_dict(), snap.id).lease
         return lease is not None and lease.id == lease_id
 
     def was_cancelled(self, uid: str, session_id: str, claim: TurnClaim) -> bool:

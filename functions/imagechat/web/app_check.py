@@ -8,24 +8,23 @@ REST call but the health check and the OpenAPI document must carry a valid token
 
 from __future__ import annotations
 
-import os
-
 import flask
 import jwt
 from firebase_admin import app_check, exceptions
 from firebase_functions import logger
 
+from imagechat.config import ENFORCE_APP_CHECK_ENV, app_check_enforced
 from imagechat.errors import Unauthenticated
 
-ENV = "IMAGECHAT_ENFORCE_APP_CHECK"
+ENV = ENFORCE_APP_CHECK_ENV
 HEADER = "X-Firebase-AppCheck"
 MISSING = f"App Check is enforced: send an App Check token in the {HEADER} header (the app does this itself)."
 INVALID = "Your App Check token is invalid or expired: reload the app and try again."
 
 
 def enforced() -> bool:
-    """Whether the deployment enforces App Check (read on each request: the environment decides)."""
-    return os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    """Whether the deployment enforces App Check (config.app_check_enforced, read on each request)."""
+    return app_check_enforced()
 
 
 def require_app_check(request: flask.Request) -> None:

@@ -8,7 +8,7 @@ errors.ERROR_TABLE.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from firebase_functions import https_fn, logger
 from pydantic import BaseModel
@@ -17,10 +17,7 @@ from imagechat import (
     account_data,
     branches,
     cancellation,
-    composer,
-    edits,
     identities,
-    identity_chat,
     ledger,
     library,
     presets,
@@ -28,7 +25,6 @@ from imagechat import (
     projects,
     reference_images,
     sessions,
-    turns,
     uploads,
 )
 from imagechat.account_schemas import DeleteAccountDataRequest
@@ -75,6 +71,17 @@ from imagechat.schemas import (
     dump,
     parse,
 )
+
+if TYPE_CHECKING:
+    from imagechat import composer, edits, identity_chat, turns
+else:
+    # The model-calling use cases (and google.genai) are imported by the first request that runs one.
+    from imagechat.lazy import LazyModule
+
+    composer = LazyModule("imagechat.composer")
+    edits = LazyModule("imagechat.edits")
+    identity_chat = LazyModule("imagechat.identity_chat")
+    turns = LazyModule("imagechat.turns")
 
 Request = https_fn.CallableRequest[Any]
 UseCase = Callable[[Deps, str, dict[str, Any]], BaseModel | dict[str, Any] | None]

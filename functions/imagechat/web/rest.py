@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
 from firebase_admin import auth as firebase_auth
@@ -21,15 +21,12 @@ from imagechat import (
     account_data,
     branches,
     cancellation,
-    composer,
     config,
-    edits,
     ledger,
     library,
     presets,
     projects,
     sessions,
-    turns,
     uploads,
 )
 from imagechat.account_schemas import DeleteAccountDataRequest
@@ -70,6 +67,16 @@ from imagechat.schemas import (
 )
 from imagechat.web import openapi, seed_api
 from imagechat.web.app_check import require_app_check
+
+if TYPE_CHECKING:
+    from imagechat import composer, edits, turns
+else:
+    # The model-calling use cases (and google.genai) are imported by the first request that runs one.
+    from imagechat.lazy import LazyModule
+
+    composer = LazyModule("imagechat.composer")
+    edits = LazyModule("imagechat.edits")
+    turns = LazyModule("imagechat.turns")
 
 # A route's handler: parses the request, names whom the call acts for, runs one use case.
 Handler = Callable[[flask.Request, Caller, dict[str, str]], Any]

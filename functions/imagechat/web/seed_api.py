@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
 from firebase_functions import logger
@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from werkzeug import exceptions as http
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from imagechat import config, identities, identity_chat, profiles, reference_images
+from imagechat import config, identities, profiles, reference_images
 from imagechat.auth import Caller
 from imagechat.deps import deps
 from imagechat.errors import UNEXPECTED_ERROR, ImageChatError, Internal, InvalidArgument, MethodNotAllowed, NotFound
@@ -32,6 +32,14 @@ from imagechat.identity_schemas import (
     dump_seed,
     parse_seed,
 )
+
+if TYPE_CHECKING:
+    from imagechat import identity_chat
+else:
+    # The model-calling use cases (and google.genai) are imported by the first request that runs one.
+    from imagechat.lazy import LazyModule
+
+    identity_chat = LazyModule("imagechat.identity_chat")
 
 PREFIXES = (
     "/v1/identity-image-chat", "/v1/admin/identity-image-chat", "/v1/identities", "/v1/admin/identities",
