@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 CHROMIUM_STAMP := $(VENV)/.chromium
 export CI ?= true
 
-.PHONY: dev test bench demo lint install web clean
+.PHONY: dev test bench demo lint install web clean openapi
 
 dev: install ## run the whole stack locally; prints "API ready at <url>"
 	$(PY) -m devtools.stack $(STACK_ARGS)
@@ -24,6 +24,9 @@ demo: install ## a scripted three-turn edit against a running `make dev`
 lint: install
 	$(VENV)/bin/ruff check functions devtools tests benchmarks
 	$(VENV)/bin/mypy
+
+openapi: install ## write docs/openapi.json from the route tables and schemas (a test checks it is current)
+	$(PY) -m devtools.openapi
 
 install: $(VENV)/.installed node_modules/.installed public/index.html
 

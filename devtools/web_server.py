@@ -45,7 +45,10 @@ def init_json(project_id: str, bucket: str, *, auth: str, firestore: str) -> dic
         "apiKey": "fake-api-key",
         "authDomain": f"{project_id}.firebaseapp.com",
         "storageBucket": bucket,
+        "appId": "1:000000000000:web:0000000000000000",  # App Check's debug exchange names the app
         "emulators": {"auth": f"http://{auth}", "firestore": firestore},
+        # Not Hosting's: the web app starts App Check with the debug provider (no App Check emulator).
+        "appCheck": {"debug": True},
     }
 
 

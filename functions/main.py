@@ -13,7 +13,7 @@ import functions_framework
 from firebase_functions import https_fn, options, scheduler_fn
 from werkzeug.exceptions import NotFound
 
-from imagechat.config import GEMINI_API_KEY, TURN_TIMEOUT_S
+from imagechat.config import GEMINI_API_KEY, TURN_TIMEOUT_S, app_check_enforced
 from imagechat.firebase_app import ensure_app
 
 if TYPE_CHECKING:
@@ -39,6 +39,10 @@ def _unrouted(exc: Exception) -> https_fn.Response:
     return rest.answer_unrouted(exc)
 
 
+# Firebase App Check (IMAGECHAT_ENFORCE_APP_CHECK, off locally): every callable passes the switch
+# (firebase-functions 0.6.0's on_call ignores set_global_options' enforce_app_check); the REST
+# function checks the X-Firebase-AppCheck header itself (web/app_check.py).
+_APP_CHECK = app_check_enforced()
 _CORS = options.CorsOptions(cors_origins="*", cors_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
 # A turn calls the model and writes images: give it room (memory for Pillow, time for retries).
 # The turn lease (config.DEFAULT_LEASE_TTL_S) outlives this deadline. The functions that run a
@@ -67,35 +71,35 @@ def api(req: https_fn.Request) -> https_fn.Response:
 # createSession may send the first message (composer chat mode): it runs a turn.
 @https_fn.on_call(
     secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
-    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def createSession(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.create_session(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def listSessions(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.list_sessions(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def getSession(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.get_session(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def updateSession(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.update_session(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def deleteSession(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_session(req)
 
 
 @https_fn.on_call(
     secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
-    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def sendMessage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.send_message(req)
@@ -103,61 +107,61 @@ def sendMessage(req: https_fn.CallableRequest[Any]) -> Any:
 
 @https_fn.on_call(
     secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
-    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def editImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.edit_image(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def setHead(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.set_head(req)
 
 
 @https_fn.on_call(
     secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
-    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def regenerateTurn(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.regenerate_turn(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def deleteTurn(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_turn(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def cancelTurn(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.cancel_turn(req)
 
 
-@https_fn.on_call(secrets=_MODEL_CALL_SECRETS, memory=options.MemoryOption.MB_512)
+@https_fn.on_call(secrets=_MODEL_CALL_SECRETS, memory=options.MemoryOption.MB_512, enforce_app_check=_APP_CHECK)
 def createProjectFromSession(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.create_project_from_session(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def listProjects(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.list_projects(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def getProject(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.get_project(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def updateProject(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.update_project(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def deleteProject(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_project(req)
 
 
-@https_fn.on_call(memory=options.MemoryOption.MB_512)
+@https_fn.on_call(memory=options.MemoryOption.MB_512, enforce_app_check=_APP_CHECK)
 def uploadTempImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.upload_temp_image(req)
 
@@ -165,47 +169,47 @@ def uploadTempImage(req: https_fn.CallableRequest[Any]) -> Any:
 # ---- the image library and prompt presets (issue 10)
 
 
-@https_fn.on_call(memory=options.MemoryOption.MB_512)
+@https_fn.on_call(memory=options.MemoryOption.MB_512, enforce_app_check=_APP_CHECK)
 def saveToLibrary(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.save_to_library(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def listLibrary(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.list_library(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def getLibraryImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.get_library_image(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def renameLibraryImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.rename_library_image(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def deleteLibraryImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_library_image(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def listPresets(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.list_presets(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def createPreset(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.create_preset(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def updatePreset(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.update_preset(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def deletePreset(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_preset(req)
 # ---------------------------------------------------------------- identity image chat (seeds 001/002)
@@ -213,7 +217,7 @@ def deletePreset(req: https_fn.CallableRequest[Any]) -> Any:
 
 @https_fn.on_call(
     secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
-    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def startIdentityChat(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.start_identity_chat(req)
@@ -221,7 +225,7 @@ def startIdentityChat(req: https_fn.CallableRequest[Any]) -> Any:
 
 @https_fn.on_call(
     secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
-    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def continueIdentityChat(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.continue_identity_chat(req)
@@ -229,63 +233,63 @@ def continueIdentityChat(req: https_fn.CallableRequest[Any]) -> Any:
 
 @https_fn.on_call(
     secrets=_MODEL_CALL_SECRETS, timeout_sec=_MODEL_CALL_TIMEOUT_S, memory=_MODEL_CALL_MEMORY,
-    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY,
+    cpu=_MODEL_CALL_CPU, concurrency=_MODEL_CALL_CONCURRENCY, enforce_app_check=_APP_CHECK,
 )
 def editIdentityImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.edit_identity_image(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def identityChatStatus(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.identity_chat_status(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def listIdentities(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.list_identities(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def getIdentity(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.get_identity(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def createIdentity(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.create_identity(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def updateIdentity(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.update_identity(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def deleteIdentity(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_identity(req)
 
 
-@https_fn.on_call(memory=options.MemoryOption.MB_512)
+@https_fn.on_call(memory=options.MemoryOption.MB_512, enforce_app_check=_APP_CHECK)
 def uploadReferenceImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.upload_reference_image(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def listReferenceImages(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.list_reference_images(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def deleteReferenceImage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_reference_image(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def getMe(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.get_me(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def updateMe(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.update_me(req)
 
@@ -293,7 +297,7 @@ def updateMe(req: https_fn.CallableRequest[Any]) -> Any:
 # ---------------------------------------------------------------- the data lifecycle (issue 14)
 
 
-@https_fn.on_call(timeout_sec=540, memory=options.MemoryOption.MB_512)
+@https_fn.on_call(timeout_sec=540, memory=options.MemoryOption.MB_512, enforce_app_check=_APP_CHECK)
 def deleteAccountData(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.delete_account_data(req)
 
@@ -312,11 +316,11 @@ def sweepExpiredData(event: scheduler_fn.ScheduledEvent) -> None:
 # ---- quotas and the cost ledger (issue 14)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def getUsage(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.get_usage(req)
 
 
-@https_fn.on_call()
+@https_fn.on_call(enforce_app_check=_APP_CHECK)
 def setUserLimits(req: https_fn.CallableRequest[Any]) -> Any:
     return callables.set_user_limits(req)

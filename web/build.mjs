@@ -24,6 +24,8 @@ const result = await build({
   metafile: true,
   legalComments: 'linked',
   logLevel: 'warning',
+  // App Check's reCAPTCHA Enterprise site key (public), for a deployment that uses App Check.
+  define: { __APP_CHECK_SITE_KEY__: JSON.stringify(process.env.IMAGECHAT_APP_CHECK_SITE_KEY ?? '') },
 });
 
 const outputs = Object.entries(result.metafile.outputs);

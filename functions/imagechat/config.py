@@ -262,3 +262,13 @@ def _parse_bool(name: str, raw: str) -> bool:
 def settings() -> Settings:
     """The process-wide settings (read once per instance)."""
     return load_settings()
+
+
+# Firebase App Check: enforced on every callable and the REST function when this is true (docs/api.md).
+# Read here, not in web/app_check.py, so that main.py decides without importing the adapters.
+ENFORCE_APP_CHECK_ENV = "IMAGECHAT_ENFORCE_APP_CHECK"
+
+
+def app_check_enforced() -> bool:
+    """Whether the deployment enforces App Check (read on each call: the environment decides)."""
+    return os.environ.get(ENFORCE_APP_CHECK_ENV, "").strip().lower() in ("1", "true", "yes", "on")

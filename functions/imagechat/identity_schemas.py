@@ -36,10 +36,16 @@ class _Seed(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class _SeedBody(_Seed):
+    """A JSON request body: values of the declared types only (as schemas._Body)."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
 # ---------------------------------------------------------------- requests
 
 
-class ActingFor(_Seed):
+class ActingFor(_SeedBody):
     user_id: str | None = Field(
         default=None,
         description="Admins: the user to act for (required on /admin/ endpoints); others omit it.",
@@ -66,7 +72,7 @@ class ContinueIdentityChatRequest(ActingFor):
     )
 
 
-class IdentityRequest(_Seed):
+class IdentityRequest(_SeedBody):
     """An identity's fields; on create `name` is required, on update every field is optional."""
 
     name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_CHARS, description="Display name.")

@@ -24,6 +24,14 @@ class _Schema(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
+class _Body(_Schema):
+    """A JSON request body: a number or a boolean must be one, as the OpenAPI document says (lax
+    parsing took "3" for 3 and "true" or 1 for true, accepting requests the document calls invalid).
+    Query parameters (`ListSessionsRequest`, ...) stay lax: on the wire they are text."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", strict=True)
+
+
 def _check_aspect_ratio(value: str | None) -> str | None:
     if value is not None and value not in config.ASPECT_RATIOS:
         raise ValueError(f"must be one of {', '.join(config.ASPECT_RATIOS)} (got {value!r})")
@@ -38,7 +46,7 @@ _PINNED_REFS_DOC = (
 )
 
 
-class CreateSessionRequest(_Schema):
+class CreateSessionRequest(_Body):
     title: str | None = Field(
         default=None, max_length=config.MAX_TITLE_CHARS, description=f"Display name; default {config.DEFAULT_TITLE!r}."
     )
@@ -80,7 +88,7 @@ class ListSessionsRequest(_Schema):
     cursor: str | None = Field(default=None, description="`nextCursor` of the previous page.")
 
 
-class UpdateSessionRequest(_Schema):
+class UpdateSessionRequest(_Body):
     title: str | None = Field(default=None, max_length=config.MAX_TITLE_CHARS, description="New display name.")
     history_turns: int | None = Field(
         default=None,
@@ -100,7 +108,7 @@ class UpdateSessionRequest(_Schema):
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
 
 
-class _Idempotent(_Schema):
+class _Idempotent(_Body):
     request_id: str | None = Field(
         default=None,
         min_length=1,
@@ -241,7 +249,7 @@ class DeleteTurnRequest(_Idempotent):
     """Deletes a turn and everything below it (request body optional)."""
 
 
-class UploadTempRequest(_Schema):
+class UploadTempRequest(_Body):
     """Callable form of the temp upload: the file travels base64-encoded in the payload."""
 
     data: str = Field(..., min_length=1, description="The image bytes, base64-encoded.")
@@ -424,7 +432,7 @@ class UploadTempResponse(_Schema):
 # ---------------------------------------------------------------- library and presets (issue 10)
 
 
-class SaveToLibraryRequest(_Schema):
+class SaveToLibraryRequest(_Body):
     """Saves an image to the library: new bytes (REST multipart `file`, callable `data`), or one of
     the caller's uploads or outputs named by `fromUrl` or `storagePath` (no bytes re-sent)."""
 
@@ -445,7 +453,7 @@ class ListLibraryRequest(_Schema):
     cursor: str | None = Field(default=None, description="`nextCursor` of the previous page.")
 
 
-class RenameLibraryImageRequest(_Schema):
+class RenameLibraryImageRequest(_Body):
     name: str = Field(..., min_length=1, max_length=config.MAX_LIBRARY_NAME_CHARS, description="New display name.")
 
 
@@ -472,12 +480,12 @@ class ListLibraryResponse(_Schema):
     next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next page; null at the end.")
 
 
-class CreatePresetRequest(_Schema):
+class CreatePresetRequest(_Body):
     name: str = Field(..., min_length=1, max_length=config.MAX_PRESET_NAME_CHARS, description="Display name.")
     text: str = Field(..., min_length=1, max_length=config.MAX_TEXT_CHARS, description="The instruction it adds.")
 
 
-class UpdatePresetRequest(_Schema):
+class UpdatePresetRequest(_Body):
     name: str | None = Field(
         default=None, min_length=1, max_length=config.MAX_PRESET_NAME_CHARS, description="New display name."
     )
@@ -535,7 +543,7 @@ def dump(model: BaseModel) -> dict[str, Any]:
 # ---------------------------------------------------------------- projects (seed 003)
 
 
-class CreateProjectRequest(_Schema):
+class CreateProjectRequest(_Body):
     """Seed 003's body (`session_id`, `title`); `turn_id` picks an earlier image (default: the head)."""
 
     session_id: str = Field(..., min_length=1, description="The chat session to publish.")
@@ -597,7 +605,7 @@ class ProjectResponse(_Schema):
     project: ProjectView = Field(..., description="The project.")
 
 
-class UpdateProjectRequest(_Schema):
+class UpdateProjectRequest(_Body):
     title: str | None = Field(default=None, min_length=1, max_length=config.MAX_TITLE_CHARS, description="New title.")
     description: str | None = Field(default=None, max_length=20_000, description="New description.")
     visibility: Literal["private", "public"] | None = Field(
@@ -619,7 +627,7 @@ class GetUsageRequest(_Schema):
     to: str | None = Field(default=None, pattern=_DAY, description="Last day, YYYY-MM-DD (default: today).")
 
 
-class SetUserLimitsRequest(_Schema):
+class SetUserLimitsRequest(_Body):
     """An admin's overrides: a number sets it, null goes back to the deployment default, absent keeps it."""
 
     turns_per_day: int | None = Field(default=None, ge=0, le=MAX_TURN_LIMIT, description="Model calls per UTC day.")

@@ -30,6 +30,8 @@ def test_empty_message_needs_a_prompt(user: ApiClient) -> None:
         ({"text": "x", "aspectRatio": "7:5"}, "aspectRatio"),
         ({"text": "x", "refUrls": "not-a-list"}, "refUrls"),
         ({"text": "x", "imageOnly": "sometimes"}, "imageOnly"),
+        ({"text": "x", "imageOnly": "true"}, "imageOnly"),  # a boolean, not its text (found fuzzing)
+        ({"text": "x", "imageOnly": 1}, "imageOnly"),
         ({"text": "x", "requestId": "has spaces"}, "requestId"),
         ({"text": "x" * 9000}, "text"),
         ({"text": "x", "refUrls": ["https://example.com/cat.png"]}, "https://example.com/cat.png"),
@@ -62,6 +64,7 @@ def test_unknown_library_images_are_not_found_naming_the_field(user: ApiClient) 
         ({"aspectRatio": "2:1"}, "aspectRatio"),
         ({"imageSize": "4K"}, "imageSize"),
         ({"title": "t" * 500}, "title"),
+        ({"historyTurns": "3"}, "historyTurns"),  # an integer, not its text (found fuzzing)
     ],
 )
 def test_bad_session_fields_are_named(user: ApiClient, body: dict[str, Any], words: str) -> None:

@@ -1,5 +1,7 @@
 // The REST API under /api (docs/api.md), reached through Hosting's /api/** rewrite with the
-// user's ID token. Errors come back as ApiError with the server's own message for people.
+// user's ID token (and an App Check token when App Check is on). Errors come back as ApiError with
+// the server's own message for people.
+import { appCheckHeaders } from './firebase.js';
 
 export class ApiError extends Error {
   constructor(httpStatus, status, message, body = null) {
@@ -20,10 +22,10 @@ export class ApiError extends Error {
   }
 }
 
-export function createApi(auth) {
+export function createApi(auth, appCheck = null) {
   /** `anonymous`: without a token (public projects), signed in or not. */
   async function request(method, path, { json, form, anonymous = false } = {}) {
-    const headers = {};
+    const headers = await appCheckHeaders(appCheck);
     if (!anonymous) {
       const user = auth.currentUser;
       if (!user) throw new ApiError(401, 'UNAUTHENTICATED', 'You are signed out. Sign in again.');

@@ -2,14 +2,16 @@
 // serves the same file with an `emulators` key, so one build runs against the emulators or the
 // deployed project.
 import { initializeApp } from 'firebase/app';
+import { CustomProvider, ReCaptchaEnterpriseProvider, getToken, initializeAppCheck } from 'firebase/app-check';
 import { connectAuthEmulator, getAuth } from 'firebase/auth';
 import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
 
 export async function startFirebase() {
   const response = await fetch('/__/firebase/init.json', { cache: 'no-store' });
   if (!response.ok) throw new Error(`Could not load the Firebase configuration (${response.status}).`);
-  const { emulators, ...options } = await response.json();
+  const { emulators, appCheck: appCheckConfig, ...options } = await response.json();
   const app = initializeApp(options);
+  const appCheck = startAppCheck(app, appCheckConfig);
   const auth = getAuth(app);
   const db = getFirestore(app);
   if (emulators) {
@@ -18,5 +20,34 @@ export async function startFirebase() {
     const [host, port] = emulators.firestore.split(':');
     connectFirestoreEmulator(db, host, Number(port));
   }
-  return { app, auth, db, local: Boolean(emulators) };
+  return { app, auth, db, appCheck, local: Boolean(emulators) };
+}
+
+// Firebase App Check (docs/api.md): the site key of the app's reCAPTCHA Enterprise registration is
+// set at build time (IMAGECHAT_APP_CHECK_SITE_KEY, web/build.mjs). Locally init.json asks for the
+// debug provider: App Check has no emulator, so with enforcement off (the local default) the token,
+// if the debug exchange works at all, just rides along. Without either, App Check stays off.
+function startAppCheck(app, config) {
+  const siteKey = __APP_CHECK_SITE_KEY__;
+  if (config?.debug) {
+    // `true`: a debug token made and kept by the browser; a string: one registered in the console.
+    globalThis.FIREBASE_APPCHECK_DEBUG_TOKEN = config.debugToken || true;
+    const provider = siteKey ? new ReCaptchaEnterpriseProvider(siteKey)
+      : new CustomProvider({ getToken: () => Promise.reject(new Error('debug provider only')) });
+    return initializeAppCheck(app, { provider, isTokenAutoRefreshEnabled: false });
+  }
+  if (!siteKey) return null;
+  const provider = new ReCaptchaEnterpriseProvider(siteKey);
+  return initializeAppCheck(app, { provider, isTokenAutoRefreshEnabled: true });
+}
+
+/** The X-Firebase-AppCheck header for a REST call: empty when App Check is off or has no token. */
+export async function appCheckHeaders(appCheck) {
+  if (!appCheck) return {};
+  try {
+    const { token } = await getToken(appCheck, false);
+    return { 'X-Firebase-AppCheck': token };
+  } catch {
+    return {}; // no token (offline debug exchange, throttled): the server decides whether it needs one
+  }
 }

@@ -13,7 +13,7 @@ const root = document.getElementById('app');
 
 async function start() {
   const services = await startFirebase();
-  services.api = createApi(services.auth);
+  services.api = createApi(services.auth, services.appCheck);
   let page = null;
   let shownKey;
   let user;

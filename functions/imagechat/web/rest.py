@@ -5,6 +5,7 @@ one line per route, naming the handler of its use case), then maps errors to HTT
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -64,7 +65,8 @@ from imagechat.schemas import (
     dump,
     parse,
 )
-from imagechat.web import seed_api
+from imagechat.web import openapi, seed_api
+from imagechat.web.app_check import require_app_check
 
 if TYPE_CHECKING:
     from imagechat import composer, edits, turns
@@ -83,17 +85,21 @@ Handler = Callable[[flask.Request, Caller, dict[str, str]], Any]
 def handle(request: flask.Request) -> flask.Response:
     """Entry point of the `api` function.
 
-    Everything but the health check authenticates first, so an anonymous caller learns
-    nothing about the routes (every such call is 401, not 404/405)."""
+    Everything but the health check and the OpenAPI document passes App Check (when enforced)
+    and authenticates first, so an anonymous caller learns nothing about the routes (every such
+    call is 401, not 404/405)."""
     path = request.path.rstrip("/") or "/"
     if path == "/api" or path.startswith("/api/"):
         path = path[len("/api") :] or "/"
     try:
-        if path == "/health":
+        if path == openapi.HEALTH_PATH:
             return _json({"status": "ok", "service": "imagechat"}, 200)
+        if path == openapi.DOCUMENT_PATH and request.method == "GET":
+            return _json(openapi_document(), 200)
         if seed_api.owns(path):  # identity image chat (seeds 001/002): snake_case, DRF-style errors
             return seed_api.handle(request, path, _authenticate)
         if path.startswith("/public/"):  # published projects: readable by anyone, no token
+            require_app_check(request)
             handler, args = _route(request.method, path, request.path, PUBLIC_ROUTES)
             return _json(dump(handler(request, args)), 200)
         caller = _authenticate(request)
@@ -141,6 +147,8 @@ def _error(exc: ImageChatError) -> flask.Response:
 
 
 def _authenticate(request: flask.Request) -> Caller:
+    """App Check (when enforced), then the ID token."""
+    require_app_check(request)
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or not header[7:].strip():
         raise Unauthenticated("Sign in first: send 'Authorization: Bearer <Firebase ID token>'.")
@@ -161,7 +169,22 @@ def _body(request: flask.Request) -> dict[str, Any]:
     return data
 
 
+def _once(fields: Any, *names: str) -> None:
+    """A query or form field that names whom a call acts for must come once: with two, which user?
+    (werkzeug would silently take the first.)"""
+    for name in names:
+        if len(fields.getlist(name)) > 1:
+            raise InvalidArgument(f"{name}: send it once (it was sent {len(fields.getlist(name))} times).")
+
+
+def _form(request: flask.Request) -> dict[str, str]:
+    """The multipart text fields, each sent once."""
+    _once(request.form, *request.form.keys())
+    return request.form.to_dict()
+
+
 def _target(request: flask.Request, caller: Caller, body: dict[str, Any] | None = None) -> str:
+    _once(request.args, "userId")
     user_id = request.args.get("userId") or (body or {}).get("userId")
     return acting_for(caller, user_id)
 
@@ -258,7 +281,7 @@ def get_public_project(request: flask.Request, args: dict[str, str]) -> Any:
 
 
 def upload_temp(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
-    uid = _target(request, caller, request.form.to_dict())
+    uid = _target(request, caller, _form(request))
     file = request.files.get("file")
     if file is None:
         raise InvalidArgument("file: send the image as the multipart/form-data field 'file'.")
@@ -272,7 +295,7 @@ def upload_temp(request: flask.Request, caller: Caller, _: dict[str, str]) -> An
 def save_to_library(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     """multipart `file` (+ optional `name`), or JSON `{fromUrl | storagePath, name?}`."""
     if request.files or request.mimetype == "multipart/form-data":
-        form = request.form.to_dict()
+        form = _form(request)
         file = request.files.get("file")
         if file is None:
             raise InvalidArgument("file: send the image as the multipart/form-data field 'file'.")
@@ -350,6 +373,7 @@ def admin_delete_user_data(request: flask.Request, caller: Caller, args: dict[st
 
 def get_usage(request: flask.Request, caller: Caller, _: dict[str, str]) -> Any:
     """`?from=&to=`; an admin names another user with `uid=` (or `userId=`)."""
+    _once(request.args, "uid", "userId")
     uid = acting_for(caller, request.args.get("uid") or request.args.get("userId"))
     query = {k: v for k, v in request.args.items() if k in ("from", "to")}
     return ledger.get_usage(deps(), uid, parse(GetUsageRequest, query))
@@ -404,3 +428,9 @@ PUBLIC_ROUTES = Map(
     [Rule("/public/projects/<uid>/<slug>", methods=["GET"], endpoint=get_public_project)],
     merge_slashes=False,
 )
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every route above (built once per instance)."""
+    return openapi.document([ROUTES, PUBLIC_ROUTES, seed_api.ROUTES])

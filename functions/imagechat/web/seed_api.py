@@ -110,6 +110,9 @@ def _body(request: flask.Request) -> dict[str, Any]:
 
 
 def _user_id(request: flask.Request, body: dict[str, Any] | None = None) -> str | None:
+    for fields in (request.args, request.form):  # twice: which user? (werkzeug would take the first)
+        if len(fields.getlist("user_id")) > 1:
+            raise FieldInvalid("user_id", "Send it once.")
     value = request.args.get("user_id") or (body or {}).get("user_id") or request.form.get("user_id")
     return value if isinstance(value, str) else None
 
