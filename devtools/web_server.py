@@ -47,8 +47,10 @@ def init_json(project_id: str, bucket: str, *, auth: str, firestore: str) -> dic
         "storageBucket": bucket,
         "appId": "1:000000000000:web:0000000000000000",  # App Check's debug exchange names the app
         "emulators": {"auth": f"http://{auth}", "firestore": firestore},
-        # Not Hosting's: the web app starts App Check with the debug provider (no App Check emulator).
-        "appCheck": {"debug": True},
+        # Not Hosting's: App Check stays off locally. It has no emulator, and once started the
+        # Firebase SDKs (Auth, Firestore) wait for its token, whose debug exchange with Google never
+        # answers offline. `{"debug": true}` here starts it with the debug provider (a deployment
+        # registered for it; tests/web/test_app_check.py serves it so and answers the exchange).
     }
 
 

@@ -23,7 +23,13 @@ def test_the_app_sends_its_app_check_token_with_api_calls(open_app: Callable[...
         body = json.dumps({"token": EXCHANGED, "ttl": "3600s"})
         route.fulfill(status=200, content_type="application/json", body=body)
 
+    def debug_provider(route: Route) -> None:  # init.json as a deployment with the debug provider has it
+        init = route.fetch().json()
+        body = json.dumps({**init, "appCheck": {"debug": True}})
+        route.fulfill(status=200, content_type="application/json", body=body)
+
     app.page.context.route("https://content-firebaseappcheck.googleapis.com/**", exchange)
+    app.page.context.route("**/__/firebase/init.json", debug_provider)
     app.page.reload()
     expect(app.page.locator(".boot")).to_have_count(0)
     assert app.page.evaluate("globalThis.FIREBASE_APPCHECK_DEBUG_TOKEN") is True  # the debug provider

@@ -41,13 +41,27 @@ function startAppCheck(app, config) {
   return initializeAppCheck(app, { provider, isTokenAutoRefreshEnabled: true });
 }
 
+// How long a REST call waits for an App Check token. Offline (`make dev`, the tests) the debug
+// exchange with Google never answers: a call must not hang on it.
+const APP_CHECK_WAIT_MS = 1000;
+// The debug exchange failed once: locally there is no App Check service to reach, so stop asking.
+let debugExchangeFailed = false;
+
 /** The X-Firebase-AppCheck header for a REST call: empty when App Check is off or has no token. */
 export async function appCheckHeaders(appCheck) {
-  if (!appCheck) return {};
+  if (!appCheck || debugExchangeFailed) return {};
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error('App Check token timed out')), APP_CHECK_WAIT_MS);
+  });
   try {
-    const { token } = await getToken(appCheck, false);
+    const { token } = await Promise.race([getToken(appCheck, false), timeout]);
     return { 'X-Firebase-AppCheck': token };
   } catch {
-    return {}; // no token (offline debug exchange, throttled): the server decides whether it needs one
+    // No token (offline debug exchange, throttled): the server decides whether it needs one.
+    if (globalThis.FIREBASE_APPCHECK_DEBUG_TOKEN) debugExchangeFailed = true;
+    return {};
+  } finally {
+    clearTimeout(timer);
   }
 }
