@@ -353,7 +353,8 @@ def vary(image: Image.Image, seed: int) -> tuple[Image.Image, str]:
     offset of -40..40 drawn from the seed's hash. Returns the image and its provenance name."""
     digest = hashlib.sha256(f"seed:{seed}".encode()).digest()
     offsets = [digest[i] % 81 - 40 or 17 for i in range(3)]
-    bands = [band.point(lambda v, d=d: max(0, min(255, v + d))) for band, d in zip(image.convert("RGB").split(), offsets, strict=True)]
+    channels = zip(image.convert("RGB").split(), offsets, strict=True)
+    bands = [band.point(lambda v, d=d: max(0, min(255, v + d))) for band, d in channels]
     return Image.merge("RGB", bands), f"seed:{seed}"
 
 

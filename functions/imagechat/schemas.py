@@ -123,6 +123,32 @@ def operation_hash(operation: str, turn_id: str) -> str:
     return hashlib.sha256(f"{operation}:{turn_id}".encode()).hexdigest()
 
 
+class MaskSpec(_Schema):
+    """Where the edit may change the image (white / inside = editable), in the edited image's pixel
+    coordinates: exactly one of an uploaded mask image (`refUrl`/`storagePath`, the image's size,
+    white = editable), `rects` ([x, y, w, h] each) or `polygons` ([[x, y], ...] each)."""
+
+    ref_url: str | None = Field(default=None, description="A mask image: a temp-upload URL of the caller's.")
+    storage_path: str | None = Field(default=None, description="A mask image: its storagePath (uploads/{uid}/...).")
+    rects: list[list[float]] | None = Field(default=None, max_length=64, description="Rectangles [x, y, w, h].")
+    polygons: list[list[list[float]]] | None = Field(
+        default=None, max_length=64, description="Polygons, each a list of [x, y] points (at least 3)."
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> MaskSpec:
+        given = [name for name in ("ref_url", "storage_path", "rects", "polygons") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("mask: give exactly one of refUrl, storagePath, rects or polygons")
+        for rect in self.rects or []:
+            if len(rect) != 4 or rect[2] <= 0 or rect[3] <= 0:
+                raise ValueError("mask.rects: each rectangle is [x, y, w, h] with w and h > 0")
+        for polygon in self.polygons or []:
+            if len(polygon) < 3 or any(len(point) != 2 for point in polygon):
+                raise ValueError("mask.polygons: each polygon is at least 3 points [x, y]")
+        return self
+
+
 class SendMessageRequest(_Idempotent):
     text: str = Field(default="", max_length=config.MAX_TEXT_CHARS, description="The instruction for this turn.")
     image_ids: list[str] = Field(
@@ -147,6 +173,19 @@ class SendMessageRequest(_Idempotent):
         "from the session's head; the head moves to the new answer. Omit it to continue from the head.",
     )
 
+    candidates: int = Field(
+        default=1,
+        ge=1,
+        le=config.MAX_CANDIDATES,
+        description="Variations: this many model calls in parallel (1–4); each answer is a sibling model turn, "
+        "the first complete one becomes the head. Each call counts in the quota and costs its own.",
+    )
+    mask: MaskSpec | None = Field(
+        default=None,
+        description="Region edit: only the masked part of the image being edited (the head's image, or the "
+        "parent's) changes; see MaskSpec.",
+    )
+
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
 
     @property
@@ -163,6 +202,10 @@ class SendMessageRequest(_Idempotent):
             del payload["parentTurnId"]
         if self.preset_id is None:  # absent from hashes recorded before presets
             del payload["presetId"]
+        if self.candidates == 1:  # absent from hashes recorded before variations
+            del payload["candidates"]
+        if self.mask is None:  # absent from hashes recorded before region edits
+            del payload["mask"]
         payload["text"] = self.text.strip()
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -414,6 +457,12 @@ class CancelTurnResponse(_Schema):
 
 class SendMessageResponse(_Schema):
     turn: TurnView = Field(..., description="The model turn (status complete, or blocked with the reason as text).")
+    candidates: list[TurnView] = Field(
+        default_factory=list,
+        description="Every answer of this message (variations), in index order; `turn` is the one that became "
+        "the head. Empty in responses recorded before variations.",
+    )
+    succeeded: int = Field(default=1, description="How many of the requested candidates answered.")
 
 
 class UploadTempResponse(_Schema):

@@ -280,6 +280,8 @@ class Lease(Document):
     # The model turn the run will write: if the run dies, whoever takes the session over removes
     # the outputs it may have stored under that id (absent: a deletion's lease, or an older one).
     model_turn_id: str | None = None
+    # A message with several candidates: the model turns of the others (their outputs too).
+    candidate_turn_ids: tuple[str, ...] = ()
     request_id: str | None = None
     expires_at: datetime | None = None
 
