@@ -275,13 +275,15 @@ class Exchange(NamedTuple):
 class Lease(Document):
     """The session's `lease` map: who holds the session until when (a send, or a deletion)."""
 
+    OMIT_IF_NONE = frozenset({"candidate_turn_ids"})
+
     id: str = ""
     user_turn_id: str | None = None
     # The model turn the run will write: if the run dies, whoever takes the session over removes
     # the outputs it may have stored under that id (absent: a deletion's lease, or an older one).
     model_turn_id: str | None = None
     # A message with several candidates: the model turns of the others (their outputs too).
-    candidate_turn_ids: tuple[str, ...] = ()
+    candidate_turn_ids: tuple[str, ...] | None = None
     request_id: str | None = None
     expires_at: datetime | None = None
 

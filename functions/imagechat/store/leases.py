@@ -198,7 +198,7 @@ class LeaseStore:
             stale_turns = [ref for ref in (self._pending_turn(uid, session_id, t) for t in stale_ids) if ref]
             dead_outputs = (
                 lease.model_turn_id if lease else None,
-                *(lease.candidate_turn_ids if lease else ()),
+                *((lease.candidate_turn_ids or ()) if lease else ()),
                 previous.model_turn_id if previous else None,
             )
             first = session.next_index
@@ -218,7 +218,7 @@ class LeaseStore:
                 id=claim.lease_id,
                 user_turn_id=user_turn_id,
                 model_turn_id=model_turn_id,
-                candidate_turn_ids=candidate_turn_ids,
+                candidate_turn_ids=candidate_turn_ids or None,
                 request_id=request_id,
                 expires_at=stamp + timedelta(seconds=ttl_s),
             )
