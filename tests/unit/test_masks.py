@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import pytest
 from PIL import Image, ImageChops, ImageOps
@@ -31,7 +32,7 @@ def test_outside_the_mask_is_identical_inside_changed_and_the_seam_feathered() -
     box, ratio = masks.crop_box(mask)
     assert ratio in config.ASPECT_RATIOS
     assert box.x <= 100 and box.y <= 50 and box.x + box.w >= 160 and box.y + box.h >= 90
-    assert 0 <= box.x and 0 <= box.y and box.x + box.w <= SIZE[0] and box.y + box.h <= SIZE[1]
+    assert box.x >= 0 and box.y >= 0 and box.x + box.w <= SIZE[0] and box.y + box.h <= SIZE[1]
     crop = masks.crop_for_model(original, box, ratio)
     cw, ch = Image.open(io.BytesIO(crop)).size
     assert abs(cw / ch - masks.ratio_value(ratio)) < 0.02
@@ -46,14 +47,14 @@ def test_outside_the_mask_is_identical_inside_changed_and_the_seam_feathered() -
     assert ImageChops.multiply(diff, outside).getbbox() is None
     assert result.getpixel((5, 5)) == original.getpixel((5, 5))
     # Well inside: the edit (the inverted gradient, within resampling error).
-    r, g, b = result.getpixel((130, 70))
+    r, g, _ = result.getpixel((130, 70))
     o = original.getpixel((130, 70))
     assert abs(r - (255 - o[0])) <= 12 and abs(g - (255 - o[1])) <= 12
     # The seam: across the mask's left edge the red channel moves in several steps, no hard jump.
     row = [result.getpixel((x, 70))[0] for x in range(100 - feather - 1, 100 + feather + 2)]
     jump = abs(row[-1] - row[0])
     assert jump > 30
-    steps = [abs(b - a) for a, b in zip(row, row[1:], strict=False)]
+    steps = [abs(b - a) for a, b in itertools.pairwise(row)]
     assert max(steps) < jump * 0.6, row
     assert len({v for v in row}) >= 4, row
 
