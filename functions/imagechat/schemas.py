@@ -356,6 +356,19 @@ class TurnProgressView(_Schema):
     updated_at: datetime | None = Field(default=None, description="When this progress was written.")
 
 
+class RegionEditView(_Schema):
+    edited_image: str = Field(..., description="storagePath of the image the mask applied to.")
+    mask_url: str = Field(..., description="The mask as used (PNG, white = editable, the edited image's size).")
+    mask_kind: Literal["upload", "rects", "polygons"] = Field(..., description="How the mask was given.")
+    crop_box: list[int] = Field(..., description="[x, y, w, h]: the part of the image sent to the model.")
+    crop_aspect_ratio: str = Field(..., description="The ratio the crop was resized to for the model.")
+    feather_px: int = Field(..., description="How far the blend reaches across the mask's edge.")
+    model_image: int = Field(
+        default=1,
+        description="Index in `images` of the model's own output (the crop, as received); images[0] is the composite.",
+    )
+
+
 class TurnView(_Schema):
     id: str = Field(..., description="Turn document id.")
     index: int = Field(..., description="Position in the session; order by it.")
@@ -390,6 +403,10 @@ class TurnView(_Schema):
         default="chat",
         description="chat: a message of the conversation; imported: an image a session was opened with "
         "(a root model turn without a user turn); stateless: an edit sent without the history.",
+    )
+    region: RegionEditView | None = Field(
+        default=None,
+        description="Model turns of a masked edit: the mask, the crop box and where the model's output is.",
     )
 
 

@@ -24,12 +24,13 @@ from typing import Any, TypeVar
 
 from firebase_functions import logger
 
-from imagechat import clock, config, history, pricing, progress, quotas, tree, views
+from imagechat import clock, config, history, pricing, progress, quotas, region_edits, tree, views
 from imagechat.branches import head_turn, lined_turn
 from imagechat.deps import Deps
 from imagechat.errors import (
     EDIT_PROMPT_REQUIRED,
     GENERATION_FAILED,
+    HEAD_MOVED,
     NOT_A_PARENT,
     NOT_AN_ANSWER,
     SESSION_NOT_FOUND,
@@ -53,7 +54,16 @@ from imagechat.presets import message_text
 from imagechat.references import check_image_cap, resolve_message_images
 from imagechat.schemas import RegenerateRequest, SendMessageRequest, SendMessageResponse, dump, operation_hash
 from imagechat.sessions import check_model_options, load_session
-from imagechat.store.documents import Attachment, Exchange, OutputImage, Session, StoredError, Turn, TurnStatus
+from imagechat.store.documents import (
+    Attachment,
+    Exchange,
+    OutputImage,
+    RegionEdit,
+    Session,
+    StoredError,
+    Turn,
+    TurnStatus,
+)
 from imagechat.store.leases import Replay, TurnClaim
 from imagechat.store.turn_store import ExchangeOutcome, document_size
 
@@ -80,6 +90,11 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     chosen_parent = None if req.continues_head or req.parent_turn_id is None else _parent(deps, uid, session_id,
                                                                                          req.parent_turn_id)
     inputs = resolve_message_images(deps, uid, req.image_ids, req.ref_urls)  # library picks first, then refUrls
+    region = None
+    if req.mask is not None:  # checked before the claim: a bad mask is a 400 and writes nothing
+        target = head_turn(deps, uid, session) if req.continues_head else chosen_parent
+        region = region_edits.prepare(deps, uid, target, req.mask)
+        inputs = [*inputs, region.crop]  # the crop is the message's last image: the one edited
 
     claim = _claim(deps, uid, session_id, req.request_id, payload_hash, candidates=req.candidates)
     if isinstance(claim, Replay):
@@ -87,12 +102,23 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     run = _Run(deps, uid, claim, started)
     # The head is the one the claim read: no other send can move it until this run ends.
     parent = run.step(lambda: head_turn(deps, uid, claim.session) if req.continues_head else chosen_parent)
+    if region is not None and (parent is None or parent.id != region.target.id):
+        run.step(lambda: _refuse(HEAD_MOVED))
+    if region is None and parent is not None and parent.region is not None:
+        # The image to continue from is the composite, which the model never made: it goes as a user image.
+        inputs = [run.step(lambda: region_edits.composite_input(deps, uid, parent)), *inputs]
     template = Turn(
         role="user", index=0, status="pending", text=text, request_id=req.request_id,
-        aspect_ratio=req.aspect_ratio, image_only=req.image_only,
+        aspect_ratio=region.ratio if region is not None else req.aspect_ratio, image_only=req.image_only,
     )
     user_turn = _write_user_turn(run, parent, template, inputs)
-    return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id], candidates=req.candidates)
+    return run.exchange(
+        session, parent, user_turn, sibling_ids=[claim.model_turn_id], candidates=req.candidates, region=region
+    )
+
+
+def _refuse(message: str) -> None:
+    raise InvalidArgument(message)
 
 
 def _write_user_turn(run: _Run, parent: Turn | None, template: Turn, inputs: list[InputImage]) -> Turn:
@@ -270,11 +296,18 @@ class _Run:
             raise failure from exc
 
     def exchange(
-        self, session: Session, parent: Turn | None, user_turn: Turn, sibling_ids: list[str], candidates: int = 1
+        self,
+        session: Session,
+        parent: Turn | None,
+        user_turn: Turn,
+        sibling_ids: list[str],
+        candidates: int = 1,
+        region: region_edits.PreparedRegion | None = None,
     ) -> SendMessageResponse:
         """History, model call(s), outputs and the commit of the finished exchange. With
         `candidates` > 1 the model is called that many times in parallel (seeds 0..N-1) and every
-        answer is a sibling model turn; the first complete one becomes the head."""
+        answer is a sibling model turn; the first complete one becomes the head. With a `region`
+        (a masked edit) each answer is blended back into the edited image (region_edits.finish)."""
         deps, uid, claim = self.deps, self.uid, self.claim
         self.stage("history", inputsMs=_ms(self.stage_started))
         budget = config.model_spec(session.model).max_input_images - len(user_turn.attachments)
@@ -307,11 +340,21 @@ class _Run:
             self.outputs_started = True
             answers: list[_Answer] = []
             for turn_id, reply in replies:
-                outputs = [] if reply.blocked else self.step(
-                    lambda turn_id=turn_id, reply=reply: _save_outputs(deps, uid, session.id, turn_id, reply)  # type: ignore[misc]
-                )
+                outputs: list[OutputImage] = []
+                record = None
+                if region is not None and reply.images and not reply.blocked:
+                    pngs = [image.data for image in reply.images]
+                    outputs, record = self.step(
+                        lambda turn_id=turn_id, pngs=pngs: region_edits.finish(  # type: ignore[misc]
+                            deps, uid, session.id, turn_id, region, pngs
+                        )
+                    )
+                elif not reply.blocked:
+                    outputs = self.step(
+                        lambda turn_id=turn_id, reply=reply: _save_outputs(deps, uid, session.id, turn_id, reply)  # type: ignore[misc]
+                    )
                 reply.usage = pricing.priced(reply.usage, options.model, options.image_size, deps.settings.prices_json)
-                answers.append(_Answer(turn_id, reply, outputs))
+                answers.append(_Answer(turn_id, reply, outputs, record))
             outcome = _exchange_outcome(session.id, claim, user_turn, answers, sibling_ids, self.regenerating)
             storage_ms = _ms(self.stage_started)
             self.stage("commit", storageMs=storage_ms)
@@ -449,6 +492,7 @@ class _Answer:
     turn_id: str
     reply: ModelReply
     outputs: list[OutputImage]
+    region: RegionEdit | None = None  # a masked edit: outputs[0] is the composite
 
 
 def _exchange_outcome(
@@ -484,6 +528,16 @@ def _model_turn(session_id: str, claim: TurnClaim, user_turn: Turn, answer: _Ans
     """One answer as a model turn (its index: the one the claim reserved for its candidate)."""
     reply, turn_id = answer.reply, answer.turn_id
     blocked = reply.blocked_message or ""
+    content, steps = tuple(reply.content), tuple(reply.steps)
+    if answer.region is not None:  # the composite came first: the model's images are one further
+        shift = answer.region.model_image
+        content = tuple(e.model_copy(update={"image": e.image + shift}) if e.image is not None else e for e in content)
+        steps = tuple(
+            step.model_copy(update={"content": tuple(
+                b.model_copy(update={"image": b.image + shift}) if b.image is not None else b for b in step.content
+            )})
+            for step in steps
+        )
     model_turn = Turn(
         id=turn_id,
         role="model",
@@ -492,8 +546,8 @@ def _model_turn(session_id: str, claim: TurnClaim, user_turn: Turn, answer: _Ans
         text=blocked if reply.blocked else reply.text,
         error=StoredError(code="BLOCKED", message=blocked) if reply.blocked else None,
         images=tuple(answer.outputs),  # none when blocked
-        content=() if reply.blocked else tuple(reply.content),
-        steps=() if reply.blocked else tuple(reply.steps),
+        content=() if reply.blocked else content,
+        steps=() if reply.blocked else steps,
         api=reply.api,
         interaction=reply.interaction,  # kept when blocked too: account deletion deletes it
         finish_reason=reply.finish_reason,
@@ -503,6 +557,7 @@ def _model_turn(session_id: str, claim: TurnClaim, user_turn: Turn, answer: _Ans
         parent_id=user_turn.id,
         lineage=(*user_turn.lineage, turn_id),
         mode=user_turn.mode,
+        region=answer.region,
     )
     if not reply.blocked:
         model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=turn_id)
