@@ -3,7 +3,10 @@ sibling model turns of the one user turn; the head picks one, and history then h
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+
+from google.cloud import firestore
 
 from tests.integration.helpers import model_calls, new_session, provenance_of, send
 from tests.support.clients import ApiClient, GeminiControl
@@ -17,7 +20,7 @@ def _message(client: ApiClient, session_id: str, **body: Any) -> dict[str, Any]:
 
 
 def test_three_candidates_are_three_calls_and_three_siblings(
-    transport: str, user: ApiClient, gemini: GeminiControl
+    transport: str, user: ApiClient, gemini: GeminiControl, firestore_db: firestore.Client
 ) -> None:
     session_id = new_session(user)
     first = send(user, session_id, "Draw a lighthouse")
@@ -47,6 +50,9 @@ def test_three_candidates_are_three_calls_and_three_siblings(
     assert session["lastImage"]["storagePath"] == head["images"][0]["storagePath"]
     assert session["turnCount"] == 2 + 1 + 3
     assert session["usage"]["imagesOut"] == 1 + 3  # each candidate's usage is counted
+    day = firestore_db.document(f"users/{user.uid}/usage/{datetime.now(UTC).strftime('%Y-%m-%d')}").get().to_dict()
+    assert day is not None and day["turns"] == 1 + 3  # the quota counts each candidate's call
+    assert day["costUsd"] > 0 and day["imagesOut"] == 1 + 3
     # A retry of the request id replays the same answer (no new calls).
     again = _message(user, session_id, text="make it warmer", candidates=3, requestId="vary-1")
     assert again == answer
