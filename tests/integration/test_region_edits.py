@@ -123,3 +123,20 @@ def test_a_masked_edit_through_the_callable_with_a_polygon_and_an_uploaded_mask(
                                               "mask": {"refUrl": mask["publicUrl"]}})
     assert second["turn"]["region"]["maskKind"] == "upload"
     assert second["turn"]["region"]["editedImage"] == result["turn"]["images"][0]["storagePath"]
+
+
+def test_a_masked_edit_with_two_candidates_composites_each_answer(user: ApiClient) -> None:
+    session_id = new_session(user)
+    first = send(user, session_id, "Draw a field")
+    response = _post(user, session_id, text="invert", mask={"rects": [RECT]}, candidates=2)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["succeeded"] == 2
+    composites = [_image(fetch(c["images"][0]["publicUrl"])) for c in answer["candidates"]]
+    original = _image(fetch(first["images"][0]["publicUrl"]))
+    corner = (0, 0, 100, 100)  # far outside the mask: the original in both
+    assert all(ImageChops.difference(c.crop(corner), original.crop(corner)).getbbox() is None for c in composites)
+    inside = (RECT[0] + 20, RECT[1] + 20, RECT[0] + 60, RECT[1] + 60)
+    assert ImageChops.difference(composites[0].crop(inside), composites[1].crop(inside)).getbbox() is not None
+    # In index order: candidate k asked with seed k.
+    assert [provenance_of(c["images"][1])[-1] for c in answer["candidates"]] == ["seed:0", "seed:1"]
