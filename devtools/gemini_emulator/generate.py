@@ -290,7 +290,9 @@ class Generator:
             target_bytes = self._bytes_of(target, resolved) if target else None
             png, ops, chain, preview = b"", list[str](), list[str](), b""
             if "IMAGE" in modalities:
-                png, ops, chain, preview = self._render(clean_prompt, target_bytes, aspect_ratio, image_size, payload)
+                png, ops, chain, preview = self._render(
+                    clean_prompt, target_bytes, aspect_ratio, image_size, payload, request.seed
+                )
             if request.include_thoughts and spec.signatures:
                 thought = thought_summary(ops, target_bytes is not None, "IMAGE" in modalities)
                 parts.append({"text": thought, "thought": True})
@@ -343,13 +345,16 @@ class Generator:
 
     @staticmethod
     def _render(
-        prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str, payload: str
+        prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str, payload: str,
+        seed: int | None = None,
     ) -> _Rendered:
         source_key = hashlib.sha256(source).hexdigest() if source is not None else "-"
-        key_parts = [prompt, source_key, aspect_ratio, image_size, payload]
+        key_parts = [prompt, source_key, aspect_ratio, image_size, payload, seed]
         key = hashlib.sha256(json.dumps(key_parts).encode("utf-8")).hexdigest()
         return _CACHE.get_or_render(
-            key, lambda: _render_uncached(prompt, source, aspect_ratio, image_size, realistic=payload == "realistic")
+            key,
+            lambda: _render_uncached(prompt, source, aspect_ratio, image_size, realistic=payload == "realistic",
+                                     seed=seed),
         )
 
     @staticmethod
@@ -362,7 +367,8 @@ class Generator:
 
 
 def _render_uncached(
-    prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str, *, realistic: bool
+    prompt: str, source: bytes | None, aspect_ratio: str | None, image_size: str, *, realistic: bool,
+    seed: int | None = None,
 ) -> _Rendered:
     if source is None:
         image, chain = imaging.generate(prompt, output_size(aspect_ratio or "1:1", image_size), realistic=realistic)
@@ -374,6 +380,9 @@ def _render_uncached(
             raise unprocessable_image() from None
         ratio = aspect_ratio or nearest_aspect_ratio(*edited.image.size)
         image, ops, chain = imaging.fit(edited.image, output_size(ratio, image_size)), edited.ops, edited.chain
+    if seed is not None:  # a variation: the same request with another seed gives other pixels
+        image, variant = imaging.vary(image, seed)
+        ops, chain = [*ops, variant], [*chain, variant]
     png = imaging.encode_png(image, chain, realistic=realistic)
     return png, ops, chain, imaging.preview_png(image, chain)
 

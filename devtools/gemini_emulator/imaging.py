@@ -348,6 +348,16 @@ def fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return ImageOps.fit(image, size, method=Image.Resampling.BICUBIC)
 
 
+def vary(image: Image.Image, seed: int) -> tuple[Image.Image, str]:
+    """A seed's deterministic variation (`generationConfig.seed`): every channel shifted by an
+    offset of -40..40 drawn from the seed's hash. Returns the image and its provenance name."""
+    digest = hashlib.sha256(f"seed:{seed}".encode()).digest()
+    offsets = [digest[i] % 81 - 40 or 17 for i in range(3)]
+    channels = zip(image.convert("RGB").split(), offsets, strict=True)
+    bands = [band.point(lambda v, d=d: max(0, min(255, v + d))) for band, d in channels]
+    return Image.merge("RGB", bands), f"seed:{seed}"
+
+
 @dataclass(frozen=True)
 class Edit:
     image: Image.Image

@@ -19,7 +19,7 @@ from typing import Any
 from .files import FileStore
 from .generate import Generator, image_signature, signature_valid_for, text_signature
 from .models import ASPECT_SIZES_1K, ModelSpec
-from .request_body import describe_generate_body
+from .request_body import check_int, describe_generate_body
 from .wire import ApiError, b64decode_any, b64encode, invalid_argument
 
 Step = dict[str, Any]
@@ -141,6 +141,7 @@ class InteractionRequest:
     aspect_ratio: str | None
     image_size: str | None
     modalities: list[str] = field(default_factory=list)  # upper-case; empty: the model's default
+    seed: int | None = None  # generation_config.seed: a deterministic variation (as generateContent's)
 
 
 def _check_block(block: Any, path: str) -> Step:
@@ -282,6 +283,7 @@ def parse_request(body: dict[str, Any]) -> InteractionRequest:
         aspect_ratio=aspect_ratio,
         image_size=image_size,
         modalities=modalities,
+        seed=check_int(config.get("seed"), "generation_config.seed"),
     )
 
 
@@ -452,6 +454,8 @@ class InteractionModel:
             "imageConfig": image_config,
             "thinkingConfig": {"includeThoughts": request.thinking_summaries},
         }
+        if request.seed is not None:
+            body["generationConfig"]["seed"] = request.seed
         response = self.generator.generate(spec, body, payload=payload, check_signatures=False)
         cached = 0
         history_contents = steps_to_contents(history)
@@ -529,6 +533,8 @@ def describe_create(body: dict[str, Any], file_sizes: Callable[[str], int | None
         "background": bool(body.get("background")),
         "stream": bool(body.get("stream")),
         "previousInteractionId": body.get("previous_interaction_id"),
+        "seed": (body.get("generation_config") or {}).get("seed") if isinstance(body.get("generation_config"), dict)
+        else None,
     }
     try:
         steps = input_steps(body.get("input"))

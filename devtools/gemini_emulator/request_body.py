@@ -63,6 +63,7 @@ class GenerateRequest:
     image_size: str | None
     include_thoughts: bool
     response_mime_type: str | None
+    seed: int | None = None  # generationConfig.seed: a deterministic variation of the output
 
     def last_user(self) -> Content | None:
         for content in reversed(self.contents):
@@ -113,6 +114,17 @@ def check_bool(value: Any, path: str) -> bool:
     if not isinstance(value, bool):
         raise _wrong_type(path, "TYPE_BOOL", value)
     return value
+
+
+def check_int(value: Any, path: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _wrong_type(path, "TYPE_INT32", value)
+    try:
+        return int(value)
+    except ValueError:
+        raise _wrong_type(path, "TYPE_INT32", value) from None
 
 
 def check_list(value: Any, path: str) -> list[Any]:
@@ -198,6 +210,7 @@ def parse_generate_request(body: Any) -> GenerateRequest:
             thinking.get("includeThoughts"), "generation_config.thinking_config.include_thoughts"
         ),
         response_mime_type=check_string(config.get("responseMimeType"), "generation_config.response_mime_type"),
+        seed=check_int(config.get("seed"), "generation_config.seed"),
     )
 
 
@@ -274,4 +287,5 @@ def describe_generate_body(body: dict[str, Any], file_sizes: FileSizes | None = 
         "responseModalities": config.get("responseModalities"),
         "aspectRatio": image_config.get("aspectRatio"),
         "imageSize": image_config.get("imageSize"),
+        "seed": config.get("seed"),
     }

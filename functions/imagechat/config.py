@@ -102,6 +102,8 @@ LEASE_MARGIN_S = 60
 DEFAULT_LEASE_TTL_S = float(TURN_TIMEOUT_S + LEASE_MARGIN_S)
 
 MAX_IMAGES_PER_MESSAGE = 14
+# Variations: model calls one message may ask for (`candidates`), run in parallel under its lease.
+MAX_CANDIDATES = 4
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 50_000_000
 MAX_TEXT_CHARS = 8000

@@ -201,6 +201,10 @@ NOT_A_HEAD = "turnId: must name a complete model turn of this session."
 NOT_AN_ANSWER = "turnId: must name a model turn (the answer to regenerate)."
 NOT_A_PARENT = "parentTurnId: must name a complete model turn of this session (or be null)."
 EDIT_PROMPT_REQUIRED = "Edit prompt is required."
+NO_IMAGE_TO_MASK = (
+    "mask: there is no image to edit (the turn it continues has no image); send a message without a mask first."
+)
+HEAD_MOVED = "mask: the session's head moved while the message was sent; send it again."
 GENERATION_FAILED = "Image generation failed. Please try again."
 QUOTA_EXHAUSTED = "The image model is over its request quota right now. Please wait a minute and try again."
 # A turn's final write kept losing to other writes on the session (very rare: busy sessions are

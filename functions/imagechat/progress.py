@@ -107,6 +107,17 @@ class ProgressReporter:
         self._shown = progress
 
 
+class QuietReporter(ProgressReporter):
+    """A candidate's reporter that shows nothing: a message with several candidates shows the
+    progress of its first one only (one user turn, one progress); the others are only waited for."""
+
+    def flush(self) -> None:
+        self._waiting = None
+
+    def _write(self, progress: TurnProgress) -> None:
+        self._written_at = time.monotonic()
+
+
 def await_reply(
     deps: Deps,
     uid: str,

@@ -56,23 +56,26 @@ def _seconds_until(end: datetime, stamp: datetime) -> int:
     return max(1, math.ceil((end - stamp).total_seconds()))
 
 
-def refusal(limits: Limits, state: QuotaState, window: QuotaWindow, stamp: datetime) -> QuotaExceeded | None:
-    """Why one more model call is refused now, if it is (the day's limit first: it lasts longer)."""
-    if state.day_turns >= limits.turns_per_day:
+def refusal(
+    limits: Limits, state: QuotaState, window: QuotaWindow, stamp: datetime, calls: int = 1
+) -> QuotaExceeded | None:
+    """Why `calls` more model calls are refused now, if they are (the day's limit first: it lasts
+    longer). A message with N candidates is N calls: all of them must fit."""
+    if state.day_turns + calls > limits.turns_per_day:
         return QuotaExceeded(daily_limit_reached(window.day_ends), _seconds_until(window.day_ends, stamp))
-    if state.minute_turns >= limits.turns_per_minute:
+    if state.minute_turns + calls > limits.turns_per_minute:
         return QuotaExceeded(minute_limit_reached(window.minute_ends), _seconds_until(window.minute_ends, stamp))
     return None
 
 
-def admit(deps: Deps, uid: str) -> QuotaWindow:
-    """The window one more model call of `uid` counts in; `QuotaExceeded` when over a limit.
+def admit(deps: Deps, uid: str, calls: int = 1) -> QuotaWindow:
+    """The window `calls` more model calls of `uid` count in; `QuotaExceeded` when over a limit.
     Counts nothing: the caller adds the call to the counters (the claim's batch, or
     `UsageStore.record_call`)."""
     stamp = clock.now()
     window = QuotaWindow.at(stamp)
     state = deps.usage.quota_state(uid, window)
-    refused = refusal(effective_limits(deps, state.limits), state, window, stamp)
+    refused = refusal(effective_limits(deps, state.limits), state, window, stamp, calls)
     if refused is not None:
         raise refused
     return window

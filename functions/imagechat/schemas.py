@@ -131,6 +131,32 @@ def operation_hash(operation: str, turn_id: str) -> str:
     return hashlib.sha256(f"{operation}:{turn_id}".encode()).hexdigest()
 
 
+class MaskSpec(_Schema):
+    """Where the edit may change the image (white / inside = editable), in the edited image's pixel
+    coordinates: exactly one of an uploaded mask image (`refUrl`/`storagePath`, the image's size,
+    white = editable), `rects` ([x, y, w, h] each) or `polygons` ([[x, y], ...] each)."""
+
+    ref_url: str | None = Field(default=None, description="A mask image: a temp-upload URL of the caller's.")
+    storage_path: str | None = Field(default=None, description="A mask image: its storagePath (uploads/{uid}/...).")
+    rects: list[list[float]] | None = Field(default=None, max_length=64, description="Rectangles [x, y, w, h].")
+    polygons: list[list[list[float]]] | None = Field(
+        default=None, max_length=64, description="Polygons, each a list of [x, y] points (at least 3)."
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> MaskSpec:
+        given = [name for name in ("ref_url", "storage_path", "rects", "polygons") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("mask: give exactly one of refUrl, storagePath, rects or polygons")
+        for rect in self.rects or []:
+            if len(rect) != 4 or rect[2] <= 0 or rect[3] <= 0:
+                raise ValueError("mask.rects: each rectangle is [x, y, w, h] with w and h > 0")
+        for polygon in self.polygons or []:
+            if len(polygon) < 3 or any(len(point) != 2 for point in polygon):
+                raise ValueError("mask.polygons: each polygon is at least 3 points [x, y]")
+        return self
+
+
 class SendMessageRequest(_Idempotent):
     text: str = Field(default="", max_length=config.MAX_TEXT_CHARS, description="The instruction for this turn.")
     image_ids: list[str] = Field(
@@ -155,6 +181,19 @@ class SendMessageRequest(_Idempotent):
         "from the session's head; the head moves to the new answer. Omit it to continue from the head.",
     )
 
+    candidates: int = Field(
+        default=1,
+        ge=1,
+        le=config.MAX_CANDIDATES,
+        description="Variations: this many model calls in parallel (1–4); each answer is a sibling model turn, "
+        "the first complete one becomes the head. Each call counts in the quota and costs its own.",
+    )
+    mask: MaskSpec | None = Field(
+        default=None,
+        description="Region edit: only the masked part of the image being edited (the head's image, or the "
+        "parent's) changes; see MaskSpec.",
+    )
+
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
 
     @property
@@ -171,6 +210,10 @@ class SendMessageRequest(_Idempotent):
             del payload["parentTurnId"]
         if self.preset_id is None:  # absent from hashes recorded before presets
             del payload["presetId"]
+        if self.candidates == 1:  # absent from hashes recorded before variations
+            del payload["candidates"]
+        if self.mask is None:  # absent from hashes recorded before region edits
+            del payload["mask"]
         payload["text"] = self.text.strip()
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -321,6 +364,19 @@ class TurnProgressView(_Schema):
     updated_at: datetime | None = Field(default=None, description="When this progress was written.")
 
 
+class RegionEditView(_Schema):
+    edited_image: str = Field(..., description="storagePath of the image the mask applied to.")
+    mask_url: str = Field(..., description="The mask as used (PNG, white = editable, the edited image's size).")
+    mask_kind: Literal["upload", "rects", "polygons"] = Field(..., description="How the mask was given.")
+    crop_box: list[int] = Field(..., description="[x, y, w, h]: the part of the image sent to the model.")
+    crop_aspect_ratio: str = Field(..., description="The ratio the crop was resized to for the model.")
+    feather_px: int = Field(..., description="How far the blend reaches across the mask's edge.")
+    model_image: int = Field(
+        default=1,
+        description="Index in `images` of the model's own output (the crop, as received); images[0] is the composite.",
+    )
+
+
 class TurnView(_Schema):
     id: str = Field(..., description="Turn document id.")
     index: int = Field(..., description="Position in the session; order by it.")
@@ -355,6 +411,10 @@ class TurnView(_Schema):
         default="chat",
         description="chat: a message of the conversation; imported: an image a session was opened with "
         "(a root model turn without a user turn); stateless: an edit sent without the history.",
+    )
+    region: RegionEditView | None = Field(
+        default=None,
+        description="Model turns of a masked edit: the mask, the crop box and where the model's output is.",
     )
 
 
@@ -422,6 +482,12 @@ class CancelTurnResponse(_Schema):
 
 class SendMessageResponse(_Schema):
     turn: TurnView = Field(..., description="The model turn (status complete, or blocked with the reason as text).")
+    candidates: list[TurnView] = Field(
+        default_factory=list,
+        description="Every answer of this message (variations), in index order; `turn` is the one that became "
+        "the head. Empty in responses recorded before variations.",
+    )
+    succeeded: int = Field(default=1, description="How many of the requested candidates answered.")
 
 
 class UploadTempResponse(_Schema):

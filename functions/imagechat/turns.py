@@ -15,18 +15,22 @@ that run's (see docs/data-model.md, "Outages").
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from firebase_functions import logger
 
-from imagechat import clock, config, history, pricing, progress, quotas, tree, views
+from imagechat import clock, config, history, pricing, progress, quotas, region_edits, tree, views
 from imagechat.branches import head_turn, lined_turn
 from imagechat.deps import Deps
 from imagechat.errors import (
     EDIT_PROMPT_REQUIRED,
     GENERATION_FAILED,
+    HEAD_MOVED,
     NOT_A_PARENT,
     NOT_AN_ANSWER,
     SESSION_NOT_FOUND,
@@ -50,7 +54,16 @@ from imagechat.presets import message_text
 from imagechat.references import check_image_cap, resolve_message_images
 from imagechat.schemas import RegenerateRequest, SendMessageRequest, SendMessageResponse, dump, operation_hash
 from imagechat.sessions import check_model_options, load_session
-from imagechat.store.documents import Attachment, Exchange, OutputImage, Session, StoredError, Turn, TurnStatus
+from imagechat.store.documents import (
+    Attachment,
+    Exchange,
+    OutputImage,
+    RegionEdit,
+    Session,
+    StoredError,
+    Turn,
+    TurnStatus,
+)
 from imagechat.store.leases import Replay, TurnClaim
 from imagechat.store.turn_store import ExchangeOutcome, document_size
 
@@ -77,19 +90,35 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     chosen_parent = None if req.continues_head or req.parent_turn_id is None else _parent(deps, uid, session_id,
                                                                                          req.parent_turn_id)
     inputs = resolve_message_images(deps, uid, req.image_ids, req.ref_urls)  # library picks first, then refUrls
+    region = None
+    if req.mask is not None:  # checked before the claim: a bad mask is a 400 and writes nothing
+        target = head_turn(deps, uid, session) if req.continues_head else chosen_parent
+        region = region_edits.prepare(deps, uid, target, req.mask)
+        inputs = [*inputs, region.crop]  # the crop is the message's last image: the one edited
 
-    claim = _claim(deps, uid, session_id, req.request_id, payload_hash)
+    claim = _claim(deps, uid, session_id, req.request_id, payload_hash, candidates=req.candidates)
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
     run = _Run(deps, uid, claim, started)
     # The head is the one the claim read: no other send can move it until this run ends.
     parent = run.step(lambda: head_turn(deps, uid, claim.session) if req.continues_head else chosen_parent)
+    if region is not None and (parent is None or parent.id != region.target.id):
+        run.step(lambda: _refuse(HEAD_MOVED))
+    if region is None and parent is not None and parent.region is not None:
+        # The image to continue from is the composite, which the model never made: it goes as a user image.
+        inputs = [run.step(lambda: region_edits.composite_input(deps, uid, parent)), *inputs]
     template = Turn(
         role="user", index=0, status="pending", text=text, request_id=req.request_id,
-        aspect_ratio=req.aspect_ratio, image_only=req.image_only,
+        aspect_ratio=region.ratio if region is not None else req.aspect_ratio, image_only=req.image_only,
     )
     user_turn = _write_user_turn(run, parent, template, inputs)
-    return run.exchange(session, parent, user_turn, sibling_ids=[claim.model_turn_id])
+    return run.exchange(
+        session, parent, user_turn, sibling_ids=[claim.model_turn_id], candidates=req.candidates, region=region
+    )
+
+
+def _refuse(message: str) -> None:
+    raise InvalidArgument(message)
 
 
 def _write_user_turn(run: _Run, parent: Turn | None, template: Turn, inputs: list[InputImage]) -> Turn:
@@ -175,12 +204,14 @@ def _claim(
     request_id: str | None,
     payload_hash: str | None,
     answering: str | None = None,
+    candidates: int = 1,
 ) -> TurnClaim | Replay:
     """The user's quota first (429 `QuotaExceeded`, nothing written), then the session's claim,
-    which counts the model call in the quota's window."""
-    window = quotas.admit(deps, uid)
+    which counts the model calls (one per candidate) in the quota's window."""
+    window = quotas.admit(deps, uid, candidates)
     return deps.leases.claim(
-        uid, session_id, request_id, deps.settings.lease_ttl_s, payload_hash, answering=answering, quota=window
+        uid, session_id, request_id, deps.settings.lease_ttl_s, payload_hash, answering=answering, quota=window,
+        candidates=candidates,
     )
 
 
@@ -265,9 +296,18 @@ class _Run:
             raise failure from exc
 
     def exchange(
-        self, session: Session, parent: Turn | None, user_turn: Turn, sibling_ids: list[str]
+        self,
+        session: Session,
+        parent: Turn | None,
+        user_turn: Turn,
+        sibling_ids: list[str],
+        candidates: int = 1,
+        region: region_edits.PreparedRegion | None = None,
     ) -> SendMessageResponse:
-        """History, model call, outputs and the commit of the finished exchange."""
+        """History, model call(s), outputs and the commit of the finished exchange. With
+        `candidates` > 1 the model is called that many times in parallel (seeds 0..N-1) and every
+        answer is a sibling model turn; the first complete one becomes the head. With a `region`
+        (a masked edit) each answer is blended back into the edited image (region_edits.finish)."""
         deps, uid, claim = self.deps, self.uid, self.claim
         self.stage("history", inputsMs=_ms(self.stage_started))
         budget = config.model_spec(session.model).max_input_images - len(user_turn.attachments)
@@ -290,9 +330,12 @@ class _Run:
             # Files API parts, then the model, streamed: its progress is shown while it works, and a
             # cancel stops the wait (a late reply is dropped).
             try:
-                reply = self.step(lambda: progress.await_reply(
-                    deps, uid, claim, reporter, lambda: deps.model.stream(prompt, options)
-                ))
+                if candidates == 1:
+                    replies = [(claim.model_turn_id, self.step(lambda: progress.await_reply(
+                        deps, uid, claim, reporter, lambda: deps.model.stream(prompt, options)
+                    )))]
+                else:
+                    replies = self.step(lambda: self._candidates(prompt, options, reporter, candidates))
             except NotFound:
                 # The session was deleted while the model worked: remove the input copies this run
                 # may have stored after the deletion swept the session's folder.
@@ -301,22 +344,40 @@ class _Run:
             self.stage("storage", modelMs=_ms(self.stage_started))
             self.step(lambda: reporter.show("saving"))
             self.outputs_started = True
-            outputs = [] if reply.blocked else self.step(lambda: _save_outputs(deps, uid, session.id, claim, reply))
-            reply.usage = pricing.priced(reply.usage, options.model, options.image_size, deps.settings.prices_json)
-            outcome = _exchange_outcome(session.id, claim, user_turn, reply, outputs, sibling_ids, self.regenerating)
+            answers: list[_Answer] = []
+            for turn_id, reply in replies:
+                outputs: list[OutputImage] = []
+                record = None
+                if region is not None and reply.images and not reply.blocked:
+                    pngs = [image.data for image in reply.images]
+                    outputs, record = self.step(
+                        lambda turn_id=turn_id, pngs=pngs: region_edits.finish(  # type: ignore[misc]
+                            deps, uid, session.id, turn_id, region, pngs
+                        )
+                    )
+                elif not reply.blocked:
+                    outputs = self.step(
+                        lambda turn_id=turn_id, reply=reply: _save_outputs(deps, uid, session.id, turn_id, reply)  # type: ignore[misc]
+                    )
+                reply.usage = pricing.priced(reply.usage, options.model, options.image_size, deps.settings.prices_json)
+                answers.append(_Answer(turn_id, reply, outputs, record))
+            outcome = _exchange_outcome(session.id, claim, user_turn, answers, sibling_ids, self.regenerating)
             storage_ms = _ms(self.stage_started)
             self.stage("commit", storageMs=storage_ms)
             self.step(lambda: _commit(deps, uid, session.id, claim, outcome, user_turn.attachments))
         finally:
             reporter.discard_preview()
+        reply = next(a.reply for a in answers if a.turn_id == outcome.model_turn.id)
         logger.info(
             "turn finished",
             uid=uid,
             sessionId=session.id,
-            turnId=claim.model_turn_id,
+            turnId=outcome.model_turn.id,
             status=outcome.model_turn.status,
             model=options.model,
             api=reply.api,
+            candidates=candidates,
+            succeeded=len(answers),
             interactionId=reply.interaction.id if reply.interaction else None,
             replayedAfter=reply.interaction.fallback_from if reply.interaction else None,
             images=len(reply.images),
@@ -332,6 +393,48 @@ class _Run:
         )
         return SendMessageResponse.model_validate(outcome.response)
 
+    def _candidates(
+        self, prompt: Prompt, options: ChatOptions, reporter: progress.ProgressReporter, count: int
+    ) -> list[tuple[str, ModelReply]]:
+        """`count` model calls in parallel, candidate k with seed k: the (model turn id, reply) of
+        those that answered, in the order they finished. Each call runs `progress.await_reply` on
+        its own thread (which streams on another): the first candidate's reporter shows the
+        message's progress, the others' show nothing; every waiter checks the lease, so a cancel
+        stops them all (`Interrupted`). A failed candidate is logged and left out; when all fail,
+        the first failure is raised (the usual failed turn)."""
+        deps, uid, claim = self.deps, self.uid, self.claim
+        reporters = [reporter, *(progress.QuietReporter(deps, uid, claim, self.started) for _ in range(count - 1))]
+        pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="candidate")
+        futures = {
+            pool.submit(
+                contextvars.copy_context().run,  # the request's logging context follows each call
+                progress.await_reply,
+                deps,
+                uid,
+                claim,
+                reporters[k],
+                lambda k=k: deps.model.stream(prompt, replace(options, seed=k)),
+            ): k
+            for k in range(count)
+        }
+        answered: list[tuple[str, ModelReply]] = []
+        failures: list[BaseException] = []
+        try:
+            for future in as_completed(futures):
+                k = futures[future]
+                try:
+                    answered.append((claim.model_turn_ids[k], future.result()))
+                except Interrupted:
+                    raise
+                except Exception as exc:
+                    logger.warn("candidate failed", sessionId=claim.session.id, candidate=k, error=repr(exc))
+                    failures.append(exc)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # an abandoned call ends on its own
+        if not answered:
+            raise failures[0]
+        return answered
+
     def _timings(self) -> dict[str, Any]:
         """The failure log's timings: the finished stages, the failed stage's time so far, and the total."""
         return {**self.progress, "stageMs": _ms(self.stage_started), "totalMs": _ms(self.started)}
@@ -343,7 +446,8 @@ class _Run:
             # The failure was written under this run's lease, so its exchange can never be: what it
             # stored (all, some or none of its outputs) belongs to no turn. When the failure could not
             # be written (Firestore away), the outputs stay until the next claim takes the lease over.
-            self._remove_outputs(self.claim.model_turn_id)
+            for model_turn_id in self.claim.model_turn_ids:
+                self._remove_outputs(model_turn_id)
 
     def _remove_outputs(self, model_turn_id: str) -> None:
         """Removes what a run that will never write `model_turn_id` stored; a failure here (Storage
@@ -370,46 +474,86 @@ def _commit(
     try:
         deps.turns.commit_exchange(uid, session_id, claim, outcome)
     except Interrupted:
-        delete_outputs(deps.images, outcome.model_turn.images)  # no turn will reference them
+        for turn in (outcome.model_turn, *outcome.other_model_turns):
+            delete_outputs(deps.images, turn.images)  # no turn will reference them
         raise
     except NotFound:
         # The session was deleted while the turn ran: remove what this run stored after the
         # deletion swept the session's folder.
-        delete_outputs(deps.images, outcome.model_turn.images)
+        for turn in (outcome.model_turn, *outcome.other_model_turns):
+            delete_outputs(deps.images, turn.images)
         deps.images.delete([a.storage_path for a in attachments])
         raise
 
 
-def _save_outputs(deps: Deps, uid: str, session_id: str, claim: TurnClaim, reply: ModelReply) -> list[OutputImage]:
+def _save_outputs(deps: Deps, uid: str, session_id: str, turn_id: str, reply: ModelReply) -> list[OutputImage]:
     """Stores the reply's images (PNG and thumbnail each) in the session's folder."""
-    return [
-        save_output(deps.images, uid, session_id, claim.model_turn_id, i, image.data)
-        for i, image in enumerate(reply.images)
-    ]
+    return [save_output(deps.images, uid, session_id, turn_id, i, image.data) for i, image in enumerate(reply.images)]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One candidate's reply and the outputs stored for it (under its model turn id)."""
+
+    turn_id: str
+    reply: ModelReply
+    outputs: list[OutputImage]
+    region: RegionEdit | None = None  # a masked edit: outputs[0] is the composite
 
 
 def _exchange_outcome(
     session_id: str,
     claim: TurnClaim,
     user_turn: Turn,
-    reply: ModelReply,
-    outputs: list[OutputImage],
+    answers: list[_Answer],
     sibling_ids: list[str],
     regenerating: bool,
 ) -> ExchangeOutcome:
-    """The model turn of the finished exchange, and the response recorded for replays, made from
-    that same turn (so the answer and what GET later shows agree, `createdAt` included)."""
+    """The model turns of the finished exchange (one per answered candidate; `answers` in the order
+    they finished) and the response recorded for replays, made from those same turns (so the answer
+    and what GET later shows agree, `createdAt` included). The head is the first complete answer
+    (else the first: all were blocked)."""
+    turns = [_model_turn(session_id, claim, user_turn, a) for a in answers]
+    head = next((t for t in turns if t.status == "complete"), turns[0])
+    blocked = head.status == "blocked"
+    user_status: TurnStatus | None = "blocked" if blocked else "complete"
+    if regenerating and blocked:
+        user_status = None  # the message keeps its earlier answers: it is not blocked
+    in_order = sorted(turns, key=lambda t: t.index)
+    siblings = [*(i for i in sibling_ids if i not in claim.model_turn_ids), *(t.id for t in in_order)]
+    return ExchangeOutcome(
+        user_status=user_status,
+        model_turn=head,
+        response=dump(views.sent_message(head, siblings, in_order)),
+        new_turns=len(turns) + (0 if regenerating else 1),
+        other_model_turns=tuple(t for t in turns if t is not head),
+    )
+
+
+def _model_turn(session_id: str, claim: TurnClaim, user_turn: Turn, answer: _Answer) -> Turn:
+    """One answer as a model turn (its index: the one the claim reserved for its candidate)."""
+    reply, turn_id = answer.reply, answer.turn_id
     blocked = reply.blocked_message or ""
+    content, steps = tuple(reply.content), tuple(reply.steps)
+    if answer.region is not None:  # the composite came first: the model's images are one further
+        shift = answer.region.model_image
+        content = tuple(e.model_copy(update={"image": e.image + shift}) if e.image is not None else e for e in content)
+        steps = tuple(
+            step.model_copy(update={"content": tuple(
+                b.model_copy(update={"image": b.image + shift}) if b.image is not None else b for b in step.content
+            )})
+            for step in steps
+        )
     model_turn = Turn(
-        id=claim.model_turn_id,
+        id=turn_id,
         role="model",
-        index=claim.model_index,
+        index=claim.model_index + claim.model_turn_ids.index(turn_id),
         status="blocked" if reply.blocked else "complete",
         text=blocked if reply.blocked else reply.text,
         error=StoredError(code="BLOCKED", message=blocked) if reply.blocked else None,
-        images=tuple(outputs),  # none when blocked
-        content=() if reply.blocked else tuple(reply.content),
-        steps=() if reply.blocked else tuple(reply.steps),
+        images=tuple(answer.outputs),  # none when blocked
+        content=() if reply.blocked else content,
+        steps=() if reply.blocked else steps,
         api=reply.api,
         interaction=reply.interaction,  # kept when blocked too: account deletion deletes it
         finish_reason=reply.finish_reason,
@@ -417,20 +561,13 @@ def _exchange_outcome(
         model=claim.session.model,
         created_at=clock.now(),
         parent_id=user_turn.id,
-        lineage=(*user_turn.lineage, claim.model_turn_id),
+        lineage=(*user_turn.lineage, turn_id),
         mode=user_turn.mode,
+        region=answer.region,
     )
     if not reply.blocked:
-        model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=claim.model_turn_id)
-    user_status: TurnStatus | None = "blocked" if reply.blocked else "complete"
-    if regenerating and reply.blocked:
-        user_status = None  # the message keeps its earlier answers: it is not blocked
-    return ExchangeOutcome(
-        user_status=user_status,
-        model_turn=model_turn,
-        response=dump(views.sent_message(model_turn, sibling_ids)),
-        new_turns=1 if regenerating else 2,
-    )
+        model_turn = fit_model_turn(model_turn, session_id=session_id, turn_id=turn_id)
+    return model_turn
 
 
 def fit_model_turn(model_turn: Turn, **context: Any) -> Turn:

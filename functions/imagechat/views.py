@@ -61,8 +61,16 @@ def updated_session(session: Session) -> UpdateSessionResponse:
     return UpdateSessionResponse(session=session_view(session))
 
 
-def sent_message(model_turn: Turn, sibling_ids: Sequence[str] = ()) -> SendMessageResponse:
-    return SendMessageResponse(turn=turn_view(model_turn, sibling_ids))
+def sent_message(
+    model_turn: Turn, sibling_ids: Sequence[str] = (), candidates: Sequence[Turn] = ()
+) -> SendMessageResponse:
+    """The new head, and every answer of the message (its candidates, index order; default the head)."""
+    answers = list(candidates) or [model_turn]
+    return SendMessageResponse(
+        turn=turn_view(model_turn, sibling_ids),
+        candidates=[turn_view(t, sibling_ids) for t in answers],
+        succeeded=len(answers),
+    )
 
 
 def project_url(uid: str, slug: str) -> str:

@@ -147,6 +147,18 @@ def test_edit_is_deterministic(client: genai.Client, photo: bytes) -> None:
     assert edit(client, photo, "warmer and blur") == edit(client, photo, "warmer and blur")
 
 
+def test_a_seed_varies_the_output_deterministically(client: genai.Client, photo: bytes) -> None:
+    def seeded(seed: int) -> bytes:
+        return edit(client, photo, "warmer", types.GenerateContentConfig(
+            image_config=types.ImageConfig(aspect_ratio="1:1"), seed=seed))
+
+    plain, first, second = edit(client, photo, "warmer"), seeded(1), seeded(2)
+    assert len({plain, first, second}) == 3  # each seed its own pixels
+    assert seeded(1) == first  # and the same seed the same bytes
+    assert read_provenance(first) == [*read_provenance(plain), "seed:1"]
+    assert read_provenance(second)[-1] == "seed:2"
+
+
 def test_input_without_chain_starts_an_input_chain(client: genai.Client) -> None:
     source = png_bytes((50, 50))
     chain = read_provenance(edit(client, source, "darker"))

@@ -72,7 +72,8 @@ def test_documents_store_the_names_clients_read() -> None:
         "nextIndex", "lastImage", "usage", "lease", "headTurnId", "kind",
     }
     assert SESSION.to_firestore()["lease"] == {"id": "l1", "userTurnId": "t1", "modelTurnId": None,
-                                               "requestId": None, "expiresAt": NOW + timedelta(minutes=6)}
+                                               "candidateTurnIds": None, "requestId": None,
+                                               "expiresAt": NOW + timedelta(minutes=6)}
     assert set(USER_TURN.to_firestore()) == {
         "role", "index", "status", "text", "createdAt", "attachments", "requestId", "error", "parentId", "lineage",
         "aspectRatio", "imageOnly"}

@@ -66,6 +66,17 @@ def test_refusals_say_when_to_retry_day_first() -> None:
     assert day.retry_after_s == 15 * 3600 + 44 * 60 + 40
 
 
+def test_a_message_of_n_candidates_needs_n_calls_left() -> None:
+    stamp = datetime(2026, 12, 3, 8, 15, 20, tzinfo=UTC)
+    window = QuotaWindow.at(stamp)
+    limits = quotas.Limits(turns_per_day=5, turns_per_minute=4)
+    assert quotas.refusal(limits, QuotaState(UserLimits(), 2, 0), window, stamp, calls=3) is None
+    day = quotas.refusal(limits, QuotaState(UserLimits(), 3, 0), window, stamp, calls=3)
+    assert day is not None and day.message.startswith("Daily limit reached")
+    minute = quotas.refusal(limits, QuotaState(UserLimits(), 0, 2), window, stamp, calls=3)
+    assert minute is not None and minute.message.startswith("Too many turns this minute")
+
+
 def test_a_quota_refusal_is_429_with_retry_after_on_every_transport_and_final() -> None:
     error = QuotaExceeded("Daily limit reached; it resets at 2026-12-04 00:00 UTC.", 120)
     assert (error.wire.http_status, error.wire.callable_code) == (429, FunctionsErrorCode.RESOURCE_EXHAUSTED)

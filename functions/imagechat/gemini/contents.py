@@ -121,5 +121,7 @@ def model_content(turn: Turn, images: ImagePartSource) -> types.Content:
         # Written without stored content: fall back to what the turn shows.
         if turn.text:
             parts.append(types.Part(text=turn.text))
-        parts.extend(images.image_part(image_ref(image)) for image in turn.images)
+        # A masked edit's composite (images[0]) is not the model's: only its own outputs are replayed.
+        made = turn.images[turn.region.model_image:] if turn.region is not None else turn.images
+        parts.extend(images.image_part(image_ref(image)) for image in made)
     return types.Content(role="model", parts=parts)

@@ -34,6 +34,7 @@ def generation_config(options: ChatOptions) -> types.GenerateContentConfig:
             image_size=options.image_size if len(sizes) > 1 else None,
         ),
         system_instruction=options.system_prompt or None,
+        seed=options.seed,
         # Thought summaries and interim images feed the live progress; the stored answer skips them.
         thinking_config=types.ThinkingConfig(include_thoughts=True) if config.model_spec(options.model).thoughts
         else None,

@@ -147,6 +147,8 @@ class InteractionsTransport:
         }
         if options.system_prompt:
             request["system_instruction"] = options.system_prompt
+        if options.seed is not None:
+            request["generation_config"] = {"seed": options.seed}
         if previous_id:
             request["previous_interaction_id"] = previous_id
         started = time.perf_counter()

@@ -12,3 +12,5 @@ class ChatOptions:
     image_size: str
     image_only: bool
     system_prompt: str = ""
+    # A candidate's seed (its index) when a message asks for several: each call varies its answer.
+    seed: int | None = None

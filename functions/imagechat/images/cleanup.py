@@ -33,3 +33,4 @@ def delete_turn_objects(storage: ImageStorage, uid: str, session_id: str, turns:
     delete_outputs(storage, [image for turn in turns for image in turn.images])
     inputs = session_inputs_prefix(uid, session_id)
     storage.delete([a.storage_path for turn in turns for a in turn.attachments if a.storage_path.startswith(inputs)])
+    storage.delete([turn.region.mask_path for turn in turns if turn.region is not None])  # a masked edit's mask

@@ -196,6 +196,21 @@ class InteractionRecord(Document):
     fallback_from: str | None = None
 
 
+class RegionEdit(Document):
+    """A model turn's masked edit (issue 17): `images[0]` is the composite (what the user sees and
+    the next edit targets); `images[model_image]` is the model's own output for the crop, exactly as
+    received (what `content`/`steps` point at and history replays, thought signature included)."""
+
+    edited_image: str  # storagePath of the image the mask applies to (the parent's images[0])
+    mask_path: str  # the mask as used: an L PNG (255 = editable) at the edited image's size
+    mask_url: str
+    mask_kind: Literal["upload", "rects", "polygons"]
+    crop_box: tuple[int, int, int, int]  # x, y, w, h in the edited image's pixels
+    crop_aspect_ratio: str  # the ratio the crop was resized to and the model asked for
+    feather_px: int
+    model_image: int = 1
+
+
 class Turn(Document):
     """users/{uid}/chatSessions/{sessionId}/turns/{id}: a user's message or the model's reply."""
 
@@ -233,6 +248,7 @@ class Turn(Document):
     finish_reason: str | None = None
     usage: Usage | None = None
     model: str | None = None  # model turns: the model that answered (what `usage` was priced for)
+    region: RegionEdit | None = None  # model turns: a masked edit (absent otherwise)
 
     # What each role stores (a user turn has no images, a model turn no attachments).
     _COMMON: ClassVar[frozenset[str]] = frozenset(
@@ -240,7 +256,8 @@ class Turn(Document):
     )
     STORED_BY_ROLE: ClassVar[dict[str, frozenset[str]]] = {
         "user": _COMMON | {"attachments", "request_id", "aspect_ratio", "image_only", "progress"},
-        "model": _COMMON | {"images", "content", "steps", "api", "interaction", "finish_reason", "usage", "model"},
+        "model": _COMMON
+        | {"images", "content", "steps", "api", "interaction", "finish_reason", "usage", "model", "region"},
     }
     # Model-turn fields left out while empty (turns of one API never carry the other's).
     _OMIT_IF_EMPTY: ClassVar[tuple[str, ...]] = ("steps", "api", "interaction")
@@ -256,6 +273,8 @@ class Turn(Document):
             stored.discard("mode")
         if self.model is None:
             stored.discard("model")
+        if self.region is None:
+            stored.discard("region")
         return self.model_dump(by_alias=True, include=stored)
 
 
@@ -275,11 +294,15 @@ class Exchange(NamedTuple):
 class Lease(Document):
     """The session's `lease` map: who holds the session until when (a send, or a deletion)."""
 
+    OMIT_IF_NONE = frozenset({"candidate_turn_ids"})
+
     id: str = ""
     user_turn_id: str | None = None
     # The model turn the run will write: if the run dies, whoever takes the session over removes
     # the outputs it may have stored under that id (absent: a deletion's lease, or an older one).
     model_turn_id: str | None = None
+    # A message with several candidates: the model turns of the others (their outputs too).
+    candidate_turn_ids: tuple[str, ...] | None = None
     request_id: str | None = None
     expires_at: datetime | None = None
 

@@ -66,6 +66,13 @@ class TurnClaim:
     # attempt of this request): never written, and they can no longer be, so any output a dead run
     # stored under their ids belongs to no turn and is to be removed.
     dead_model_turn_ids: tuple[str, ...] = ()
+    # A message with N candidates: the other N-1 model turns, indexes model_index+1, +2, ...
+    candidate_turn_ids: tuple[str, ...] = ()
+
+    @property
+    def model_turn_ids(self) -> tuple[str, ...]:
+        """Every model turn this run may write (one per candidate), in index order."""
+        return (self.model_turn_id, *self.candidate_turn_ids)
 
 
 # Stored on a turn whose run died (crash, timeout) and whose lease expired.
@@ -155,6 +162,7 @@ class LeaseStore:
         *,
         answering: str | None = None,
         quota: QuotaWindow | None = None,
+        candidates: int = 1,
     ) -> TurnClaim | Replay:
         """Replays, refuses as busy, or takes the lease. Read plainly, written as one batch
         conditional on the session document being unchanged since the read: every write of a
@@ -162,11 +170,13 @@ class LeaseStore:
         covers everything the decision read. `answering` names an existing user turn to answer
         again (a regeneration): the claim then makes no new user turn. `quota`: the window the
         model call is counted in (quotas.admit), by the same batch — a lost or refused claim
-        counts nothing."""
+        counts nothing. `candidates`: model calls of the run (a message's variations), each with its own
+        model turn id and index reserved here and counted in the quota."""
         session_ref = paths.session(self._db, uid, session_id)
         request_ref = paths.requests(self._db, uid, session_id).document(request_id) if request_id else None
         turns = paths.turns(self._db, uid, session_id)
         user_turn_id, model_turn_id = answering or turns.document().id, turns.document().id
+        candidate_turn_ids = tuple(turns.document().id for _ in range(candidates - 1))
 
         def attempt() -> TurnClaim | Replay:
             snap = self._read_session(session_ref)
@@ -186,7 +196,11 @@ class LeaseStore:
             dead_runs = (lease.user_turn_id if lease else None, previous.user_turn_id if previous else None)
             stale_ids = sorted({t for t in dead_runs if t})
             stale_turns = [ref for ref in (self._pending_turn(uid, session_id, t) for t in stale_ids) if ref]
-            dead_outputs = (lease.model_turn_id if lease else None, previous.model_turn_id if previous else None)
+            dead_outputs = (
+                lease.model_turn_id if lease else None,
+                *((lease.candidate_turn_ids or ()) if lease else ()),
+                previous.model_turn_id if previous else None,
+            )
             first = session.next_index
             claim = TurnClaim(
                 lease_id=uuid.uuid4().hex,
@@ -197,12 +211,14 @@ class LeaseStore:
                 request_id=request_id,
                 session=session,
                 dead_model_turn_ids=tuple(sorted({t for t in dead_outputs if t and t != model_turn_id})),
+                candidate_turn_ids=candidate_turn_ids,
             )
             batch = self._db.batch()
             new_lease = Lease(
                 id=claim.lease_id,
                 user_turn_id=user_turn_id,
                 model_turn_id=model_turn_id,
+                candidate_turn_ids=candidate_turn_ids or None,
                 request_id=request_id,
                 expires_at=stamp + timedelta(seconds=ttl_s),
             )
@@ -210,7 +226,7 @@ class LeaseStore:
                 session_ref,
                 Session.fields(
                     lease=new_lease,
-                    next_index=first + 2,
+                    next_index=first + 1 + candidates,
                     **({"turn_count": firestore.Increment(len(stale_turns))} if stale_turns else {}),
                 ),
                 option=self._if_unchanged(snap),
@@ -230,7 +246,7 @@ class LeaseStore:
                 )
                 batch.set(request_ref, running.to_firestore())
             if quota is not None:
-                usage_store.count_turn(self._db, batch, uid, quota)
+                usage_store.count_turn(self._db, batch, uid, quota, candidates)
             transactions.commit_if_unchanged(batch)
             return claim
 

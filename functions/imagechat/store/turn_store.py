@@ -30,6 +30,7 @@ from imagechat.store.documents import (
     Turn,
     TurnProgress,
     TurnStatus,
+    Usage,
 )
 from imagechat.store.leases import TurnClaim
 from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
@@ -52,6 +53,17 @@ class ExchangeOutcome:
     model_turn: Turn
     response: dict[str, Any]
     new_turns: int = 2  # turn documents this exchange adds (1 for a regeneration)
+    # A message's other candidates (siblings of `model_turn`, which becomes the head), written with it.
+    other_model_turns: tuple[Turn, ...] = ()
+
+
+def _total_usage(turns: Sequence[Turn]) -> Usage | None:
+    """The usage of these turns added up (one increment per document and transaction)."""
+    usages = [t.usage for t in turns if t.usage is not None]
+    if not usages:
+        return None
+    fields = Usage.model_fields
+    return Usage.model_validate({name: sum(getattr(u, name) for u in usages) for name in fields})
 
 
 def document_size(value: Any) -> int:
@@ -151,7 +163,8 @@ class TurnStore:
         @firestore.transactional
         def attempt(tx: firestore.Transaction) -> None:
             self._check_lease(tx, session_ref, claim.lease_id)
-            tx.set(turns.document(claim.model_turn_id), model_turn.to_firestore())
+            for written in (model_turn, *outcome.other_model_turns):
+                tx.set(turns.document(written.id), written.to_firestore())
             # The run's progress goes with it (a regeneration's user turn keeps its status).
             finished = Turn.fields(progress=firestore.DELETE_FIELD)
             if outcome.user_status is not None:
@@ -162,11 +175,12 @@ class TurnStore:
                 turn_count=firestore.Increment(outcome.new_turns),
                 lease=firestore.DELETE_FIELD,
             ) | self._lifetime.active_at(model_turn.created_at or clock.now())
-            if model_turn.usage is not None:
-                session_update.update(Session.usage_increments(model_turn.usage))
+            usage = _total_usage((model_turn, *outcome.other_model_turns))
+            if usage is not None:
+                session_update.update(Session.usage_increments(usage))
                 # The cost ledger: the day the answer was made (UTC), in this same transaction.
                 day = (model_turn.created_at or clock.now()).strftime("%Y-%m-%d")
-                usage_store.add_usage(self._db, tx, uid, day, model_turn.usage)
+                usage_store.add_usage(self._db, tx, uid, day, usage)
             if model_turn.status == "complete":  # only a complete answer becomes the head
                 session_update.update(Session.fields(head_turn_id=model_turn.id))
                 if model_turn.images:

@@ -49,16 +49,19 @@ class QuotaState:
     minute_turns: int
 
 
-def _turn_counts(window: QuotaWindow) -> tuple[dict[str, object], dict[str, object]]:
-    """The day's and the minute's increments for one more model call."""
-    day = DailyUsage.fields(turns=firestore.Increment(1))
-    minute = MinuteCount.fields(turns=firestore.Increment(1), expires_at=window.minute_ends + timedelta(days=1))
+def _turn_counts(window: QuotaWindow, calls: int = 1) -> tuple[dict[str, object], dict[str, object]]:
+    """The day's and the minute's increments for `calls` more model calls."""
+    day = DailyUsage.fields(turns=firestore.Increment(calls))
+    minute = MinuteCount.fields(turns=firestore.Increment(calls), expires_at=window.minute_ends + timedelta(days=1))
     return day, minute
 
 
-def count_turn(db: firestore.Client, batch: firestore.WriteBatch, uid: str, window: QuotaWindow) -> None:
-    """Adds one model call to the day's and the minute's counters, in the caller's batch."""
-    day, minute = _turn_counts(window)
+def count_turn(
+    db: firestore.Client, batch: firestore.WriteBatch, uid: str, window: QuotaWindow, calls: int = 1
+) -> None:
+    """Adds `calls` model calls (a message's candidates) to the day's and the minute's counters,
+    in the caller's batch."""
+    day, minute = _turn_counts(window, calls)
     batch.set(paths.usage_day(db, uid, window.day), day, merge=True)
     batch.set(paths.quota_minute(db, uid, window.minute), minute, merge=True)
 

@@ -120,6 +120,7 @@ export class ChatPane {
     this.meta.textContent = `${modelLabel(this.session.model)} · ${this.session.imageSize}`;
     this.aspect.value = this.session.aspectRatio;
     this.composer.setChatAspect(this.session.aspectRatio);
+    this.composer.region.setImage(this.session.lastImage);
     this.pins.update(this.session.pinnedRefs);
     this.onSessionChanged(this.session);
     this.scheduleRender();

@@ -1,7 +1,8 @@
 // Writing a message: text, attached images (picker, drag-and-drop, paste, "Add from library";
 // reorder and remove before sending), a prompt preset (a removable chip), aspect ratio for this
-// message, image-only, and "Edit only the current image" (a stateless edit: no history). Enter
-// sends, Shift+Enter breaks.
+// message, image-only, "Edit only the current image" (a stateless edit: no history), how many
+// answers (variations, 1–4) and "Edit only a region" (a rectangle mask on the current image).
+// Enter sends, Shift+Enter breaks.
 // Editing an earlier message fills it in (with its stored images) and sends it as a new branch
 // from that message's parent; the draft it replaced comes back on Cancel.
 import { h, uid } from '../dom.js';
@@ -9,6 +10,7 @@ import { plural } from '../format.js';
 import { ASPECT_RATIOS, MAX_IMAGES_PER_MESSAGE, MAX_UPLOAD_BYTES, UPLOAD_TYPES } from '../options.js';
 import { LibraryPicker } from './library-picker.js';
 import { PresetMenu } from './preset-menu.js';
+import { RegionPicker } from './region-picker.js';
 
 /**
  * The images of a send, in tray order: library picks at the front go as `imageIds` (the server
@@ -45,6 +47,10 @@ export class Composer {
     this.aspect = h('select', { 'aria-label': 'Aspect ratio for this message' });
     this.imageOnly = h('input', { type: 'checkbox', id: uid('image-only') });
     this.stateless = h('input', { type: 'checkbox', id: uid('stateless') });
+    // Variations: this many answers in parallel (each a sibling to pick with ‹ 1/N ›).
+    this.candidates = h('select', { 'aria-label': 'Answers to this message' },
+      [1, 2, 3, 4].map((n) => h('option', { value: String(n) }, n === 1 ? '1 answer' : `${n} variations`)));
+    this.region = new RegionPicker();
     this.presetChip = h('div', { class: 'preset-chip', hidden: true });
     this.tray = h('ol', { class: 'tray', 'aria-label': 'Images to send, in order' });
     this.message = h('p', { class: 'form-message', role: 'status', 'aria-live': 'polite' });
@@ -70,7 +76,10 @@ export class Composer {
         h('span', { class: 'check' }, this.imageOnly, h('label', { for: this.imageOnly.id }, 'Image only')),
         h('span', { class: 'check' }, this.stateless,
           h('label', { for: this.stateless.id }, 'Edit only the current image (no history)')),
+        this.candidates,
+        this.region.el,
         h('small', { class: 'hint' }, 'Enter sends · Shift+Enter: new line · drop or paste images')),
+      this.region.panel,
       this.message);
     this.setChatAspect(this.chatAspect);
   }
@@ -277,6 +286,11 @@ export class Composer {
     }
     // A stateless edit continues the head; editing an earlier message is always a message.
     const stateless = this.stateless.checked && !this.editing;
+    const rect = this.editing || stateless ? null : this.region.value();
+    if (!this.editing && !stateless && this.region.incomplete) {
+      this.say('Mark the region to edit: drag on the image, or type X, Y, width and height.', true);
+      return;
+    }
     let message;
     if (stateless) {
       // The edit endpoint has no presetId: the preset's text comes first, as the server does it.
@@ -287,6 +301,9 @@ export class Composer {
       if (preset) message.presetId = preset.id;
       if (this.aspect.value) message.aspectRatio = this.aspect.value;
       if (this.editing) message.parentTurnId = this.editing.parentTurnId;
+      const candidates = Number(this.candidates.value);
+      if (candidates > 1) message.candidates = candidates;
+      if (rect) message.mask = { rects: [rect] };
     }
     if (!message.imageIds.length) delete message.imageIds;
     const previews = items.map((item) => ({ src: item.preview }));
@@ -298,6 +315,7 @@ export class Composer {
     this.say('');
     this.renderTray();
     this.setPreset(null);
+    this.region.reset();
     this.cancelEdit({ focus: false });
     this.onSend(message, previews, { stateless, display });
   }

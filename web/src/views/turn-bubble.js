@@ -144,13 +144,15 @@ export function modelBubble(turn, {
       actionProblem(failure),
       actions);
   }
-  const images = turn.images ?? [];
+  // A region edit's images[0] is the result; the model's own crop (images[1]) stays in history only.
+  const images = turn.region ? (turn.images ?? []).slice(0, 1) : turn.images ?? [];
   const imported = turn.mode === 'imported';
   const subject = excerpt(prompt) || 'your message';
   return h('li', { class: `turn model${imported ? ' imported' : ''}`, dataset },
     h('div', { class: 'bubble' },
       imported ? h('p', { class: 'label' }, 'Imported image') : null,
       modeTag(turn),
+      turn.region ? h('p', { class: 'label' }, `Region edit (${turn.region.cropBox.slice(2).join('×')} px area)`) : null,
       turn.text ? h('p', { class: 'text' }, turn.text) : null,
       images.length ? h('ul', { class: 'results' }, images.map((image, i) => {
         const alt = imported ? `Imported image ${i + 1}` : `Result ${i + 1} for “${subject}”`;
