@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from imagechat import config
 from imagechat.errors import InvalidArgument
+from imagechat.schemas import parse
 
 MAX_ADDITIONAL_PROMPT_CHARS = 2000
 MAX_NAME_CHARS = 100
@@ -185,17 +186,14 @@ SeedT = TypeVar("SeedT", bound=BaseModel)
 
 def parse_seed(model: type[SeedT], data: Any) -> SeedT:
     """Validates a payload; the first problem becomes a FieldInvalid naming its field."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InvalidArgument("The request body must be a JSON object.")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = str(err["loc"][0]) if err["loc"] else "non_field_errors"
-        message = REQUIRED if err["type"] == "missing" else str(err["msg"]).removeprefix("Value error, ")
-        raise FieldInvalid(field, message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")) from None
+    return parse(model, data, on_error=_field_invalid)
+
+
+def _field_invalid(exc: ValidationError) -> FieldInvalid:
+    err = exc.errors()[0]
+    field = str(err["loc"][0]) if err["loc"] else "non_field_errors"
+    message = REQUIRED if err["type"] == "missing" else str(err["msg"]).removeprefix("Value error, ")
+    return FieldInvalid(field, message[:1].upper() + message[1:] + ("" if message.endswith(".") else "."))
 
 
 def dump_seed(model: BaseModel) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from imagechat import config
-from imagechat.errors import InvalidArgument
+from imagechat.errors import ImageChatError, InvalidArgument
 
 
 class _Schema(BaseModel):
@@ -578,8 +579,11 @@ class ListPresetsResponse(_Schema):
 RequestT = TypeVar("RequestT", bound=BaseModel)
 
 
-def parse(model: type[RequestT], data: Any) -> RequestT:
-    """Validates a payload; any problem becomes INVALID_ARGUMENT naming the field."""
+def parse(
+    model: type[RequestT], data: Any, on_error: Callable[[ValidationError], ImageChatError] | None = None
+) -> RequestT:
+    """Validates a payload; any problem becomes INVALID_ARGUMENT naming the field (or the error
+    `on_error` makes of it: the seed API words its errors its own way)."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -587,7 +591,11 @@ def parse(model: type[RequestT], data: Any) -> RequestT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidArgument(describe_validation_error(exc)) from None
+        raise (on_error or _invalid_argument)(exc) from None
+
+
+def _invalid_argument(exc: ValidationError) -> ImageChatError:
+    return InvalidArgument(describe_validation_error(exc))
 
 
 def describe_validation_error(exc: ValidationError) -> str:
