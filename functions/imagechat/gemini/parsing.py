@@ -157,10 +157,14 @@ class StreamedAnswer:
     """Collects a streamed answer's chunks: `add` returns the progress a chunk shows (None when it
     shows nothing new); `response` is the whole answer as one response, so it parses like a
     non-streamed one (every chunk's parts in order; usage, finish reason and feedback from the
-    chunks that carry them)."""
+    newest chunks that carry them). Only that much is kept of each chunk, not the chunk."""
 
     def __init__(self) -> None:
-        self._chunks: list[types.GenerateContentResponse] = []
+        self._last: types.GenerateContentResponse | None = None
+        self._has_candidates = False
+        self._usage: types.GenerateContentResponseUsageMetadata | None = None
+        self._feedback: types.GenerateContentResponsePromptFeedback | None = None
+        self._finish: types.FinishReason | None = None
         self._parts: list[types.Part] = []
         self._thought: list[str] = []
         self._preview: GeneratedImage | None = None
@@ -169,11 +173,16 @@ class StreamedAnswer:
     @property
     def started(self) -> bool:
         """Whether a chunk arrived (then the call cannot be retried without showing progress twice)."""
-        return bool(self._chunks)
+        return self._last is not None
 
     def add(self, chunk: types.GenerateContentResponse) -> ModelProgress | None:
-        self._chunks.append(chunk)
+        self._last = chunk
+        self._usage = chunk.usage_metadata or self._usage
+        self._feedback = chunk.prompt_feedback or self._feedback
         candidate = chunk.candidates[0] if chunk.candidates else None
+        if candidate is not None:
+            self._has_candidates = True
+            self._finish = candidate.finish_reason or self._finish
         parts = list(candidate.content.parts or []) if candidate and candidate.content else []
         self._parts += parts
         shown = False
@@ -191,18 +200,10 @@ class StreamedAnswer:
         return ModelProgress("drawing" if self._drawing else "thinking", "\n\n".join(self._thought), self._preview)
 
     def response(self) -> types.GenerateContentResponse:
-        if not self._chunks:
+        if self._last is None:
             return types.GenerateContentResponse()
-        last = self._chunks[-1]
-        usage = next((c.usage_metadata for c in reversed(self._chunks) if c.usage_metadata), None)
-        feedback = next((c.prompt_feedback for c in reversed(self._chunks) if c.prompt_feedback), None)
-        finish = next(
-            (c.candidates[0].finish_reason for c in reversed(self._chunks) if c.candidates
-             and c.candidates[0].finish_reason), None,
-        )
-        if not any(c.candidates for c in self._chunks):
-            return last.model_copy(update={"usage_metadata": usage, "prompt_feedback": feedback})
-        candidate = types.Candidate(content=types.Content(role="model", parts=self._parts), finish_reason=finish)
-        return last.model_copy(
-            update={"candidates": [candidate], "usage_metadata": usage, "prompt_feedback": feedback}
-        )
+        update: dict[str, Any] = {"usage_metadata": self._usage, "prompt_feedback": self._feedback}
+        if self._has_candidates:
+            content = types.Content(role="model", parts=self._parts)
+            update["candidates"] = [types.Candidate(content=content, finish_reason=self._finish)]
+        return self._last.model_copy(update=update)
