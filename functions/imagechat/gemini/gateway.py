@@ -53,13 +53,6 @@ class ImageModelGateway:
             self._interactions = InteractionsTransport(client, self._settings)
         return self._interactions
 
-    def send(self, prompt: Prompt, options: ChatOptions) -> ModelReply:
-        """The model's answer (the stream's progress dropped)."""
-        for event in self.stream(prompt, options):
-            if isinstance(event, ModelReply):
-                return event
-        raise Internal(GENERATION_FAILED)  # unreachable: a stream ends with its reply or raises
-
     def stream(self, prompt: Prompt, options: ChatOptions) -> Iterator[ModelProgress | ModelReply]:
         """The model's progress while it answers, then its reply (the last event)."""
         client = self._genai()
