@@ -54,8 +54,13 @@ def check_image_cap(session: Session, req: SendMessageRequest) -> None:
     max_images = config.model_spec(session.model).max_input_images
     pinned = len(session.pinned_refs or ())
     own = len(req.ref_urls) + len(req.image_ids)
-    if pinned + own > max_images:
-        counted = f"{pinned} pinned + {own}" if pinned else str(own)
+    region = 0
+    if req.mask is not None:  # the crop (in an attachment's place, or added) and the whole image as context
+        region = (0 if req.mask.attachment is not None else 1) + (1 if session.region_context else 0)
+    if pinned + own + region > max_images:
+        counted = " + ".join(
+            [f"{pinned} pinned"] * bool(pinned) + [str(own)] + [f"{region} for the region edit"] * bool(region)
+        )
         raise InvalidArgument(
             f"refUrls: {session.model} accepts at most {max_images} images per message, "
             f"{'pinned references, ' if pinned else ''}refUrls and imageIds together (got {counted})."

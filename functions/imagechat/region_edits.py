@@ -1,22 +1,28 @@
 """Region edits (issue 17): a message's `mask` limits its edit to part of the image.
 
 Before the claim (so a bad mask is a 400 and nothing is written): the image being edited (the
-images[0] of the model turn the message continues) is read, the mask is made (an uploaded PNG, or
-rectangles / polygons drawn at the image's size) and checked, and the crop the model is sent is
-cut (images/masks.py). The crop goes with the message as its last image (a user input copied into
-the session like any other). After the model answered, each answer's image is blended back into
-the edited image (`finish`): the model turn stores the composite as images[0] and the model's own
-output, exactly as received, as images[1], which its `content`/`steps` point at.
+images[0] of the model turn the message continues, or the message's own image `mask.attachment`)
+is read, the mask is made (an uploaded PNG, or rectangles / polygons drawn at the image's size) and
+checked, and the crop the model is sent is cut (images/masks.py). The crop goes with the message
+(a user input copied into the session like any other, role "region") as its last image, the one
+edited (an attachment being edited leaves its place for it). When the session's `region_context`
+is on, the whole image goes just before it (role "context"), and gemini/contents.py labels the two.
+
+After the model answered, each answer's image is blended back into the edited image (`finish`):
+the model turn stores the composite as images[0] and the model's own output, exactly as received,
+as images[1], which its `content`/`steps` point at. An attachment being edited is kept in the
+session as it was (`keep_source`): the region record points at it.
 
 The turn after a masked edit continues from the composite, which the model never made: it goes
-with that message as a user image (`composite_input`), the first one.
+with that message as a user image (`composite_input`), the first one (unless that message is
+itself a region edit of it: then its crop is cut from the composite).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from PIL import Image
@@ -27,30 +33,58 @@ from imagechat.images import masks
 from imagechat.images.inputs import InputImage, resolve_reference
 from imagechat.images.outputs import save_output
 from imagechat.images.urls import session_prefix
-from imagechat.images.validation import inspect_image
+from imagechat.images.validation import EXTENSIONS, ImageInfo, inspect_image
 from imagechat.schemas import MaskSpec
 from imagechat.store.documents import OutputImage, RegionEdit, Turn
 
 
 @dataclass(frozen=True)
 class PreparedRegion:
-    """A checked mask and the crop to send, for the image of `target` (a model turn)."""
+    """A checked mask and the images to send for it: the crop and, when the session asks for it,
+    the whole image as labelled context."""
 
-    target: Turn
+    target: Turn | None  # the model turn whose images[0] is edited; None: one of the message's images
+    attachment: int | None  # that image's index among the message's images (mask.attachment)
     original: bytes  # the edited image's bytes
+    mime_type: str
+    edited_path: str | None  # its storagePath in the session (an attachment's: once `keep_source` stored it)
     mask: Image.Image  # L, 255 = editable, the image's size
     mask_kind: Literal["upload", "rects", "polygons"]
     box: masks.Box
     ratio: str
     crop: InputImage
+    context: InputImage | None  # the whole image, labelled as context (Session.region_context)
+
+    def message_inputs(self, inputs: list[InputImage]) -> list[InputImage]:
+        """The message's images as the model gets them: (the whole image as context, then) the crop
+        last, the image being edited (models, and the emulator, edit the last image of a message);
+        an attachment being edited leaves its place for its crop at the end."""
+        kept = inputs if self.attachment is None else [*inputs[: self.attachment], *inputs[self.attachment + 1 :]]
+        return [*kept, *(image for image in (self.context, self.crop) if image is not None)]
 
 
-def prepare(deps: Deps, uid: str, target: Turn | None, spec: MaskSpec) -> PreparedRegion:
-    """Reads the edited image and the mask, checks them (400s naming `mask`) and cuts the crop."""
-    if target is None or not target.images:
-        raise InvalidArgument(NO_IMAGE_TO_MASK)
-    image_record = target.images[0]
-    original = deps.images.read(image_record.storage_path)
+def prepare(
+    deps: Deps, uid: str, target: Turn | None, inputs: list[InputImage], spec: MaskSpec, with_context: bool
+) -> PreparedRegion:
+    """Reads the edited image (the `target` model turn's images[0], or the message's image
+    `spec.attachment` among `inputs`) and the mask, checks them (400s naming `mask`) and cuts the crop."""
+    if spec.attachment is not None:
+        if spec.attachment >= len(inputs):
+            raise InvalidArgument(
+                f"mask.attachment: this message has {len(inputs)} image(s) (0-based, imageIds first, then "
+                f"refUrls); got {spec.attachment}."
+            )
+        source = inputs[spec.attachment]
+        original, edited_path, target = source.data, None, None
+    else:
+        if target is None or not target.images:
+            raise InvalidArgument(NO_IMAGE_TO_MASK)
+        record = target.images[0]
+        original, edited_path = deps.images.read(record.storage_path), record.storage_path
+        source = InputImage(  # the session's own output: checked when it was made
+            source_path=record.storage_path, source_url=record.public_url, data=original,
+            info=ImageInfo(record.mime_type, record.width, record.height), sha256=record.sha256,
+        )
     image = Image.open(io.BytesIO(original))
     image.load()
     try:
@@ -65,14 +99,26 @@ def prepare(deps: Deps, uid: str, target: Turn | None, spec: MaskSpec) -> Prepar
     except masks.MaskError as exc:
         raise InvalidArgument(str(exc)) from exc
     crop = masks.crop_for_model(image, box, ratio)
-    crop_input = InputImage(
-        source_path=image_record.storage_path,
-        source_url=image_record.public_url,
-        data=crop,
-        info=inspect_image(crop, what="mask crop"),
-        sha256=hashlib.sha256(crop).hexdigest(),
+    crop_input = replace(
+        source, data=crop, info=inspect_image(crop, what="mask crop"), sha256=hashlib.sha256(crop).hexdigest(),
+        library_id=None, role="region",
     )
-    return PreparedRegion(target, original, mask, kind, box, ratio, crop_input)
+    context = replace(source, role="context") if with_context else None
+    return PreparedRegion(
+        target, spec.attachment, original, source.info.mime_type, edited_path, mask, kind, box, ratio, crop_input,
+        context,
+    )
+
+
+def keep_source(deps: Deps, uid: str, session_id: str, model_turn_id: str, region: PreparedRegion) -> PreparedRegion:
+    """An attachment being edited is stored in the session as it was (the region record points at
+    it; the message itself holds only its crop). Named after the model turn: a failed run's
+    leftovers go with its outputs. The head's image is already the session's."""
+    if region.edited_path is not None:
+        return region
+    path = f"{session_prefix(uid, session_id)}{model_turn_id}-region-source.{EXTENSIONS[region.mime_type]}"
+    stored = deps.images.save(path, region.original, region.mime_type)
+    return replace(region, edited_path=stored.path)
 
 
 def finish(
@@ -93,7 +139,7 @@ def finish(
         f"{session_prefix(uid, session_id)}{turn_id}-mask.png", masks.encode_png(region.mask), "image/png"
     )
     record = RegionEdit(
-        edited_image=region.target.images[0].storage_path,
+        edited_image=region.edited_path or "",
         mask_path=stored_mask.path,
         mask_url=stored_mask.public_url,
         mask_kind=region.mask_kind,
@@ -101,6 +147,8 @@ def finish(
         crop_aspect_ratio=region.ratio,
         feather_px=masks.feather_px(region.box),
         model_image=1,
+        attachment=region.attachment,
+        context=region.context is not None,
     )
     return [composite, *outputs], record
 

@@ -73,6 +73,11 @@ class CreateSessionRequest(_Body):
     pinned_refs: list[str] | None = Field(
         default=None, max_length=config.MAX_PINNED_REFS, description=_PINNED_REFS_DOC
     )
+    region_context: bool | None = Field(
+        default=None,
+        description="Region edits (a message's `mask`) also send the whole image, labelled as context, with "
+        "the crop; default false (the crop only: fewer input tokens).",
+    )
 
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
 
@@ -104,6 +109,11 @@ class UpdateSessionRequest(_Body):
     )
     pinned_refs: list[str] | None = Field(
         default=None, max_length=config.MAX_PINNED_REFS, description=_PINNED_REFS_DOC + " Replaces the list; [] clears."
+    )
+    region_context: bool | None = Field(
+        default=None,
+        description="Region edits (a message's `mask`) also send the whole image, labelled as context, with "
+        "the crop; default false (the crop only: fewer input tokens).",
     )
 
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
@@ -143,12 +153,19 @@ class MaskSpec(_Schema):
     polygons: list[list[list[float]]] | None = Field(
         default=None, max_length=64, description="Polygons, each a list of [x, y] points (at least 3)."
     )
+    attachment: int | None = Field(
+        default=None,
+        ge=0,
+        description="Edit this image of the message instead of the head's image: its 0-based index among the "
+        "message's images (imageIds first, then refUrls). Its crop goes last in the message (the image edited).",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> MaskSpec:
         given = [name for name in ("ref_url", "storage_path", "rects", "polygons") if getattr(self, name)]
         if len(given) != 1:
             raise ValueError("mask: give exactly one of refUrl, storagePath, rects or polygons")
+        # `attachment` only says which image: it is not one of the kinds.
         for rect in self.rects or []:
             if len(rect) != 4 or rect[2] <= 0 or rect[3] <= 0:
                 raise ValueError("mask.rects: each rectangle is [x, y, w, h] with w and h > 0")
@@ -191,8 +208,8 @@ class SendMessageRequest(_Idempotent):
     )
     mask: MaskSpec | None = Field(
         default=None,
-        description="Region edit: only the masked part of the image being edited (the head's image, or the "
-        "parent's) changes; see MaskSpec.",
+        description="Region edit: only the masked part of the image being edited (the head's image, the "
+        "parent's, or the message's own image `mask.attachment`) changes; see MaskSpec.",
     )
 
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
@@ -215,6 +232,8 @@ class SendMessageRequest(_Idempotent):
             del payload["candidates"]
         if self.mask is None:  # absent from hashes recorded before region edits
             del payload["mask"]
+        elif self.mask.attachment is None:  # absent from hashes recorded before masks on attachments
+            del payload["mask"]["attachment"]
         payload["text"] = self.text.strip()
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -339,6 +358,11 @@ class AttachmentView(_Schema):
     )
     library_id: str | None = Field(default=None, description="Library picks: the library image's id.")
     pinned: bool = Field(default=False, description="A pinned reference of the session (prepended to the message).")
+    role: Literal["region", "context"] | None = Field(
+        default=None,
+        description="Region edits: `region` is the crop the model edited; `context` the whole image sent "
+        "with it, labelled as context (the session's regionContext).",
+    )
     url: str = Field(..., description="Download URL of the session's copy of the image.")
     storage_path: str = Field(
         ..., description="The session's copy, under chat-images/{uid}/{sessionId}/inputs/ (pinned: .../pinned/)."
@@ -376,6 +400,10 @@ class RegionEditView(_Schema):
         default=1,
         description="Index in `images` of the model's own output (the crop, as received); images[0] is the composite.",
     )
+    attachment: int | None = Field(
+        default=None, description="The message's image the mask applied to (mask.attachment); null: the head's image."
+    )
+    context: bool = Field(default=False, description="Whether the whole image went with the crop, labelled as context.")
 
 
 class TurnView(_Schema):
@@ -439,6 +467,9 @@ class SessionView(_Schema):
     )
     pinned_refs: list[AttachmentView] = Field(
         default_factory=list, description="Pinned references (the session's copies), prepended to every message."
+    )
+    region_context: bool = Field(
+        default=False, description="Region edits also send the whole image, labelled as context."
     )
 
     @field_validator("pinned_refs", mode="before")

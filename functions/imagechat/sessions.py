@@ -66,6 +66,7 @@ def create_session(deps: Deps, uid: str, req: CreateSessionRequest) -> CreateSes
             last_active=stamp,
             head_turn_id=None,
             history_turns=req.history_turns,
+            region_context=bool(req.region_context),
         ),
     )
     if pins:
@@ -95,7 +96,8 @@ def update_session(deps: Deps, uid: str, session_id: str, req: UpdateSessionRequ
     if req.pinned_refs is not None:  # replaces the list ([] clears it)
         pins = resolve_pins(deps, uid, req.pinned_refs)
         deps.sessions.set_pinned_refs(uid, session_id, store_pins(deps, uid, session_id, pins))
-    if title is not None or req.aspect_ratio is not None or req.system_prompt is not None or req.history_turns:
+    settings = (title, req.aspect_ratio, req.system_prompt, req.history_turns, req.region_context)
+    if any(setting is not None for setting in settings):
         deps.sessions.update(
             uid,
             session_id,
@@ -103,6 +105,7 @@ def update_session(deps: Deps, uid: str, session_id: str, req: UpdateSessionRequ
             aspect_ratio=req.aspect_ratio,
             system_prompt=req.system_prompt,
             history_turns=req.history_turns,
+            region_context=req.region_context,
         )
     return views.updated_session(load_session(deps, uid, session_id))
 

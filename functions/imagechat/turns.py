@@ -92,9 +92,11 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     inputs = resolve_message_images(deps, uid, req.image_ids, req.ref_urls)  # library picks first, then refUrls
     region = None
     if req.mask is not None:  # checked before the claim: a bad mask is a 400 and writes nothing
-        target = head_turn(deps, uid, session) if req.continues_head else chosen_parent
-        region = region_edits.prepare(deps, uid, target, req.mask)
-        inputs = [*inputs, region.crop]  # the crop is the message's last image: the one edited
+        target = None
+        if req.mask.attachment is None:  # the image the message continues from
+            target = head_turn(deps, uid, session) if req.continues_head else chosen_parent
+        region = region_edits.prepare(deps, uid, target, inputs, req.mask, session.region_context)
+        inputs = region.message_inputs(inputs)
 
     claim = _claim(deps, uid, session_id, req.request_id, payload_hash, candidates=req.candidates)
     if isinstance(claim, Replay):
@@ -102,9 +104,9 @@ def send_message(deps: Deps, uid: str, session_id: str, req: SendMessageRequest)
     run = _Run(deps, uid, claim, started)
     # The head is the one the claim read: no other send can move it until this run ends.
     parent = run.step(lambda: head_turn(deps, uid, claim.session) if req.continues_head else chosen_parent)
-    if region is not None and (parent is None or parent.id != region.target.id):
+    if region is not None and region.target is not None and (parent is None or parent.id != region.target.id):
         run.step(lambda: _refuse(HEAD_MOVED))
-    if region is None and parent is not None and parent.region is not None:
+    if (region is None or region.target is None) and parent is not None and parent.region is not None:
         # The image to continue from is the composite, which the model never made: it goes as a user image.
         inputs = [run.step(lambda: region_edits.composite_input(deps, uid, parent)), *inputs]
     template = Turn(
@@ -344,6 +346,9 @@ class _Run:
             self.stage("storage", modelMs=_ms(self.stage_started))
             self.step(lambda: reporter.show("saving"))
             self.outputs_started = True
+            if region is not None:
+                prepared, model_turn_id = region, claim.model_turn_id
+                region = self.step(lambda: region_edits.keep_source(deps, uid, session.id, model_turn_id, prepared))
             answers: list[_Answer] = []
             for turn_id, reply in replies:
                 outputs: list[OutputImage] = []

@@ -69,7 +69,7 @@ def test_documents_store_the_names_clients_read() -> None:
     # The web app reads sessions and turns with onSnapshot: these are its field names.
     assert set(SESSION.to_firestore()) == {
         "title", "aspectRatio", "imageSize", "model", "systemPrompt", "createdAt", "lastActive", "turnCount",
-        "nextIndex", "lastImage", "usage", "lease", "headTurnId", "kind",
+        "nextIndex", "lastImage", "usage", "lease", "headTurnId", "kind", "regionContext",
     }
     assert SESSION.to_firestore()["lease"] == {"id": "l1", "userTurnId": "t1", "modelTurnId": None,
                                                "candidateTurnIds": None, "requestId": None,

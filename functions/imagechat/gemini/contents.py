@@ -2,7 +2,8 @@
 
 The service decides *which* exchanges go to the model (history.py); this module decides only
 how they look:
-- A user message is its images in the order given, then its text.
+- A user message is its images in the order given, then its text. In a region edit that sends
+  the whole image as context, each of its two images follows a short label saying which is which.
 - An imported image (Open in Chat) is sent as a user image, never as a model turn.
 - A model reply is restored exactly as the model sent it, thought signatures included, from the
   stored Part JSON (`Part.model_validate`). Image bytes never live in Firestore: an image part
@@ -70,9 +71,27 @@ def history_contents(exchanges: Sequence[Exchange], images: ImagePartSource) -> 
     return contents
 
 
+# What the model is told about a region edit's two images when the whole image goes as context.
+REGION_LABELS = {
+    "context": "The whole image, for context only: do not edit it and do not return it.",
+    "region": "The part of that image to edit: return this part, edited, with the same framing.",
+}
+
+
+def labelled(attachments: Sequence[Attachment]) -> list[tuple[str | None, Attachment]]:
+    """Each image with the label that goes before it: only a region edit with its whole image as
+    context labels its images (alone, the crop is simply the image to edit)."""
+    with_context = any(a.role == "context" for a in attachments)
+    return [(REGION_LABELS[a.role] if with_context and a.role else None, a) for a in attachments]
+
+
 def user_parts(attachments: Sequence[Attachment], text: str, images: ImagePartSource) -> list[types.Part]:
-    """A user message: its images in the order given, then the instruction."""
-    parts = [images.image_part(image_ref(a)) for a in attachments]
+    """A user message: its images in the order given (labelled where `labelled` says), then the instruction."""
+    parts = []
+    for label, attachment in labelled(attachments):
+        if label:
+            parts.append(types.Part(text=label))
+        parts.append(images.image_part(image_ref(attachment)))
     if text:
         parts.append(types.Part(text=text))
     return parts

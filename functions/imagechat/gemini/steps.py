@@ -1,7 +1,8 @@
 """Typed turns → the Interactions API's input steps: the request the model sees on that API.
 
 The same exchanges as generateContent gets (history.py chose them), in the Interactions form:
-per exchange a `user_input` step (its images in the order given, then its text), the model's
+per exchange a `user_input` step (its images in the order given, labelled as on generateContent,
+then its text), the model's
 `thought` step with its signature exactly as received, then its `model_output` (text, images);
 then the new message. Images are Files API URIs from the same cache. An imported image is a
 `user_input` of its image, as on generateContent.
@@ -20,7 +21,7 @@ from typing import Any, Protocol
 
 from google.genai import types
 
-from imagechat.gemini.contents import Prompt, image_ref
+from imagechat.gemini.contents import Prompt, image_ref, labelled
 from imagechat.gemini.files import ImageRef
 from imagechat.store.documents import Attachment, CachedFile, Exchange, Turn
 
@@ -58,7 +59,11 @@ def history_steps(exchanges: Sequence[Exchange], files: ImageFiles) -> list[Step
 
 
 def user_input(attachments: Sequence[Attachment], text: str, files: ImageFiles) -> Step:
-    content: list[Step] = [_image(files, image_ref(a)) for a in attachments]
+    content: list[Step] = []
+    for label, attachment in labelled(attachments):
+        if label:
+            content.append(_text(label))
+        content.append(_image(files, image_ref(attachment)))
     if text:
         content.append({"type": "text", "text": text})
     return {"type": "user_input", "content": content}

@@ -14,7 +14,7 @@ from imagechat.errors import InvalidArgument
 from imagechat.images.storage import ImageStorage
 from imagechat.images.urls import owned_by, session_inputs_prefix, source_kind, storage_path_of
 from imagechat.images.validation import EXTENSIONS, ImageInfo, inspect_image
-from imagechat.store.documents import Attachment
+from imagechat.store.documents import Attachment, AttachmentRole
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class InputImage:
     info: ImageInfo
     sha256: str  # hex digest of `data`, computed once
     library_id: str | None = None  # a library pick: the library image it came from
+    role: AttachmentRole | None = None  # a region edit's crop or whole-image context (region_edits.py)
 
 
 def resolve_references(storage: ImageStorage, uid: str, ref_urls: list[str]) -> list[InputImage]:
@@ -65,6 +66,7 @@ def attachment_of(uid: str, image: InputImage, storage_path: str, url: str, *, p
         height=image.info.height,
         library_id=image.library_id,
         pinned=pinned,
+        role=image.role,
     )
 
 

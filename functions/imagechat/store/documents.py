@@ -119,6 +119,9 @@ class OutputImage(Document):
     thumbnail: Thumbnail | None = None
 
 
+AttachmentRole = Literal["region", "context"]
+
+
 class Attachment(Document):
     """An image of a user turn: what the client referenced (`source_path`, of kind `source`) and
     the session's own copy (`storage_path`; the source itself until the copy is made)."""
@@ -135,6 +138,9 @@ class Attachment(Document):
     library_id: str | None = None
     # A session's pinned reference, prepended to the message (not picked for this message).
     pinned: bool = False
+    # A region edit's images (issue 17): "region" is the crop the model edits; "context" is the
+    # whole image, sent labelled as context when the session's `region_context` says so.
+    role: AttachmentRole | None = None
 
 
 class ContentPart(Document):
@@ -201,7 +207,9 @@ class RegionEdit(Document):
     the next edit targets); `images[model_image]` is the model's own output for the crop, exactly as
     received (what `content`/`steps` point at and history replays, thought signature included)."""
 
-    edited_image: str  # storagePath of the image the mask applies to (the parent's images[0])
+    # storagePath of the image the mask applies to: the parent's images[0], or (a named
+    # attachment) the session's copy of that attachment as it was before the edit.
+    edited_image: str
     mask_path: str  # the mask as used: an L PNG (255 = editable) at the edited image's size
     mask_url: str
     mask_kind: Literal["upload", "rects", "polygons"]
@@ -209,6 +217,10 @@ class RegionEdit(Document):
     crop_aspect_ratio: str  # the ratio the crop was resized to and the model asked for
     feather_px: int
     model_image: int = 1
+    # The message's image the mask applied to (0-based, imageIds then refUrls); None: the head's image.
+    attachment: int | None = None
+    # Whether the whole image went with the crop, labelled as context (the session's `region_context`).
+    context: bool = False
 
 
 class Turn(Document):
@@ -343,6 +355,8 @@ class Session(Document):
     pinned_refs: tuple[Attachment, ...] | None = None
     # "identity": the user's identity image chat (seeds 001/002); an ordinary chat otherwise.
     kind: SessionKind = "chat"
+    # Region edits also send the whole image, labelled as context (not only the crop).
+    region_context: bool = False
     # The lifecycle (store/lifetimes.py): the daily sweep deletes the session once `expires_at`
     # (last activity + IMAGECHAT_SESSION_TTL_DAYS) has passed; Firestore's TTL policy on `purge_at`
     # (a grace later) only catches what the sweep missed. Absent on sessions written before.

@@ -96,6 +96,7 @@ class SessionStore:
         aspect_ratio: str | None = None,
         system_prompt: str | None = None,
         history_turns: int | None = None,
+        region_context: bool | None = None,
     ) -> None:
         """Writes the settings given (None: unchanged) and moves `lastActive`."""
         changes = {
@@ -103,6 +104,7 @@ class SessionStore:
             "aspect_ratio": aspect_ratio,
             "system_prompt": system_prompt,
             "history_turns": history_turns,
+            "region_context": region_context,
         }
         written = {name: value for name, value in changes.items() if value is not None}
         paths.session(self._db, uid, session_id).update(
