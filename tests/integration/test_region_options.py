@@ -79,7 +79,8 @@ def test_region_context_sends_the_whole_image_labelled_and_the_model_edits_the_c
     # The model edited the crop (its output's provenance starts from the crop's bytes), not the whole image.
     assert provenance_of(turn["images"][1]) == [f"input:{crop['sha256'][:12]}", "invert"]
     composite = _image(fetch(turn["images"][0]["publicUrl"]))
-    assert ImageChops.difference(composite.crop((0, 0, 200, 200)), _image(whole).crop((0, 0, 200, 200))).getbbox() is None
+    corner = (0, 0, 200, 200)  # far outside the mask: the original's pixels
+    assert ImageChops.difference(composite.crop(corner), _image(whole).crop(corner)).getbbox() is None
 
     # Turned off through the callable: the next region edit sends the crop alone, unlabelled.
     updated = user.call_result("updateSession", {"sessionId": session_id, "regionContext": False})
