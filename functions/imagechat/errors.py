@@ -205,6 +205,10 @@ NO_IMAGE_TO_MASK = (
     "mask: there is no image to edit (the turn it continues has no image); send a message without a mask first."
 )
 HEAD_MOVED = "mask: the session's head moved while the message was sent; send it again."
+REGION_NOT_KEPT = (
+    "turnId: this region edit has no stored mask to reuse (every answer was blocked); send the message again "
+    "with its mask."
+)
 GENERATION_FAILED = "Image generation failed. Please try again."
 QUOTA_EXHAUSTED = "The image model is over its request quota right now. Please wait a minute and try again."
 # A turn's final write kept losing to other writes on the session (very rare: busy sessions are

@@ -28,7 +28,7 @@ from typing import Literal
 from PIL import Image
 
 from imagechat.deps import Deps
-from imagechat.errors import NO_IMAGE_TO_MASK, InvalidArgument
+from imagechat.errors import NO_IMAGE_TO_MASK, REGION_NOT_KEPT, InvalidArgument
 from imagechat.images import masks
 from imagechat.images.inputs import InputImage, resolve_reference
 from imagechat.images.outputs import save_output
@@ -52,8 +52,9 @@ class PreparedRegion:
     mask_kind: Literal["upload", "rects", "polygons"]
     box: masks.Box
     ratio: str
-    crop: InputImage
+    crop: InputImage | None  # None when restored for a regeneration: the user turn already holds it
     context: InputImage | None  # the whole image, labelled as context (Session.region_context)
+    with_context: bool  # whether the message sends `context` (a restored region: whether it did)
 
     def message_inputs(self, inputs: list[InputImage]) -> list[InputImage]:
         """The message's images as the model gets them: (the whole image as context, then) the crop
@@ -106,7 +107,27 @@ def prepare(
     context = replace(source, role="context") if with_context else None
     return PreparedRegion(
         target, spec.attachment, original, source.info.mime_type, edited_path, mask, kind, box, ratio, crop_input,
-        context,
+        context, with_context,
+    )
+
+
+def restore(deps: Deps, user_turn: Turn, answers: list[Turn]) -> PreparedRegion | None:
+    """A regeneration of a region edit blends its new answers back like the first ones: the mask,
+    crop box and edited image come from an answer's region record (None: not a region edit).
+    Every answer blocked leaves no record: then the regeneration is refused (REGION_NOT_KEPT)."""
+    record = next((a.region for a in answers if a.region is not None), None)
+    if record is None:
+        if any(a.role == "region" for a in user_turn.attachments):
+            raise InvalidArgument(REGION_NOT_KEPT)
+        return None
+    original = deps.images.read(record.edited_image)
+    mask = Image.open(io.BytesIO(deps.images.read(record.mask_path)))
+    mask.load()
+    return PreparedRegion(
+        target=None, attachment=record.attachment, original=original,
+        mime_type=inspect_image(original, what="the edited image").mime_type, edited_path=record.edited_image,
+        mask=mask.convert("L"), mask_kind=record.mask_kind, box=masks.Box(*record.crop_box),
+        ratio=record.crop_aspect_ratio, crop=None, context=None, with_context=record.context,
     )
 
 
@@ -148,7 +169,7 @@ def finish(
         feather_px=masks.feather_px(region.box),
         model_image=1,
         attachment=region.attachment,
-        context=region.context is not None,
+        context=region.with_context,
     )
     return [composite, *outputs], record
 

@@ -307,6 +307,14 @@ class SetHeadRequest(_Idempotent):
 class RegenerateRequest(_Idempotent):
     """Answers the same user message again (same text, images and options) as a sibling."""
 
+    candidates: int = Field(
+        default=1,
+        ge=1,
+        le=config.MAX_CANDIDATES,
+        description="Variations: this many new answers in parallel (1–4), each a sibling; the first complete "
+        "one becomes the head. Each call counts in the quota and costs its own.",
+    )
+
 
 class DeleteTurnRequest(_Idempotent):
     """Deletes a turn and everything below it (request body optional)."""

@@ -155,26 +155,44 @@ def regenerate_turn(
     deps: Deps, uid: str, session_id: str, turn_id: str, req: RegenerateRequest
 ) -> SendMessageResponse:
     """Sends an answered user message again (same text, images and options, from the same
-    parent); the new answer is a sibling of `turn_id` and becomes the head."""
+    parent); the new answer (with `candidates`, each one) is a sibling of `turn_id`, and the first
+    complete one becomes the head. A region edit's new answers are blended back like the first."""
     started = time.perf_counter()
     session = load_session(deps, uid, session_id)
     answer = lined_turn(deps, uid, session_id, turn_id)
     if answer.role != "model" or answer.parent_id is None:
         raise InvalidArgument(NOT_AN_ANSWER)
-    payload_hash = operation_hash("regenerate", turn_id) if req.request_id else None
+    operation = "regenerate" if req.candidates == 1 else f"regenerate:{req.candidates}"
+    payload_hash = operation_hash(operation, turn_id) if req.request_id else None
     if req.request_id:
         recorded = deps.leases.recorded(uid, session_id, req.request_id, payload_hash)
         if recorded is not None:
             return SendMessageResponse.model_validate(recorded.response)
     user_turn = lined_turn(deps, uid, session_id, answer.parent_id)
     parent = lined_turn(deps, uid, session_id, user_turn.parent_id) if user_turn.parent_id else None
-    claim = _claim(deps, uid, session_id, req.request_id, payload_hash, answering=user_turn.id)
+    region = _region_to_redo(deps, uid, session_id, user_turn, answer)  # before the claim: a refusal writes nothing
+    claim = _claim(
+        deps, uid, session_id, req.request_id, payload_hash, answering=user_turn.id, candidates=req.candidates
+    )
     if isinstance(claim, Replay):
         return SendMessageResponse.model_validate(claim.response)
     run = _Run(deps, uid, claim, started, regenerating=True)
     answers = run.step(lambda: deps.turns.answers(uid, session_id, user_turn.id))
     earlier = [t.id for t in answers] or [answer.id]  # an answer written before the tree has no parentId
-    return run.exchange(session, parent, user_turn, sibling_ids=[*earlier, claim.model_turn_id])
+    return run.exchange(
+        session, parent, user_turn, sibling_ids=[*earlier, claim.model_turn_id], candidates=req.candidates,
+        region=region,
+    )
+
+
+def _region_to_redo(
+    deps: Deps, uid: str, session_id: str, user_turn: Turn, answer: Turn
+) -> region_edits.PreparedRegion | None:
+    """The region edit a regeneration redoes (None: the message was not one): from the answer's
+    record, or (a blocked answer has none) from a sibling's."""
+    if answer.region is None and any(a.role == "region" for a in user_turn.attachments):
+        return region_edits.restore(deps, user_turn, deps.turns.answers(uid, session_id, user_turn.id))
+    return region_edits.restore(deps, user_turn, [answer])
 
 
 def send_prepared(

@@ -150,3 +150,34 @@ def test_mask_attachment_errors_are_clear_400s_and_write_nothing(user: ApiClient
     response = _post(user, session_id, text="invert", mask={"attachment": -1, "rects": [[0, 0, 10, 10]]})
     assert response.status_code == 400 and "mask.attachment" in response.text, response.text
     assert user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"] == []
+
+
+def test_regenerating_a_region_edit_with_two_candidates_blends_each_new_answer_back(
+    user: ApiClient, gemini: GeminiControl
+) -> None:
+    session_id = new_session(user)
+    first = send(user, session_id, "Draw a lighthouse")
+    original = _image(fetch(first["images"][0]["publicUrl"]))
+    edit = send(user, session_id, "invert", mask={"rects": [RECT]})
+    calls_before = len(model_calls(gemini.requests()))
+
+    response = user.rest("POST", f"/api/chat/sessions/{session_id}/turns/{edit['id']}/regenerate",
+                         json={"candidates": 2})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["succeeded"] == 2
+    calls = model_calls(gemini.requests())[calls_before:]
+    assert sorted(c["seed"] for c in calls) == [0, 1]  # two real calls, one per candidate
+    assert answer["turn"]["siblingIds"] == [edit["id"], *(c["id"] for c in answer["candidates"])]
+    corner = (0, 0, 200, 200)
+    for candidate in answer["candidates"]:
+        region = candidate["region"]
+        assert (region["editedImage"], region["cropBox"]) == (edit["region"]["editedImage"], edit["region"]["cropBox"])
+        # The model edited the same crop again; the composite is the whole image, outside the mask untouched.
+        chain = provenance_of(candidate["images"][1])
+        assert chain[:2] == provenance_of(edit["images"][1]) and chain[-1].startswith("seed:")
+        composite = _image(fetch(candidate["images"][0]["publicUrl"]))
+        assert composite.size == original.size
+        assert ImageChops.difference(composite.crop(corner), original.crop(corner)).getbbox() is None
+    session = user.rest("GET", f"/api/chat/sessions/{session_id}").json()["session"]
+    assert session["lastImage"]["storagePath"] == answer["turn"]["images"][0]["storagePath"]
