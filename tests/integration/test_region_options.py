@@ -134,6 +134,12 @@ def test_a_mask_on_an_attachment_edits_that_image_and_the_next_turn_continues_fr
     composite_bytes = fetch(turn["images"][0]["publicUrl"])
     assert provenance_of(nxt["images"][0]) == [f"input:{_sha(composite_bytes)[:12]}", "grayscale"]
 
+    # Deleting the message deletes what it stored: the kept photo and the mask too.
+    deleted = user.rest("DELETE", f"/api/chat/sessions/{session_id}/turns/{turn['parentId']}")
+    assert deleted.status_code == 204, deleted.text
+    assert not bucket.blob(region["editedImage"]).exists()
+    assert not any(b.name.endswith("-mask.png") for b in bucket.list_blobs(prefix=f"chat-images/{user.uid}/"))
+
 
 def test_mask_attachment_errors_are_clear_400s_and_write_nothing(user: ApiClient) -> None:
     session_id = new_session(user)

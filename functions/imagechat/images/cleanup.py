@@ -34,3 +34,9 @@ def delete_turn_objects(storage: ImageStorage, uid: str, session_id: str, turns:
     inputs = session_inputs_prefix(uid, session_id)
     storage.delete([a.storage_path for turn in turns for a in turn.attachments if a.storage_path.startswith(inputs)])
     storage.delete([turn.region.mask_path for turn in turns if turn.region is not None])  # a masked edit's mask
+    # A masked attachment as it was: every answer of its message points at it, so it goes with the message.
+    messages = {turn.id for turn in turns if turn.role == "user"}
+    storage.delete(list({
+        turn.region.edited_image for turn in turns
+        if turn.region is not None and turn.region.attachment is not None and turn.parent_id in messages
+    }))
