@@ -206,8 +206,8 @@ NO_IMAGE_TO_MASK = (
 )
 HEAD_MOVED = "mask: the session's head moved while the message was sent; send it again."
 REGION_NOT_KEPT = (
-    "turnId: this region edit has no stored mask to reuse (every answer was blocked); send the message again "
-    "with its mask."
+    "turnId: this region edit has no stored mask to reuse (its answers were stored before masks were kept with "
+    "blocked answers); send the message again with its mask."
 )
 GENERATION_FAILED = "Image generation failed. Please try again."
 QUOTA_EXHAUSTED = "The image model is over its request quota right now. Please wait a minute and try again."

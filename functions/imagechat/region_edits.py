@@ -114,7 +114,8 @@ def prepare(
 def restore(deps: Deps, user_turn: Turn, answers: list[Turn]) -> PreparedRegion | None:
     """A regeneration of a region edit blends its new answers back like the first ones: the mask,
     crop box and edited image come from an answer's region record (None: not a region edit).
-    Every answer blocked leaves no record: then the regeneration is refused (REGION_NOT_KEPT)."""
+    Only answers stored before blocked answers kept a record can lack one: then the regeneration is
+    refused (REGION_NOT_KEPT)."""
     record = next((a.region for a in answers if a.region is not None), None)
     if record is None:
         if any(a.role == "region" for a in user_turn.attachments):
@@ -156,10 +157,16 @@ def finish(
     result = masks.composite(original, edited, region.mask, region.box)
     composite = save_output(deps.images, uid, session_id, turn_id, 0, masks.encode_png(result))
     outputs = [save_output(deps.images, uid, session_id, turn_id, i + 1, png) for i, png in enumerate(model_pngs)]
+    return [composite, *outputs], record(deps, uid, session_id, turn_id, region)
+
+
+def record(deps: Deps, uid: str, session_id: str, turn_id: str, region: PreparedRegion) -> RegionEdit:
+    """Stores the mask as used and returns the model turn's region record. A blocked answer keeps
+    one too: regenerating it redoes the same region edit (`restore`)."""
     stored_mask = deps.images.save(
         f"{session_prefix(uid, session_id)}{turn_id}-mask.png", masks.encode_png(region.mask), "image/png"
     )
-    record = RegionEdit(
+    return RegionEdit(
         edited_image=region.edited_path or "",
         mask_path=stored_mask.path,
         mask_url=stored_mask.public_url,
@@ -171,7 +178,6 @@ def finish(
         attachment=region.attachment,
         context=region.with_context,
     )
-    return [composite, *outputs], record
 
 
 def composite_input(deps: Deps, uid: str, parent: Turn) -> InputImage:

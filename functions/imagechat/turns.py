@@ -378,6 +378,10 @@ class _Run:
                             deps, uid, session.id, turn_id, region, pngs
                         )
                     )
+                elif region is not None and reply.blocked:  # kept for a regeneration of the region edit
+                    record = self.step(
+                        lambda turn_id=turn_id: region_edits.record(deps, uid, session.id, turn_id, region)  # type: ignore[misc]
+                    )
                 elif not reply.blocked:
                     outputs = self.step(
                         lambda turn_id=turn_id, reply=reply: _save_outputs(deps, uid, session.id, turn_id, reply)  # type: ignore[misc]

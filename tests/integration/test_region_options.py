@@ -187,3 +187,11 @@ def test_regenerating_a_region_edit_with_two_candidates_blends_each_new_answer_b
         assert ImageChops.difference(composite.crop(corner), original.crop(corner)).getbbox() is None
     session = user.rest("GET", f"/api/chat/sessions/{session_id}").json()["session"]
     assert session["lastImage"]["storagePath"] == answer["turn"]["images"][0]["storagePath"]
+
+    # A blocked region edit keeps its mask: regenerating it redoes the region edit (blocked again here,
+    # the emulator's marker is in the text), not a plain edit of the crop.
+    blocked = send(user, session_id, "[[blocked]] invert", mask={"rects": [RECT]})
+    assert blocked["status"] == "blocked" and blocked["region"]["cropBox"] == edit["region"]["cropBox"]
+    again = user.rest("POST", f"/api/chat/sessions/{session_id}/turns/{blocked['id']}/regenerate", json={})
+    assert again.status_code == 200, again.text
+    assert again.json()["turn"]["region"]["editedImage"] == blocked["region"]["editedImage"]
