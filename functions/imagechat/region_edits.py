@@ -100,9 +100,9 @@ def prepare(
     except masks.MaskError as exc:
         raise InvalidArgument(str(exc)) from exc
     crop = masks.crop_for_model(image, box, ratio)
-    crop_input = replace(
+    crop_input = replace(  # what it was cut from stays its source (a library pick keeps its library id)
         source, data=crop, info=inspect_image(crop, what="mask crop"), sha256=hashlib.sha256(crop).hexdigest(),
-        library_id=None, role="region",
+        role="region",
     )
     context = replace(source, role="context") if with_context else None
     return PreparedRegion(

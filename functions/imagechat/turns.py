@@ -189,7 +189,7 @@ def _region_to_redo(
     deps: Deps, uid: str, session_id: str, user_turn: Turn, answer: Turn
 ) -> region_edits.PreparedRegion | None:
     """The region edit a regeneration redoes (None: the message was not one): from the answer's
-    record, or (a blocked answer has none) from a sibling's."""
+    record, or (an answer stored before blocked answers kept one) from a sibling's."""
     if answer.region is None and any(a.role == "region" for a in user_turn.attachments):
         return region_edits.restore(deps, user_turn, deps.turns.answers(uid, session_id, user_turn.id))
     return region_edits.restore(deps, user_turn, [answer])
