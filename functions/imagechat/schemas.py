@@ -142,6 +142,17 @@ def operation_hash(operation: str, turn_id: str) -> str:
     return hashlib.sha256(f"{operation}:{turn_id}".encode()).hexdigest()
 
 
+def _candidates_field() -> Any:
+    """Variations (a message's, a regeneration's): how many model calls, 1–4."""
+    return Field(
+        default=1,
+        ge=1,
+        le=config.MAX_CANDIDATES,
+        description="Variations: this many model calls in parallel (1–4); each answer is a sibling model turn, "
+        "the first complete one becomes the head. Each call counts in the quota and costs its own.",
+    )
+
+
 class MaskSpec(_Schema):
     """Where the edit may change the image (white / inside = editable), in the edited image's pixel
     coordinates: exactly one of an uploaded mask image (`refUrl`/`storagePath`, the image's size,
@@ -199,13 +210,7 @@ class SendMessageRequest(_Idempotent):
         "from the session's head; the head moves to the new answer. Omit it to continue from the head.",
     )
 
-    candidates: int = Field(
-        default=1,
-        ge=1,
-        le=config.MAX_CANDIDATES,
-        description="Variations: this many model calls in parallel (1–4); each answer is a sibling model turn, "
-        "the first complete one becomes the head. Each call counts in the quota and costs its own.",
-    )
+    candidates: int = _candidates_field()
     mask: MaskSpec | None = Field(
         default=None,
         description="Region edit: only the masked part of the image being edited (the head's image, the "
@@ -307,13 +312,7 @@ class SetHeadRequest(_Idempotent):
 class RegenerateRequest(_Idempotent):
     """Answers the same user message again (same text, images and options) as a sibling."""
 
-    candidates: int = Field(
-        default=1,
-        ge=1,
-        le=config.MAX_CANDIDATES,
-        description="Variations: this many new answers in parallel (1–4), each a sibling; the first complete "
-        "one becomes the head. Each call counts in the quota and costs its own.",
-    )
+    candidates: int = _candidates_field()
 
 
 class DeleteTurnRequest(_Idempotent):
