@@ -152,6 +152,10 @@ def test_mask_attachment_errors_are_clear_400s_and_write_nothing(user: ApiClient
     response = post_message(user, session_id, text="invert", refUrls=[photo["publicUrl"]],
                      mask={"attachment": 0, "rects": [[0, 0, 10, 10]], "polygons": [[[0, 0], [5, 0], [0, 5]]]})
     assert response.status_code == 400 and "mask: give exactly one of" in response.text, response.text
+    called = user.call("sendMessage", {"sessionId": session_id, "text": "invert", "refUrls": [photo["publicUrl"]],
+                                        "mask": {"attachment": 2, "rects": [[0, 0, 10, 10]]}})
+    assert called.status_code == 400 and called.json()["error"]["status"] == "INVALID_ARGUMENT", called.text
+    assert called.json()["error"]["message"].startswith("mask.attachment: this message has 1 image(s)")
     response = post_message(user, session_id, text="invert", mask={"attachment": -1, "rects": [[0, 0, 10, 10]]})
     assert response.status_code == 400 and "mask.attachment" in response.text, response.text
     assert user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"] == []
