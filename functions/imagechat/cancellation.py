@@ -1,7 +1,7 @@
 """Cancel a running message: the session takes the next message at once.
 
 The cancel frees the lease and marks the user turn `cancelled` in one conditional write
-(`LeaseStore.cancel`). The run notices within a second (`turns._Run.while_held`) and stops
+(`LeaseStore.cancel`). The run notices within a second (`turn_run.Run.while_held`) and stops
 waiting for the model; if its reply arrives anyway, the final commit finds the lease gone and
 deletes whatever it stored, so nothing of a cancelled turn survives but its input.
 """

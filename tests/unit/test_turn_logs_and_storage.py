@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from imagechat import turns
+from imagechat import turn_run, turns
 from imagechat.config import load_settings
 from imagechat.errors import Unavailable
 from imagechat.images.storage import ImageStorage
@@ -44,7 +44,7 @@ def _deps(failures: list[StoredError]) -> Any:
 
 def test_a_failed_turn_logs_its_timings(monkeypatch: pytest.MonkeyPatch) -> None:
     logged: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(turns.logger, "warn", lambda *args, **fields: logged.append((args[0], fields)))
+    monkeypatch.setattr(turn_run.logger, "warn", lambda *args, **fields: logged.append((args[0], fields)))
     failures: list[StoredError] = []
     with pytest.raises(Unavailable):
         turns.send_message(_deps(failures), "u1", "s1", SendMessageRequest(text="Draw a fox"))
@@ -100,9 +100,9 @@ def _model_turn(signature_bytes: int) -> Turn:
 
 def test_a_model_turn_under_the_limit_keeps_its_content(monkeypatch: pytest.MonkeyPatch) -> None:
     logged: list[Any] = []
-    monkeypatch.setattr(turns.logger, "warn", lambda *args, **fields: logged.append(fields))
+    monkeypatch.setattr(turn_run.logger, "warn", lambda *args, **fields: logged.append(fields))
     turn = _model_turn(800_000)
-    assert turns.fit_model_turn(turn) is turn
+    assert turn_run.fit_model_turn(turn) is turn
     assert logged == []
 
 
@@ -110,9 +110,9 @@ def test_a_model_turn_over_the_limit_drops_its_content_and_warns(monkeypatch: py
     from imagechat import config
 
     logged: list[dict[str, Any]] = []
-    monkeypatch.setattr(turns.logger, "warn", lambda *args, **fields: logged.append(fields))
+    monkeypatch.setattr(turn_run.logger, "warn", lambda *args, **fields: logged.append(fields))
     turn = _model_turn(950_000)
-    fitted = turns.fit_model_turn(turn, turnId="m1")
+    fitted = turn_run.fit_model_turn(turn, turnId="m1")
     assert fitted.content == () and turn.content  # the caller's turn is left alone
     assert fitted.model_dump(exclude={"content"}) == turn.model_dump(exclude={"content"})
     [fields] = logged
