@@ -28,6 +28,7 @@ function sessionFromDoc(snapshot) {
     // undefined: a session written before the conversation tree (its head is its newest answer).
     headTurnId: Object.hasOwn(data, 'headTurnId') ? data.headTurnId ?? null : undefined,
     pinnedRefs: data.pinnedRefs ?? [],
+    regionContext: data.regionContext ?? false,
   };
 }
 
@@ -52,6 +53,7 @@ export class ChatPane {
     this.projectDialog = new CreateProjectDialog();
     this.composer = new Composer({ api }, {
       onSend: (message, previews, options) => this.send(message, previews, options),
+      onRegionContext: (on) => this.setRegionContext(on),
     });
     this.pins = new PinnedRefs({ api }, sessionId, { picker: this.composer.libraryPicker });
 
@@ -121,6 +123,7 @@ export class ChatPane {
     this.aspect.value = this.session.aspectRatio;
     this.composer.setChatAspect(this.session.aspectRatio);
     this.composer.region.setImage(this.session.lastImage);
+    this.composer.region.setContext(this.session.regionContext);
     this.pins.update(this.session.pinnedRefs);
     this.onSessionChanged(this.session);
     this.scheduleRender();
@@ -155,6 +158,18 @@ export class ChatPane {
     } catch (error) {
       this.say(`Could not change the aspect ratio: ${error.message}`, true);
       if (this.session) this.aspect.value = this.session.aspectRatio;
+    }
+  }
+
+  /** The chat's `regionContext`: region edits also show the model the whole image. */
+  async setRegionContext(on) {
+    try {
+      await this.api.updateSession(this.sessionId, { regionContext: on });
+      this.composer.region.say(on ? 'Region edits in this chat now also show the model the whole image.'
+        : 'Region edits in this chat now send only the part to edit.');
+    } catch (error) {
+      this.composer.region.say(`Could not change it: ${error.message}`, true);
+      if (this.session) this.composer.region.setContext(this.session.regionContext);
     }
   }
 
