@@ -58,7 +58,10 @@ export class ChatPane {
     this.pins = new PinnedRefs({ api }, sessionId, { picker: this.composer.libraryPicker });
 
     this.title = h('h2', { class: 'chat-title' }, 'Loading…');
-    this.meta = h('p', { class: 'chat-meta' });
+    // The meta line holds its line before the session arrives: filled in by the first snapshot
+    // (seconds later under load) it would push the header's controls down under a pointer
+    // already on its way to them ("Pinned references", "Start over"), and the click would miss.
+    this.meta = h('p', { class: 'chat-meta' }, '\u00a0');
     this.aspect = select(ASPECT_RATIOS.map((r) => [r, r]), '1:1', {
       'aria-label': 'Aspect ratio for this chat', onchange: () => this.setAspect(this.aspect.value),
     });
