@@ -175,7 +175,7 @@ export class RegionPicker {
     const targets = this.targets();
     this.toggle.disabled = !targets.length;
     if (!targets.length) this.toggle.checked = false;
-    this.targetField.hidden = targets.length < 2 && !this.attachments.length;
+    this.targetField.hidden = !this.attachments.length; // only the current image: nothing to choose
     this.target.replaceChildren(...targets.map((t) => h('option', { value: t.key }, t.label)));
     const chosen = targets.find((t) => t.key === this.targetKey) ?? targets[0] ?? null;
     this.targetKey = chosen?.key ?? 'current';
