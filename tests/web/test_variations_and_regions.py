@@ -124,6 +124,7 @@ def test_a_lasso_region_with_and_without_context_then_a_region_on_an_attachment(
     panel.get_by_role("radio", name="Rectangle").check()
     for name, value in (("X", "40"), ("Y", "30"), ("Width", "120"), ("Height", "90")):
         panel.get_by_role("spinbutton", name=name).fill(value)
+    app.screenshot("region-attachment")
     app.send("invert", results=4)
     expect(app.conversation.get_by_text("Region edit (")).to_have_count(3)
     expect(app.turns("model").last.get_by_text(re.compile(r"px area of attachment 1\)$"))).to_be_visible()
