@@ -38,7 +38,7 @@ class _Seed(BaseModel):
 
 
 class _SeedBody(_Seed):
-    """A JSON request body: values of the declared types only (as schemas._Body)."""
+    """A JSON request body: values of the declared types only (as schemas.Body)."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
 

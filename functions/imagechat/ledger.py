@@ -9,7 +9,9 @@ from imagechat import clock, quotas
 from imagechat.auth import Caller
 from imagechat.deps import Deps
 from imagechat.errors import InvalidArgument, NotFound, PermissionDenied
-from imagechat.schemas import (
+from imagechat.store.documents import DailyUsage, Usage, UserLimits
+from imagechat.store.usage_store import QuotaWindow
+from imagechat.usage_schemas import (
     MAX_USAGE_DAYS,
     GetUsageRequest,
     LimitsResponse,
@@ -20,8 +22,6 @@ from imagechat.schemas import (
     UsageResponse,
     UsageTotals,
 )
-from imagechat.store.documents import DailyUsage, Usage, UserLimits
-from imagechat.store.usage_store import QuotaWindow
 
 DEFAULT_RANGE_DAYS = 30
 NOT_ADMIN = "Only an admin may set a user's limits."

@@ -16,7 +16,7 @@ from imagechat.errors import InvalidArgument, NotFound
 from imagechat.images.inputs import resolve_reference
 from imagechat.images.library_images import delete_library_objects, save_library_image
 from imagechat.images.metadata import clean_upload
-from imagechat.schemas import (
+from imagechat.library_schemas import (
     LibraryImageResponse,
     LibraryImageView,
     ListLibraryRequest,

@@ -7,14 +7,14 @@ from __future__ import annotations
 from imagechat import clock, config
 from imagechat.deps import Deps
 from imagechat.errors import InvalidArgument, NotFound
-from imagechat.schemas import (
+from imagechat.library_schemas import (
     CreatePresetRequest,
     ListPresetsResponse,
     PresetResponse,
     PresetView,
-    SendMessageRequest,
     UpdatePresetRequest,
 )
+from imagechat.schemas import SendMessageRequest
 from imagechat.store.documents import Preset
 
 BUILTIN_PREFIX = "builtin:"

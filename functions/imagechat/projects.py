@@ -24,7 +24,7 @@ from imagechat.errors import (
     QuotaExceeded,
 )
 from imagechat.images.urls import project_prefix
-from imagechat.schemas import (
+from imagechat.project_schemas import (
     CreateProjectRequest,
     CreateProjectResponse,
     ListProjectsRequest,

@@ -21,11 +21,11 @@ from imagechat import config
 from imagechat.errors import ImageChatError, InvalidArgument
 
 
-class _Schema(BaseModel):
+class Schema(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
-class _Body(_Schema):
+class Body(Schema):
     """A JSON request body: a number or a boolean must be one, as the OpenAPI document says (lax
     parsing took "3" for 3 and "true" or 1 for true, accepting requests the document calls invalid).
     Query parameters (`ListSessionsRequest`, ...) stay lax: on the wire they are text."""
@@ -47,7 +47,7 @@ _PINNED_REFS_DOC = (
 )
 
 
-class CreateSessionRequest(_Body):
+class CreateSessionRequest(Body):
     title: str | None = Field(
         default=None, max_length=config.MAX_TITLE_CHARS, description=f"Display name; default {config.DEFAULT_TITLE!r}."
     )
@@ -89,12 +89,12 @@ class CreateSessionRequest(_Body):
         return value
 
 
-class ListSessionsRequest(_Schema):
+class ListSessionsRequest(Schema):
     limit: int = Field(default=config.DEFAULT_LIST_LIMIT, ge=1, le=config.MAX_LIST_LIMIT, description="Page size.")
     cursor: str | None = Field(default=None, description="`nextCursor` of the previous page.")
 
 
-class UpdateSessionRequest(_Body):
+class UpdateSessionRequest(Body):
     title: str | None = Field(default=None, max_length=config.MAX_TITLE_CHARS, description="New display name.")
     history_turns: int | None = Field(
         default=None,
@@ -119,7 +119,7 @@ class UpdateSessionRequest(_Body):
     _aspect = field_validator("aspect_ratio")(_check_aspect_ratio)
 
 
-class _Idempotent(_Body):
+class _Idempotent(Body):
     request_id: str | None = Field(
         default=None,
         min_length=1,
@@ -142,7 +142,18 @@ def operation_hash(operation: str, turn_id: str) -> str:
     return hashlib.sha256(f"{operation}:{turn_id}".encode()).hexdigest()
 
 
-class MaskSpec(_Schema):
+def _candidates_field() -> Any:
+    """Variations (a message's, a regeneration's): how many model calls, 1–4."""
+    return Field(
+        default=1,
+        ge=1,
+        le=config.MAX_CANDIDATES,
+        description="Variations: this many model calls in parallel (1–4); each answer is a sibling model turn, "
+        "the first complete one becomes the head. Each call counts in the quota and costs its own.",
+    )
+
+
+class MaskSpec(Schema):
     """Where the edit may change the image (white / inside = editable), in the edited image's pixel
     coordinates: exactly one of an uploaded mask image (`refUrl`/`storagePath`, the image's size,
     white = editable), `rects` ([x, y, w, h] each) or `polygons` ([[x, y], ...] each)."""
@@ -199,13 +210,7 @@ class SendMessageRequest(_Idempotent):
         "from the session's head; the head moves to the new answer. Omit it to continue from the head.",
     )
 
-    candidates: int = Field(
-        default=1,
-        ge=1,
-        le=config.MAX_CANDIDATES,
-        description="Variations: this many model calls in parallel (1–4); each answer is a sibling model turn, "
-        "the first complete one becomes the head. Each call counts in the quota and costs its own.",
-    )
+    candidates: int = _candidates_field()
     mask: MaskSpec | None = Field(
         default=None,
         description="Region edit: only the masked part of the image being edited (the head's image, the "
@@ -294,7 +299,7 @@ class EditImageRequest(_Idempotent):
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class GetSessionRequest(_Schema):
+class GetSessionRequest(Schema):
     all: bool = Field(default=False, description="Every turn of every branch, not only the active branch.")
 
 
@@ -307,20 +312,14 @@ class SetHeadRequest(_Idempotent):
 class RegenerateRequest(_Idempotent):
     """Answers the same user message again (same text, images and options) as a sibling."""
 
-    candidates: int = Field(
-        default=1,
-        ge=1,
-        le=config.MAX_CANDIDATES,
-        description="Variations: this many new answers in parallel (1–4), each a sibling; the first complete "
-        "one becomes the head. Each call counts in the quota and costs its own.",
-    )
+    candidates: int = _candidates_field()
 
 
 class DeleteTurnRequest(_Idempotent):
     """Deletes a turn and everything below it (request body optional)."""
 
 
-class UploadTempRequest(_Body):
+class UploadTempRequest(Body):
     """Callable form of the temp upload: the file travels base64-encoded in the payload."""
 
     data: str = Field(..., min_length=1, description="The image bytes, base64-encoded.")
@@ -331,7 +330,7 @@ class UploadTempRequest(_Body):
 # ---------------------------------------------------------------- responses
 
 
-class Usage(_Schema):
+class Usage(Schema):
     prompt_tokens: int = Field(default=0, description="Input tokens (text and images).")
     output_tokens: int = Field(default=0, description="Generated tokens (text, thoughts and images).")
     total_tokens: int = Field(default=0, description="All tokens billed for the call(s).")
@@ -342,14 +341,14 @@ class Usage(_Schema):
     cost_usd: float = Field(default=0.0, description="USD, from the price table (docs/api.md, Usage and quotas).")
 
 
-class Thumbnail(_Schema):
+class Thumbnail(Schema):
     storage_path: str = Field(..., description="Object path of the WebP thumbnail.")
     public_url: str = Field(..., description="Download URL of the thumbnail.")
     width: int = Field(..., description="Thumbnail width in pixels.")
     height: int = Field(..., description="Thumbnail height in pixels.")
 
 
-class ImageView(_Schema):
+class ImageView(Schema):
     storage_path: str = Field(..., description="Object path in the project's bucket.")
     public_url: str = Field(..., description="Download-token URL (a storage-emulator URL locally).")
     mime_type: str = Field(..., description="e.g. image/png.")
@@ -358,7 +357,7 @@ class ImageView(_Schema):
     thumbnail: Thumbnail | None = Field(default=None, description="Small WebP preview.")
 
 
-class AttachmentView(_Schema):
+class AttachmentView(Schema):
     source: Literal["upload", "input", "output", "library"] = Field(
         ...,
         description="What was referenced: a temp upload, an earlier input (session copy), an earlier output "
@@ -382,12 +381,12 @@ class AttachmentView(_Schema):
     height: int = Field(..., description="Height in pixels.")
 
 
-class TurnError(_Schema):
+class TurnError(Schema):
     code: str = Field(..., description="Canonical error code, e.g. UNAVAILABLE, or BLOCKED for refusals.")
     message: str = Field(..., description="What went wrong, for people.")
 
 
-class TurnProgressView(_Schema):
+class TurnProgressView(Schema):
     phase: Literal["queued", "thinking", "drawing", "saving"] = Field(
         ..., description="queued (inputs, history), thinking (the model works), drawing (it sent an image or its "
         "answer), saving (the outputs are stored)."
@@ -397,7 +396,7 @@ class TurnProgressView(_Schema):
     updated_at: datetime | None = Field(default=None, description="When this progress was written.")
 
 
-class RegionEditView(_Schema):
+class RegionEditView(Schema):
     edited_image: str = Field(..., description="storagePath of the image the mask applied to.")
     mask_url: str = Field(..., description="The mask as used (PNG, white = editable, the edited image's size).")
     mask_kind: Literal["upload", "rects", "polygons"] = Field(..., description="How the mask was given.")
@@ -414,7 +413,7 @@ class RegionEditView(_Schema):
     context: bool = Field(default=False, description="Whether the whole image went with the crop, labelled as context.")
 
 
-class TurnView(_Schema):
+class TurnView(Schema):
     id: str = Field(..., description="Turn document id.")
     index: int = Field(..., description="Position in the session; order by it.")
     role: Literal["user", "model"] = Field(..., description="Who wrote the turn: the user or the model.")
@@ -455,7 +454,7 @@ class TurnView(_Schema):
     )
 
 
-class SessionView(_Schema):
+class SessionView(Schema):
     id: str = Field(..., description="Session document id.")
     title: str = Field(..., description="Display name.")
     aspect_ratio: str = Field(..., description="Default aspect ratio of outputs.")
@@ -489,7 +488,7 @@ class SessionView(_Schema):
     )
 
 
-class CreateSessionResponse(_Schema):
+class CreateSessionResponse(Schema):
     id: str = Field(..., description="The new session's id.")
     session: SessionView = Field(..., description="The new session.")
 
@@ -498,12 +497,12 @@ class CreateAndSendResponse(CreateSessionResponse):
     turn: TurnView = Field(..., description="The first message's model turn (composer chat mode).")
 
 
-class ListSessionsResponse(_Schema):
+class ListSessionsResponse(Schema):
     sessions: list[SessionView] = Field(..., description="One page, newest lastActive first.")
     next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next page; null at the end.")
 
 
-class GetSessionResponse(_Schema):
+class GetSessionResponse(Schema):
     session: SessionView = Field(..., description="The session.")
     turns: list[TurnView] = Field(
         ...,
@@ -512,15 +511,15 @@ class GetSessionResponse(_Schema):
     )
 
 
-class UpdateSessionResponse(_Schema):
+class UpdateSessionResponse(Schema):
     session: SessionView = Field(..., description="The session after the update.")
 
 
-class CancelTurnResponse(_Schema):
+class CancelTurnResponse(Schema):
     turn: TurnView = Field(..., description="The cancelled user turn (status cancelled, its input kept).")
 
 
-class SendMessageResponse(_Schema):
+class SendMessageResponse(Schema):
     turn: TurnView = Field(..., description="The model turn (status complete, or blocked with the reason as text).")
     candidates: list[TurnView] = Field(
         default_factory=list,
@@ -530,87 +529,9 @@ class SendMessageResponse(_Schema):
     succeeded: int = Field(default=1, description="How many of the requested candidates answered.")
 
 
-class UploadTempResponse(_Schema):
+class UploadTempResponse(Schema):
     public_url: str = Field(..., description="Download URL; pass it in refUrls.")
     storage_path: str = Field(..., description="Object path under uploads/{uid}/; also accepted in refUrls.")
-
-
-# ---------------------------------------------------------------- library and presets (issue 10)
-
-
-class SaveToLibraryRequest(_Body):
-    """Saves an image to the library: new bytes (REST multipart `file`, callable `data`), or one of
-    the caller's uploads or outputs named by `fromUrl` or `storagePath` (no bytes re-sent)."""
-
-    name: str | None = Field(
-        default=None, max_length=config.MAX_LIBRARY_NAME_CHARS, description="Display name; default the file name."
-    )
-    from_url: str | None = Field(default=None, description="Download URL of one of the caller's uploads or outputs.")
-    storage_path: str | None = Field(
-        default=None, description="Storage path of one of the caller's uploads or outputs."
-    )
-    data: str | None = Field(default=None, min_length=1, description="Callables: the image bytes, base64-encoded.")
-    mime_type: str | None = Field(default=None, description="Declared MIME type (the bytes decide).")
-    file_name: str | None = Field(default=None, max_length=200, description="Original file name (the default name).")
-
-
-class ListLibraryRequest(_Schema):
-    limit: int = Field(default=config.DEFAULT_LIST_LIMIT, ge=1, le=config.MAX_LIST_LIMIT, description="Page size.")
-    cursor: str | None = Field(default=None, description="`nextCursor` of the previous page.")
-
-
-class RenameLibraryImageRequest(_Body):
-    name: str = Field(..., min_length=1, max_length=config.MAX_LIBRARY_NAME_CHARS, description="New display name.")
-
-
-class LibraryImageView(_Schema):
-    id: str = Field(..., description="Library image id (use it in imageIds or as library://<id>).")
-    name: str = Field(default="", description="Display name.")
-    mime_type: str = Field(..., description="MIME type read from the bytes.")
-    width: int = Field(..., description="Width in pixels.")
-    height: int = Field(..., description="Height in pixels.")
-    sha256: str = Field(..., description="Hex SHA-256 of the bytes.")
-    size: int = Field(default=0, description="Size in bytes.")
-    created_at: datetime | None = Field(default=None, description="When it was saved; lists sort by it (desc).")
-    storage_path: str = Field(..., description="Object path under library/{uid}/.")
-    public_url: str = Field(..., description="Download URL.")
-    thumbnail: Thumbnail | None = Field(default=None, description="Small WebP preview.")
-
-
-class LibraryImageResponse(_Schema):
-    image: LibraryImageView = Field(..., description="The library image.")
-
-
-class ListLibraryResponse(_Schema):
-    images: list[LibraryImageView] = Field(..., description="One page, newest first.")
-    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for the next page; null at the end.")
-
-
-class CreatePresetRequest(_Body):
-    name: str = Field(..., min_length=1, max_length=config.MAX_PRESET_NAME_CHARS, description="Display name.")
-    text: str = Field(..., min_length=1, max_length=config.MAX_TEXT_CHARS, description="The instruction it adds.")
-
-
-class UpdatePresetRequest(_Body):
-    name: str | None = Field(
-        default=None, min_length=1, max_length=config.MAX_PRESET_NAME_CHARS, description="New display name."
-    )
-    text: str | None = Field(default=None, min_length=1, max_length=config.MAX_TEXT_CHARS, description="New text.")
-
-
-class PresetView(_Schema):
-    id: str = Field(..., description="Preset id; built-in ones start with `builtin:`.")
-    name: str = Field(..., description="Display name.")
-    text: str = Field(..., description="The instruction, put before the message's own text.")
-    builtin: bool = Field(default=False, description="A read-only preset of the app.")
-
-
-class PresetResponse(_Schema):
-    preset: PresetView = Field(..., description="The preset.")
-
-
-class ListPresetsResponse(_Schema):
-    presets: list[PresetView] = Field(..., description="The built-in presets, then the user's, oldest first.")
 
 
 # ---------------------------------------------------------------- helpers
@@ -651,139 +572,3 @@ def describe_validation_error(exc: ValidationError) -> str:
 def dump(model: BaseModel) -> dict[str, Any]:
     """JSON-ready dict with camelCase keys."""
     return model.model_dump(by_alias=True, mode="json")
-
-
-# ---------------------------------------------------------------- projects (seed 003)
-
-
-class CreateProjectRequest(_Body):
-    """Seed 003's body (`session_id`, `title`); `turn_id` picks an earlier image (default: the head)."""
-
-    session_id: str = Field(..., min_length=1, description="The chat session to publish.")
-    title: str | None = Field(
-        default=None, max_length=config.MAX_TITLE_CHARS,
-        description="Default 'Nano Banana Creation: <short summary of the first prompt>'.",
-    )
-    turn_id: str | None = Field(
-        default=None, description="A complete model turn whose image is the final one; default the session's head."
-    )
-
-
-class ProjectLink(_Schema):
-    id: str = Field(..., description="Project document id.")
-    slug: str = Field(..., description="Unique per user, from the title.")
-    url: str = Field(..., description="The web app's page for the project.")
-    title: str = Field(..., description="The project's title.")
-
-
-class CreateProjectResponse(_Schema):
-    success: bool = Field(default=True, description="Always true (seed 003's shape); errors are HTTP errors.")
-    project: ProjectLink = Field(..., description="The new project.")
-
-
-class IterationView(_Schema):
-    order: int = Field(..., description="1-based position on the path to the final image.")
-    prompt: str = Field(..., description="The user's instruction.")
-    image_url: str = Field(..., description="The project's own copy of the image this step made.")
-    model_text: str = Field(default="", description="What the model said with it.")
-
-
-class ProjectView(_Schema):
-    id: str = Field(..., description="Project document id.")
-    slug: str = Field(..., description="Unique per user.")
-    url: str = Field(..., description="The web app's page for the project.")
-    title: str = Field(..., description="Title.")
-    description: str = Field(..., description="The AI-written creative-journey summary (or the fallback).")
-    featured_image_url: str = Field(..., description="The final image (the project's copy).")
-    type: str = Field(..., description="'nano_banana_creation'.")
-    session_id: str = Field(..., description="The session it was made from (which may since be deleted).")
-    turn_id: str = Field(..., description="The model turn of the final image.")
-    visibility: Literal["private", "public"] = Field(..., description="private (default) or public.")
-    summary_status: Literal["ai", "fallback"] = Field(..., description="fallback: the summary could not be written.")
-    usage: Usage = Field(default_factory=Usage, description="Tokens and cost of the summary call.")
-    iterations: list[IterationView] = Field(default_factory=list, description="The path to the final image.")
-    content: dict[str, Any] = Field(default_factory=dict, description="Seed 003's content: hero + journey sections.")
-    created_at: datetime | None = Field(default=None, description="When the project was made.")
-
-
-class ListProjectsRequest(_Schema):
-    limit: int = Field(default=config.DEFAULT_LIST_LIMIT, ge=1, le=config.MAX_LIST_LIMIT, description="Page size.")
-
-
-class ListProjectsResponse(_Schema):
-    projects: list[ProjectView] = Field(..., description="Newest first.")
-
-
-class ProjectResponse(_Schema):
-    project: ProjectView = Field(..., description="The project.")
-
-
-class UpdateProjectRequest(_Body):
-    title: str | None = Field(default=None, min_length=1, max_length=config.MAX_TITLE_CHARS, description="New title.")
-    description: str | None = Field(default=None, max_length=20_000, description="New description.")
-    visibility: Literal["private", "public"] | None = Field(
-        default=None, description="public: readable by anyone at GET /api/public/projects/{uid}/{slug}."
-    )
-
-
-# ---------------------------------------------------------------- quotas and usage (issue 14)
-
-_DAY = r"^\d{4}-\d{2}-\d{2}$"
-MAX_USAGE_DAYS = 366
-MAX_TURN_LIMIT = 1_000_000
-
-
-class GetUsageRequest(_Schema):
-    """`GET /api/usage?from=&to=` (UTC days, inclusive; default: the last 30 days)."""
-
-    from_: str | None = Field(default=None, alias="from", pattern=_DAY, description="First day, YYYY-MM-DD.")
-    to: str | None = Field(default=None, pattern=_DAY, description="Last day, YYYY-MM-DD (default: today).")
-
-
-class SetUserLimitsRequest(_Body):
-    """An admin's overrides: a number sets it, null goes back to the deployment default, absent keeps it."""
-
-    turns_per_day: int | None = Field(default=None, ge=0, le=MAX_TURN_LIMIT, description="Model calls per UTC day.")
-    turns_per_minute: int | None = Field(
-        default=None, ge=0, le=MAX_TURN_LIMIT, description="Model calls per UTC minute."
-    )
-
-
-class UsageDay(Usage):
-    date: str = Field(..., description="The UTC day, YYYY-MM-DD.")
-    turns: int = Field(default=0, description="Model calls admitted that day (sends, edits, regenerations, summaries).")
-
-
-class UsageTotals(Usage):
-    turns: int = Field(default=0, description="Model calls admitted over the range.")
-
-
-class LimitsView(_Schema):
-    user_id: str = Field(..., description="Whose limits.")
-    turns_per_day: int = Field(..., description="Effective limit per UTC day.")
-    turns_per_minute: int = Field(..., description="Effective limit per UTC minute.")
-    overridden: list[str] = Field(
-        default_factory=list, description="Which of the two an admin set for this user (others: the default)."
-    )
-
-
-class QuotaView(_Schema):
-    used_today: int = Field(..., description="Model calls admitted today (UTC).")
-    remaining_today: int = Field(..., description="Left today (never negative).")
-    day_resets_at: datetime = Field(..., description="Next UTC midnight.")
-    used_this_minute: int = Field(..., description="Model calls admitted this UTC minute.")
-    remaining_this_minute: int = Field(..., description="Left this minute (never negative).")
-    minute_resets_at: datetime = Field(..., description="Start of the next UTC minute.")
-
-
-class UsageResponse(_Schema):
-    from_: str = Field(..., alias="from", description="First day of the range.")
-    to: str = Field(..., description="Last day of the range.")
-    days: list[UsageDay] = Field(..., description="Days with usage, oldest first (days without any are left out).")
-    totals: UsageTotals = Field(..., description="Sums over the range.")
-    limits: LimitsView = Field(..., description="The user's effective limits.")
-    quota: QuotaView = Field(..., description="What is left now.")
-
-
-class LimitsResponse(_Schema):
-    limits: LimitsView = Field(..., description="The user's effective limits after the change.")

@@ -11,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from imagechat import tree
-from imagechat.schemas import (
+from imagechat.project_schemas import (
     CreateProjectResponse,
-    CreateSessionResponse,
-    GetSessionResponse,
     ListProjectsResponse,
-    ListSessionsResponse,
     ProjectLink,
     ProjectResponse,
     ProjectView,
+)
+from imagechat.schemas import (
+    CreateSessionResponse,
+    GetSessionResponse,
+    ListSessionsResponse,
     SendMessageResponse,
     SessionView,
     TurnView,

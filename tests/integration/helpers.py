@@ -43,6 +43,18 @@ def send(client: ApiClient, session_id: str, text: str, **fields: Any) -> dict[s
     return turn
 
 
+def post_message(client: ApiClient, session_id: str, **body: Any) -> requests.Response:
+    """A message as sent (no status checked: for refusals and whole answers)."""
+    return client.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
+
+
+def rgb_image(data: bytes) -> Image.Image:
+    """Image bytes decoded, as RGB (for pixel comparisons)."""
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image.convert("RGB")
+
+
 def fetch(url: str) -> bytes:
     response = requests.get(url, timeout=10)
     assert response.status_code == 200, (url, response.status_code)

@@ -5,26 +5,25 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Any
 
 from google.cloud import storage
 from PIL import Image, ImageChops, ImageOps
 
-from tests.integration.helpers import fetch, model_calls, new_session, png_bytes, provenance_of, send, upload
+from tests.integration.helpers import (
+    fetch,
+    model_calls,
+    new_session,
+    png_bytes,
+    post_message,
+    provenance_of,
+    rgb_image,
+    send,
+    upload,
+)
 from tests.support.clients import ApiClient, GeminiControl
 
 PRO = "gemini-3-pro-image-preview"  # thought signatures: history must replay the model's own output
 RECT = [400, 300, 200, 150]
-
-
-def _post(client: ApiClient, session_id: str, **body: Any) -> Any:
-    return client.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
-
-
-def _image(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image.convert("RGB")
 
 
 def test_a_masked_edit_changes_only_the_region_and_the_next_edit_continues_from_it(
@@ -33,9 +32,9 @@ def test_a_masked_edit_changes_only_the_region_and_the_next_edit_continues_from_
     session_id = new_session(user, model=PRO)
     first = send(user, session_id, "Draw a lighthouse")
     original_bytes = fetch(first["images"][0]["publicUrl"])
-    original = _image(original_bytes)
+    original = rgb_image(original_bytes)
 
-    response = _post(user, session_id, text="invert the colours", mask={"rects": [RECT]})
+    response = post_message(user, session_id, text="invert the colours", mask={"rects": [RECT]})
     assert response.status_code == 200, response.text
     turn = response.json()["turn"]
     region = turn["region"]
@@ -44,7 +43,7 @@ def test_a_masked_edit_changes_only_the_region_and_the_next_edit_continues_from_
     assert region["editedImage"] == first["images"][0]["storagePath"]
     assert region["maskKind"] == "rects" and region["modelImage"] == 1
     composite_bytes = fetch(turn["images"][0]["publicUrl"])
-    composite = _image(composite_bytes)
+    composite = rgb_image(composite_bytes)
     assert composite.size == original.size
     # The model's own output: the crop it was sent, inverted (its provenance says so), at the crop's ratio.
     assert provenance_of(turn["images"][1])[-1] == "invert"
@@ -67,7 +66,7 @@ def test_a_masked_edit_changes_only_the_region_and_the_next_edit_continues_from_
     sent = user_turn["attachments"][-1]
     assert sent["source"] == "output" and abs(sent["width"] / sent["height"] - rw / rh) < 0.01
     assert body["session"]["lastImage"]["storagePath"] == turn["images"][0]["storagePath"]
-    mask = _image(fetch(region["maskUrl"]))
+    mask = rgb_image(fetch(region["maskUrl"]))
     assert mask.size == original.size and mask.convert("L").getbbox() == (400, 300, 600, 450)
 
     # The next edit continues from the composite (sent as a user image), and history replays the
@@ -81,26 +80,27 @@ def test_a_masked_edit_changes_only_the_region_and_the_next_edit_continues_from_
 
 def test_mask_validation_is_a_clear_400(user: ApiClient, bucket: storage.Bucket) -> None:
     session_id = new_session(user)
-    response = _post(user, session_id, text="invert", mask={"rects": [RECT]})
+    response = post_message(user, session_id, text="invert", mask={"rects": [RECT]})
     assert response.status_code == 400 and "mask: there is no image to edit" in response.text, response.text
 
     send(user, session_id, "Draw a boat")  # 1024×1024
     wrong_size = upload(user, png_bytes((255, 255, 255), (64, 48)))
-    response = _post(user, session_id, text="invert", mask={"refUrl": wrong_size["publicUrl"]})
+    response = post_message(user, session_id, text="invert", mask={"refUrl": wrong_size["publicUrl"]})
     assert response.status_code == 400, response.text
     assert "mask: it is 64×48 but the image being edited is 1024×1024" in response.json()["error"]["message"]
 
     empty = upload(user, png_bytes((0, 0, 0), (1024, 1024)))
-    response = _post(user, session_id, text="invert", mask={"storagePath": empty["storagePath"]})
+    response = post_message(user, session_id, text="invert", mask={"storagePath": empty["storagePath"]})
     assert response.status_code == 400 and "mask: it is empty" in response.text, response.text
 
     blob = bucket.blob(f"uploads/{user.uid}/notes.png")
     blob.upload_from_string(b"this is not an image", content_type="image/png")
-    response = _post(user, session_id, text="invert", mask={"storagePath": blob.name})
+    response = post_message(user, session_id, text="invert", mask={"storagePath": blob.name})
     assert response.status_code == 400, response.text
     assert response.json()["error"]["message"].startswith("mask.storagePath")
 
-    response = _post(user, session_id, text="invert", mask={"rects": [RECT], "polygons": [[[0, 0], [1, 0], [0, 1]]]})
+    two_kinds = {"rects": [RECT], "polygons": [[[0, 0], [1, 0], [0, 1]]]}
+    response = post_message(user, session_id, text="invert", mask=two_kinds)
     assert response.status_code == 400 and "mask: give exactly one of" in response.text, response.text
     turns = user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"]
     assert len(turns) == 2  # nothing was written by the refused messages
@@ -128,12 +128,12 @@ def test_a_masked_edit_through_the_callable_with_a_polygon_and_an_uploaded_mask(
 def test_a_masked_edit_with_two_candidates_composites_each_answer(user: ApiClient) -> None:
     session_id = new_session(user)
     first = send(user, session_id, "Draw a field")
-    response = _post(user, session_id, text="invert", mask={"rects": [RECT]}, candidates=2)
+    response = post_message(user, session_id, text="invert", mask={"rects": [RECT]}, candidates=2)
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["succeeded"] == 2
-    composites = [_image(fetch(c["images"][0]["publicUrl"])) for c in answer["candidates"]]
-    original = _image(fetch(first["images"][0]["publicUrl"]))
+    composites = [rgb_image(fetch(c["images"][0]["publicUrl"])) for c in answer["candidates"]]
+    original = rgb_image(fetch(first["images"][0]["publicUrl"]))
     corner = (0, 0, 100, 100)  # far outside the mask: the original in both
     assert all(ImageChops.difference(c.crop(corner), original.crop(corner)).getbbox() is None for c in composites)
     inside = (RECT[0] + 20, RECT[1] + 20, RECT[0] + 60, RECT[1] + 60)

@@ -12,20 +12,19 @@ from google.cloud import storage
 from PIL import Image, ImageChops, ImageOps
 
 from imagechat.gemini.contents import REGION_LABELS
-from tests.integration.helpers import fetch, model_calls, new_session, provenance_of, send, upload
+from tests.integration.helpers import (
+    fetch,
+    model_calls,
+    new_session,
+    post_message,
+    provenance_of,
+    rgb_image,
+    send,
+    upload,
+)
 from tests.support.clients import ApiClient, GeminiControl
 
 RECT = [400, 300, 200, 150]
-
-
-def _post(client: ApiClient, session_id: str, **body: Any) -> Any:
-    return client.rest("POST", f"/api/chat/sessions/{session_id}/message", json=body)
-
-
-def _image(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image.convert("RGB")
 
 
 def _sha(data: bytes) -> str:
@@ -63,7 +62,7 @@ def test_region_context_sends_the_whole_image_labelled_and_the_model_edits_the_c
     first = send(user, session_id, "Draw a lighthouse")
     whole = fetch(first["images"][0]["publicUrl"])
 
-    response = _post(user, session_id, text="invert the colours", mask={"rects": [RECT]})
+    response = post_message(user, session_id, text="invert the colours", mask={"rects": [RECT]})
     assert response.status_code == 200, response.text
     turn = response.json()["turn"]
     assert turn["region"]["context"] is True and turn["region"]["attachment"] is None
@@ -78,9 +77,9 @@ def test_region_context_sends_the_whole_image_labelled_and_the_model_edits_the_c
     assert context["sha256"] == _sha(whole) and (context["width"], context["height"]) == (1024, 1024)
     # The model edited the crop (its output's provenance starts from the crop's bytes), not the whole image.
     assert provenance_of(turn["images"][1]) == [f"input:{crop['sha256'][:12]}", "invert"]
-    composite = _image(fetch(turn["images"][0]["publicUrl"]))
+    composite = rgb_image(fetch(turn["images"][0]["publicUrl"]))
     corner = (0, 0, 200, 200)  # far outside the mask: the original's pixels
-    assert ImageChops.difference(composite.crop(corner), _image(whole).crop(corner)).getbbox() is None
+    assert ImageChops.difference(composite.crop(corner), rgb_image(whole).crop(corner)).getbbox() is None
 
     # Turned off through the callable: the next region edit sends the crop alone, unlabelled.
     updated = user.call_result("updateSession", {"sessionId": session_id, "regionContext": False})
@@ -102,7 +101,7 @@ def test_a_mask_on_an_attachment_edits_that_image_and_the_next_turn_continues_fr
     hat = upload(user, _gradient((64, 48)), name="hat.png")
     rect = [100, 120, 200, 150]
 
-    response = _post(user, session_id, text="invert", refUrls=[photo["publicUrl"], hat["publicUrl"]],
+    response = post_message(user, session_id, text="invert", refUrls=[photo["publicUrl"], hat["publicUrl"]],
                      mask={"attachment": 0, "rects": [rect]})
     assert response.status_code == 200, response.text
     turn = response.json()["turn"]
@@ -114,8 +113,8 @@ def test_a_mask_on_an_attachment_edits_that_image_and_the_next_turn_continues_fr
     assert [a.get("role") for a in attachments] == [None, "region"]
     assert provenance_of(turn["images"][1]) == [f"input:{attachments[1]['sha256'][:12]}", "invert"]
     # The result is the photo, edited only inside the mask.
-    original = _image(photo_bytes)
-    composite = _image(fetch(turn["images"][0]["publicUrl"]))
+    original = rgb_image(photo_bytes)
+    composite = rgb_image(fetch(turn["images"][0]["publicUrl"]))
     assert composite.size == original.size == (640, 480)
     feather = region["featherPx"]
     keep = Image.new("L", original.size, 255)
@@ -126,7 +125,7 @@ def test_a_mask_on_an_attachment_edits_that_image_and_the_next_turn_continues_fr
     assert ImageChops.difference(composite.crop(inner), inverted).convert("L").getextrema()[1] < 40
     # The photo as it was is kept in the session: the region record points at it.
     assert region["editedImage"].startswith(f"chat-images/{user.uid}/{session_id}/")
-    kept = _image(bucket.blob(region["editedImage"]).download_as_bytes())
+    kept = rgb_image(bucket.blob(region["editedImage"]).download_as_bytes())
     assert ImageChops.difference(kept, original).getbbox() is None
 
     # The next message continues from the composite (a user image: the model never made it).
@@ -144,16 +143,20 @@ def test_a_mask_on_an_attachment_edits_that_image_and_the_next_turn_continues_fr
 def test_mask_attachment_errors_are_clear_400s_and_write_nothing(user: ApiClient) -> None:
     session_id = new_session(user)
     photo = upload(user, _gradient((64, 48)))
-    response = _post(user, session_id, text="invert", refUrls=[photo["publicUrl"]],
+    response = post_message(user, session_id, text="invert", refUrls=[photo["publicUrl"]],
                      mask={"attachment": 1, "rects": [[0, 0, 10, 10]]})
     assert response.status_code == 400, response.text
     assert response.json()["error"]["message"] == (
         "mask.attachment: this message has 1 image(s) (0-based, imageIds first, then refUrls); got 1."
     )
-    response = _post(user, session_id, text="invert", refUrls=[photo["publicUrl"]],
+    response = post_message(user, session_id, text="invert", refUrls=[photo["publicUrl"]],
                      mask={"attachment": 0, "rects": [[0, 0, 10, 10]], "polygons": [[[0, 0], [5, 0], [0, 5]]]})
     assert response.status_code == 400 and "mask: give exactly one of" in response.text, response.text
-    response = _post(user, session_id, text="invert", mask={"attachment": -1, "rects": [[0, 0, 10, 10]]})
+    called = user.call("sendMessage", {"sessionId": session_id, "text": "invert", "refUrls": [photo["publicUrl"]],
+                                        "mask": {"attachment": 2, "rects": [[0, 0, 10, 10]]}})
+    assert called.status_code == 400 and called.json()["error"]["status"] == "INVALID_ARGUMENT", called.text
+    assert called.json()["error"]["message"].startswith("mask.attachment: this message has 1 image(s)")
+    response = post_message(user, session_id, text="invert", mask={"attachment": -1, "rects": [[0, 0, 10, 10]]})
     assert response.status_code == 400 and "mask.attachment" in response.text, response.text
     assert user.rest("GET", f"/api/chat/sessions/{session_id}").json()["turns"] == []
 
@@ -163,7 +166,7 @@ def test_regenerating_a_region_edit_with_two_candidates_blends_each_new_answer_b
 ) -> None:
     session_id = new_session(user)
     first = send(user, session_id, "Draw a lighthouse")
-    original = _image(fetch(first["images"][0]["publicUrl"]))
+    original = rgb_image(fetch(first["images"][0]["publicUrl"]))
     edit = send(user, session_id, "invert", mask={"rects": [RECT]})
     calls_before = len(model_calls(gemini.requests()))
 
@@ -182,7 +185,7 @@ def test_regenerating_a_region_edit_with_two_candidates_blends_each_new_answer_b
         # The model edited the same crop again; the composite is the whole image, outside the mask untouched.
         chain = provenance_of(candidate["images"][1])
         assert chain[:2] == provenance_of(edit["images"][1]) and chain[-1].startswith("seed:")
-        composite = _image(fetch(candidate["images"][0]["publicUrl"]))
+        composite = rgb_image(fetch(candidate["images"][0]["publicUrl"]))
         assert composite.size == original.size
         assert ImageChops.difference(composite.crop(corner), original.crop(corner)).getbbox() is None
     session = user.rest("GET", f"/api/chat/sessions/{session_id}").json()["session"]

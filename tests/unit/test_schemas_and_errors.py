@@ -95,12 +95,14 @@ def test_the_default_lease_outlives_the_turn_deadline(monkeypatch: pytest.Monkey
 def test_every_schema_field_is_documented() -> None:
     from pydantic import BaseModel
 
-    from imagechat import schemas
+    from imagechat import account_schemas, identity_schemas, library_schemas, project_schemas, schemas, usage_schemas
 
+    modules = [schemas, library_schemas, project_schemas, usage_schemas, account_schemas, identity_schemas]
     undocumented = [
-        f"{name}.{field}"
-        for name, model in vars(schemas).items()
-        if isinstance(model, type) and issubclass(model, BaseModel) and model.__module__ == schemas.__name__
+        f"{module.__name__}.{name}.{field}"
+        for module in modules
+        for name, model in vars(module).items()
+        if isinstance(model, type) and issubclass(model, BaseModel) and model.__module__ == module.__name__
         for field, info in model.model_fields.items()
         if not (info.description or "").strip()
     ]

@@ -47,30 +47,29 @@ from imagechat.identity_schemas import (
     dump_seed,
     parse_seed,
 )
-from imagechat.schemas import (
+from imagechat.library_schemas import (
     CreatePresetRequest,
-    CreateProjectRequest,
+    ListLibraryRequest,
+    RenameLibraryImageRequest,
+    SaveToLibraryRequest,
+    UpdatePresetRequest,
+)
+from imagechat.project_schemas import CreateProjectRequest, ListProjectsRequest, UpdateProjectRequest
+from imagechat.schemas import (
     DeleteTurnRequest,
     EditImageRequest,
     GetSessionRequest,
-    GetUsageRequest,
-    ListLibraryRequest,
-    ListProjectsRequest,
     ListSessionsRequest,
     RegenerateRequest,
-    RenameLibraryImageRequest,
-    SaveToLibraryRequest,
     SendMessageRequest,
     SetHeadRequest,
-    SetUserLimitsRequest,
     StartSessionRequest,
-    UpdatePresetRequest,
-    UpdateProjectRequest,
     UpdateSessionRequest,
     UploadTempRequest,
     dump,
     parse,
 )
+from imagechat.usage_schemas import GetUsageRequest, SetUserLimitsRequest
 
 if TYPE_CHECKING:
     from imagechat import composer, edits, identity_chat, turns

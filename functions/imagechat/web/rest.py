@@ -42,29 +42,28 @@ from imagechat.errors import (
     PermissionDenied,
     Unauthenticated,
 )
-from imagechat.schemas import (
+from imagechat.library_schemas import (
     CreatePresetRequest,
-    CreateProjectRequest,
+    ListLibraryRequest,
+    RenameLibraryImageRequest,
+    SaveToLibraryRequest,
+    UpdatePresetRequest,
+)
+from imagechat.project_schemas import CreateProjectRequest, ListProjectsRequest, UpdateProjectRequest
+from imagechat.schemas import (
     DeleteTurnRequest,
     EditImageRequest,
     GetSessionRequest,
-    GetUsageRequest,
-    ListLibraryRequest,
-    ListProjectsRequest,
     ListSessionsRequest,
     RegenerateRequest,
-    RenameLibraryImageRequest,
-    SaveToLibraryRequest,
     SendMessageRequest,
     SetHeadRequest,
-    SetUserLimitsRequest,
     StartSessionRequest,
-    UpdatePresetRequest,
-    UpdateProjectRequest,
     UpdateSessionRequest,
     dump,
     parse,
 )
+from imagechat.usage_schemas import GetUsageRequest, SetUserLimitsRequest
 from imagechat.web import openapi, seed_api
 from imagechat.web.app_check import require_app_check
 
