@@ -74,7 +74,7 @@ class WebApp:
         return self.chat_list.locator(".session-item .title")
 
     def new_chat(self, title: str | None = None, *, model: str | None = None, size: str | None = None,
-                 aspect: str | None = None) -> str:
+                 aspect: str | None = None, region_context: bool = False) -> str:
         """Creates a chat through the dialog; returns its id (from the URL)."""
         self.page.get_by_role("button", name="New chat", exact=True).first.click()
         dialog = self.page.get_by_role("dialog", name="New chat")
@@ -86,6 +86,8 @@ class WebApp:
             dialog.get_by_label("Image size").select_option(size)
         if aspect:
             dialog.get_by_label("Aspect ratio").select_option(aspect)
+        if region_context:
+            dialog.get_by_label("Region edits: also show the model the whole image").check()
         dialog.get_by_role("button", name="Create chat").click()
         self.page.wait_for_url(re.compile(r".*#/chat/[^/]+$"))
         expect(self.message_box).to_be_focused()

@@ -28,6 +28,7 @@ function sessionFromDoc(snapshot) {
     // undefined: a session written before the conversation tree (its head is its newest answer).
     headTurnId: Object.hasOwn(data, 'headTurnId') ? data.headTurnId ?? null : undefined,
     pinnedRefs: data.pinnedRefs ?? [],
+    regionContext: data.regionContext ?? false,
   };
 }
 
@@ -52,11 +53,15 @@ export class ChatPane {
     this.projectDialog = new CreateProjectDialog();
     this.composer = new Composer({ api }, {
       onSend: (message, previews, options) => this.send(message, previews, options),
+      onRegionContext: (on) => this.setRegionContext(on),
     });
     this.pins = new PinnedRefs({ api }, sessionId, { picker: this.composer.libraryPicker });
 
     this.title = h('h2', { class: 'chat-title' }, 'Loading…');
-    this.meta = h('p', { class: 'chat-meta' });
+    // The meta line holds its line before the session arrives: filled in by the first snapshot
+    // (seconds later under load) it would push the header's controls down under a pointer
+    // already on its way to them ("Pinned references", "Start over"), and the click would miss.
+    this.meta = h('p', { class: 'chat-meta' }, '\u00a0');
     this.aspect = select(ASPECT_RATIOS.map((r) => [r, r]), '1:1', {
       'aria-label': 'Aspect ratio for this chat', onchange: () => this.setAspect(this.aspect.value),
     });
@@ -121,6 +126,7 @@ export class ChatPane {
     this.aspect.value = this.session.aspectRatio;
     this.composer.setChatAspect(this.session.aspectRatio);
     this.composer.region.setImage(this.session.lastImage);
+    this.composer.region.setContext(this.session.regionContext);
     this.pins.update(this.session.pinnedRefs);
     this.onSessionChanged(this.session);
     this.scheduleRender();
@@ -155,6 +161,18 @@ export class ChatPane {
     } catch (error) {
       this.say(`Could not change the aspect ratio: ${error.message}`, true);
       if (this.session) this.aspect.value = this.session.aspectRatio;
+    }
+  }
+
+  /** The chat's `regionContext`: region edits also show the model the whole image. */
+  async setRegionContext(on) {
+    try {
+      await this.api.updateSession(this.sessionId, { regionContext: on });
+      this.composer.region.say(on ? 'Region edits in this chat now also show the model the whole image.'
+        : 'Region edits in this chat now send only the part to edit.');
+    } catch (error) {
+      this.composer.region.say(`Could not change it: ${error.message}`, true);
+      if (this.session) this.composer.region.setContext(this.session.regionContext);
     }
   }
 

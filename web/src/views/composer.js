@@ -1,7 +1,8 @@
 // Writing a message: text, attached images (picker, drag-and-drop, paste, "Add from library";
 // reorder and remove before sending), a prompt preset (a removable chip), aspect ratio for this
 // message, image-only, "Edit only the current image" (a stateless edit: no history), how many
-// answers (variations, 1–4) and "Edit only a region" (a rectangle mask on the current image).
+// answers (variations, 1–4) and "Edit only a region" (a rectangle or lasso mask on the current
+// image or on one of the attached images).
 // Enter sends, Shift+Enter breaks.
 // Editing an earlier message fills it in (with its stored images) and sends it as a new branch
 // from that message's parent; the draft it replaced comes back on Cancel.
@@ -25,7 +26,7 @@ export function imagesOf(items) {
 }
 
 export class Composer {
-  constructor({ api }, { onSend }) {
+  constructor({ api }, { onSend, onRegionContext }) {
     this.api = api;
     this.onSend = onSend;
     // {key, file?, name?, libraryId?, preview, storagePath?, error?, upload?: Promise, stored?}
@@ -50,7 +51,7 @@ export class Composer {
     // Variations: this many answers in parallel (each a sibling to pick with ‹ 1/N ›).
     this.candidates = h('select', { 'aria-label': 'Answers to this message' },
       [1, 2, 3, 4].map((n) => h('option', { value: String(n) }, n === 1 ? '1 answer' : `${n} variations`)));
-    this.region = new RegionPicker();
+    this.region = new RegionPicker({ onContextChange: onRegionContext });
     this.presetChip = h('div', { class: 'preset-chip', hidden: true });
     this.tray = h('ol', { class: 'tray', 'aria-label': 'Images to send, in order' });
     this.message = h('p', { class: 'form-message', role: 'status', 'aria-live': 'polite' });
@@ -132,6 +133,7 @@ export class Composer {
       this.attachments.push({
         key: uid('attachment'), libraryId: image.id, name: image.name, stored: true,
         preview: image.thumbnail?.publicUrl ?? image.publicUrl, storagePath: `library://${image.id}`,
+        width: image.width, height: image.height,
       });
     }
     this.renderTray();
@@ -241,6 +243,11 @@ export class Composer {
 
   renderTray() {
     const count = this.attachments.length;
+    // A region can be marked on any of the message's images (sizes: a library pick's own; an
+    // upload's preview is the file itself, measured when it loads).
+    this.region.setAttachments(this.attachments.map((item) => ({
+      key: item.key, src: item.preview, name: item.file?.name || item.name, width: item.width, height: item.height,
+    })));
     this.tray.hidden = count === 0;
     this.tray.replaceChildren(...this.attachments.map((item, i) => {
       const name = `image ${i + 1}`;
@@ -286,9 +293,9 @@ export class Composer {
     }
     // A stateless edit continues the head; editing an earlier message is always a message.
     const stateless = this.stateless.checked && !this.editing;
-    const rect = this.editing || stateless ? null : this.region.value();
+    const mask = this.editing || stateless ? null : this.region.value();
     if (!this.editing && !stateless && this.region.incomplete) {
-      this.say('Mark the region to edit: drag on the image, or type X, Y, width and height.', true);
+      this.say(this.region.missingText, true);
       return;
     }
     let message;
@@ -303,7 +310,7 @@ export class Composer {
       if (this.editing) message.parentTurnId = this.editing.parentTurnId;
       const candidates = Number(this.candidates.value);
       if (candidates > 1) message.candidates = candidates;
-      if (rect) message.mask = { rects: [rect] };
+      if (mask) message.mask = mask;
     }
     if (!message.imageIds.length) delete message.imageIds;
     const previews = items.map((item) => ({ src: item.preview }));

@@ -1,6 +1,7 @@
-// Starting a chat: title, model and image size (fixed for the chat), default aspect ratio, and
-// optionally its first message (text and images), sent with the chat in one call.
-import { field, h, select } from '../dom.js';
+// Starting a chat: title, model and image size (fixed for the chat), default aspect ratio, whether
+// region edits also show the model the whole image, and optionally its first message (text and
+// images), sent with the chat in one call.
+import { field, h, select, uid } from '../dom.js';
 import { ASPECT_RATIOS, DEFAULT_ASPECT_RATIO, DEFAULT_MODEL, MAX_IMAGES_PER_MESSAGE, MAX_UPLOAD_BYTES, MODELS, UPLOAD_TYPES } from '../options.js';
 
 export class NewChatDialog {
@@ -9,6 +10,7 @@ export class NewChatDialog {
     this.model = select(MODELS.map((m) => [m.id, m.label]), DEFAULT_MODEL, { onchange: () => this.fillSizes() });
     this.size = h('select', {});
     this.aspect = select(ASPECT_RATIOS.map((r) => [r, r]), DEFAULT_ASPECT_RATIO);
+    this.regionContext = h('input', { type: 'checkbox', id: uid('new-region-context') });
     this.firstMessage = h('textarea', { rows: 2, maxlength: 8000, placeholder: 'e.g. “a watercolor lighthouse at dusk”' });
     this.images = h('input', { type: 'file', accept: UPLOAD_TYPES.join(','), multiple: true });
     this.problem = h('p', { class: 'form-message error', role: 'alert' });
@@ -18,6 +20,8 @@ export class NewChatDialog {
       field('Model', this.model),
       field('Image size', this.size, '2K and 4K need a Gemini 3 model.'),
       field('Aspect ratio', this.aspect, 'The default for this chat; each message can change it.'),
+      h('div', { class: 'field check' }, this.regionContext,
+        h('label', { for: this.regionContext.id }, 'Region edits: also show the model the whole image')),
       field('First message', this.firstMessage, 'Optional: sent as soon as the chat is created.'),
       field('Images for the first message', this.images, 'Optional: PNG, JPEG or WebP, up to 10 MB each.'),
       this.problem,
@@ -65,6 +69,7 @@ export class NewChatDialog {
       this.el.addEventListener('close', () => {
         if (this.el.returnValue !== 'create') return resolve(null);
         const fields = { model: this.model.value, imageSize: this.size.value, aspectRatio: this.aspect.value };
+        if (this.regionContext.checked) fields.regionContext = true;
         const title = this.title.value.trim();
         if (title) fields.title = title;
         const text = this.firstMessage.value.trim();

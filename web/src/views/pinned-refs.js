@@ -16,7 +16,9 @@ export class PinnedRefs {
       type: 'button', class: 'pins-toggle', 'aria-expanded': 'false', 'aria-controls': panelId,
       onclick: () => this.show(this.panel.hidden),
     }, 'Pinned references');
-    this.items = h('ul', { class: 'pins', 'aria-label': 'Pinned references' });
+    // Until the session arrives, a line where "Nothing pinned." will be: the panel keeps its height
+    // (the session's first snapshot must not move "Pin from library" under a pointer).
+    this.items = h('ul', { class: 'pins', 'aria-label': 'Pinned references' }, h('li', { class: 'empty' }, 'Loading…'));
     this.message = h('p', { class: 'form-message', role: 'status', 'aria-live': 'polite' });
     this.pinButton = h('button', { type: 'button', onclick: () => this.pinFromLibrary() }, 'Pin from library');
     this.panel = h('div', { class: 'pins-panel', id: panelId, hidden: true },

@@ -152,7 +152,8 @@ export function modelBubble(turn, {
     h('div', { class: 'bubble' },
       imported ? h('p', { class: 'label' }, 'Imported image') : null,
       modeTag(turn),
-      turn.region ? h('p', { class: 'label' }, `Region edit (${turn.region.cropBox.slice(2).join('×')} px area)`) : null,
+      turn.region ? h('p', { class: 'label' }, `Region edit (${turn.region.cropBox.slice(2).join('×')} px area${
+        Number.isInteger(turn.region.attachment) ? ` of attachment ${turn.region.attachment + 1}` : ''})`) : null,
       turn.text ? h('p', { class: 'text' }, turn.text) : null,
       images.length ? h('ul', { class: 'results' }, images.map((image, i) => {
         const alt = imported ? `Imported image ${i + 1}` : `Result ${i + 1} for “${subject}”`;
