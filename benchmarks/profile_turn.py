@@ -1,0 +1,213 @@
+"""`python -m benchmarks.profile_turn`: where a turn's host CPU goes, by stage (never part of `make test`).
+
+Starts the bench's stack (real emulators, realistic payloads, latency 0), runs PROFILE_TURNS turns
+of one 1K session (gemini-2.5-flash-image, as rows 1–2 of `make bench`) on the stack's functions
+host while py-spy samples every thread of that host (`PY_SPY`, default `py-spy` on PATH; it is not
+a project dependency), and prints the host's CPU per turn with its split by stage. The stages are
+recognised by the functions on each sampled stack (STAGES, first match from the leaf's side wins
+over none; a sample is counted under the innermost stage frame it shows). Also the peak RSS of a
+fresh host after a 1K and a 4K turn (row 6), when PROFILE_RSS=1.
+"""
+
+from __future__ import annotations
+
+import collections
+import marshal
+import signal
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import devtools.stack
+from benchmarks.run import BENCH_QUOTA_ENV, MODEL_3, fresh_host, proc_cpu_s, proc_mem_mb, prompt, send
+from devtools.stack import Ports, Stack
+from tests.support.clients import ApiClient, AuthEmulator, GeminiControl
+
+TURNS = int(os.environ.get("PROFILE_TURNS", "20"))
+RATE = int(os.environ.get("PROFILE_RATE", "250"))
+# (stage, substrings of a frame "function (file)"), checked from the innermost frame outwards: the
+# first frame matching any stage names the sample's stage.
+STAGES: list[tuple[str, tuple[str, ...]]] = [
+    ("thumbnail", ("thumbnail (imagechat/images/conversion.py", "previews.py")),
+    ("output checks", ("validation.py", "as_png")),
+    ("output upload (storage)", ("images/storage.py", "upload_from_string")),
+    ("progress writes", ("set_progress", "progress.py")),
+    ("quota check", ("quotas.py", "usage_store.py")),
+    ("claim", ("leases.py",)),
+    ("commit", ("commit_exchange",)),
+    ("files api", ("gemini/files.py",)),
+    ("history read", ("_history", "history.py")),
+    ("stream parse", ("parsing.py",)),
+    ("model call (SDK)", ("generate_transport.py", "gateway.py")),
+    ("user turn / inputs", ("write_user_turn", "inputs.py")),
+    ("auth", ("auth.py",)),
+    ("other imagechat", ("imagechat/",)),
+    ("request (werkzeug/flask)", ("werkzeug", "functions_framework", "flask")),
+]
+
+
+def stage_of(stack: str) -> str:
+    frames = stack.split(";")
+    for frame in reversed(frames):
+        for name, marks in STAGES:
+            if any(mark in frame for mark in marks):
+                return name
+    return "other"
+
+
+def top_frames(samples: dict[str, int], stage: str, depth: int = 3) -> list[tuple[str, int]]:
+    """The leaf-most frames of one stage's samples (what to look at first)."""
+    leaves: collections.Counter[str] = collections.Counter()
+    for stack, n in samples.items():
+        if stage_of(stack) == stage:
+            leaves[" < ".join(reversed(stack.split(";")[-depth:]))] += n
+    return leaves.most_common(6)
+
+
+def main() -> int:
+    spy = os.environ.get("PY_SPY") or shutil.which("py-spy") or ""
+    if not spy and os.environ.get("PROFILE_MODE") == "py-spy":
+        print("py-spy not found: set PY_SPY", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="profile-") as work:
+        stack = Stack(Ports.free(), Path(work), use_real_gemini=False, gemini_payload="realistic",
+                      functions_env=BENCH_QUOTA_ENV)
+        devtools.stack.READY_TIMEOUT_S = 300
+        print(f"load average {os.getloadavg()[0]:.2f}; starting the stack", flush=True)
+        stack.start()
+        saved = dict(os.environ)
+        os.environ.update(stack.env)
+        try:
+            user = AuthEmulator(stack).sign_up()
+            gemini = GeminiControl(stack.gemini_url)
+            gemini.config(payload="realistic", latencyMs=0)
+            if os.environ.get("PROFILE_RSS") == "1":
+                rss(stack, user)
+            if os.environ.get("PROFILE_MODE", "cprofile") == "cprofile":
+                cprofile_turns(stack, user, Path(work))
+            else:
+                spy_turns(stack, user, spy, Path(work))
+        finally:
+            stack.stop()
+            os.environ.clear()
+            os.environ.update(saved)
+    return 0
+
+
+def spy_turns(stack: Stack, user: ApiClient, spy: str, work: Path) -> None:
+    host = next(s for s in stack.services if s.name == "functions")
+    assert host.process is not None
+    pid = host.process.pid
+    session = user.rest("POST", "/api/chat/sessions", json={"title": "profile"}).json()["id"]
+    for turn in range(1, 4):  # warm: lazy imports, clients, the Files API path from turn 2 on
+        send(user, session, prompt(turn, "a lighthouse at dusk, profile"))
+    raw = Path(os.environ.get("PROFILE_OUT") or work / "spy.txt")
+    spy_proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", str(RATE), "--nonblocking",
+                                 "--format", "raw", "--output", str(raw), "--threads"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    cpu = proc_cpu_s(pid)
+    started = time.perf_counter()
+    for turn in range(4, 4 + TURNS):
+        send(user, session, prompt(turn, "a lighthouse at dusk, profile"))
+    wall = time.perf_counter() - started
+    cpu = proc_cpu_s(pid) - cpu
+    time.sleep(0.5)
+    spy_proc.send_signal(signal.SIGINT)
+    spy_proc.wait(timeout=60)
+    report(raw, cpu, wall)
+
+
+def cprofile_turns(stack: Stack, user: ApiClient, work: Path) -> None:
+    """The turns on a host under cProfile (benchmarks/profiled_host.py): CPU per turn from /proc,
+    and the functions that took it (each thread's CPU time; the difference of two snapshots)."""
+    stats_dir = work / "cprofile"
+    with fresh_host(stack, work, module="benchmarks.profiled_host", extra=["--stats", str(stats_dir)]) as (
+        process, url, _ready, _log
+    ):
+        from benchmarks.run import _Rebased
+        client = ApiClient(stack, user.uid, user.id_token)
+        client.stack = _Rebased(stack, url)  # type: ignore[assignment]
+        session = client.rest("POST", "/api/chat/sessions", json={"title": "profile"}).json()["id"]
+        for turn in range(1, 4):
+            send(client, session, prompt(turn, "a lighthouse at dusk, profile"))
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(1.0)
+        cpu = proc_cpu_s(process.pid)
+        started = time.perf_counter()
+        for turn in range(4, 4 + TURNS):
+            send(client, session, prompt(turn, "a lighthouse at dusk, profile"))
+        wall = time.perf_counter() - started
+        cpu = proc_cpu_s(process.pid) - cpu
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(2.0)
+    before = marshal.loads((stats_dir / "0.prof").read_bytes())
+    after = marshal.loads((stats_dir / "1.prof").read_bytes())
+    diff = {}
+    for func, (cc, nc, tt, ct) in ((f, v[:4]) for f, v in after.items()):
+        b = before.get(func, (0, 0, 0.0, 0.0, {}))
+        diff[func] = (nc - b[1], tt - b[2], ct - b[3])
+    out = os.environ.get("PROFILE_OUT")
+    if out:
+        Path(out).write_bytes(marshal.dumps(diff))
+    print(f"\n{TURNS} turns at 1K under cProfile: host CPU {cpu / TURNS:.3f} s per turn (profiled), "
+          f"wall {wall / TURNS:.3f} s per turn")
+    print(f"{'cumulative CPU ms/turn':>22} {'own':>8} {'calls/turn':>10}  function")
+    rows = sorted(diff.items(), key=lambda kv: -kv[1][2])
+    for (file, line, name), (nc, tt, ct) in rows[:70]:
+        where = file.split("site-packages/")[-1].split("functions/")[-1]
+        print(f"{ct * 1000 / TURNS:22.1f} {tt * 1000 / TURNS:8.1f} {nc / TURNS:10.1f}  {name} ({where}:{line})")
+
+
+def report(raw: Path, cpu: float, wall: float) -> None:
+    samples: dict[str, int] = {}
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack:
+            # --threads puts the thread first; strip it so stacks of different threads merge by code
+            frames = stack.split(";")
+            samples[";".join(frames[1:])] = samples.get(";".join(frames[1:]), 0) + int(count)
+    total = sum(samples.values()) or 1
+    by_stage: collections.Counter[str] = collections.Counter()
+    for stack, n in samples.items():
+        by_stage[stage_of(stack)] += n
+    per_turn = cpu / TURNS
+    print(f"\n{TURNS} turns at 1K: host CPU {per_turn:.3f} s per turn, wall {wall / TURNS:.3f} s per turn,"
+          f" {total} samples at {RATE} Hz")
+    print(f"{'stage':28} {'share':>6} {'CPU s/turn':>10}")
+    for stage, n in by_stage.most_common():
+        print(f"{stage:28} {n / total:6.1%} {per_turn * n / total:10.4f}")
+    for stage, _ in by_stage.most_common(6):
+        print(f"\n  {stage}:")
+        for frames, n in top_frames(samples, stage):
+            print(f"    {n / total:6.1%}  {frames[:200]}")
+
+
+def rss(stack: Stack, user: ApiClient) -> None:
+    with fresh_host(stack, stack.work_dir) as (process, url, _ready, _log):
+        from benchmarks.run import _Rebased
+        cold = ApiClient(stack, user.uid, user.id_token)
+        cold.stack = _Rebased(stack, url)  # type: ignore[assignment]
+        session = cold.rest("POST", "/api/chat/sessions", json={"title": "cold"}).json()["id"]
+        send(cold, session, "a lighthouse at dusk, cold")
+        send(cold, session, "make it warmer")
+        mem_1k = proc_mem_mb(process.pid)
+        session_4k = cold.rest("POST", "/api/chat/sessions",
+                               json={"title": "4k", "model": MODEL_3, "imageSize": "4K"}).json()["id"]
+        cpu = proc_cpu_s(process.pid)
+        send(cold, session_4k, "a lighthouse at dusk, 4K")
+        cpu_4k = proc_cpu_s(process.pid) - cpu
+        mem_4k = proc_mem_mb(process.pid)
+    print(f"peak RSS 1K {mem_1k['VmHWM']:.0f} MB, 4K {mem_4k['VmHWM']:.0f} MB; 4K turn CPU {cpu_4k:.2f} s", flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4:  # a saved py-spy raw file, the CPU seconds and turns it covered
+        TURNS = int(sys.argv[3])
+        report(Path(sys.argv[1]), float(sys.argv[2]), 0.0)
+        sys.exit(0)
+    sys.exit(main())
