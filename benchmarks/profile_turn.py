@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import collections
 import marshal
-import signal
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -148,9 +148,9 @@ def cprofile_turns(stack: Stack, user: ApiClient, work: Path) -> None:
     before = marshal.loads((stats_dir / "0.prof").read_bytes())
     after = marshal.loads((stats_dir / "1.prof").read_bytes())
     diff = {}
-    for func, (cc, nc, tt, ct) in ((f, v[:4]) for f, v in after.items()):
+    for func, (_cc, nc, tt, ct, callers) in after.items():
         b = before.get(func, (0, 0, 0.0, 0.0, {}))
-        diff[func] = (nc - b[1], tt - b[2], ct - b[3])
+        diff[func] = (nc - b[1], tt - b[2], ct - b[3], callers)  # callers: since the host started
     out = os.environ.get("PROFILE_OUT")
     if out:
         Path(out).write_bytes(marshal.dumps(diff))
@@ -158,7 +158,7 @@ def cprofile_turns(stack: Stack, user: ApiClient, work: Path) -> None:
           f"wall {wall / TURNS:.3f} s per turn")
     print(f"{'cumulative CPU ms/turn':>22} {'own':>8} {'calls/turn':>10}  function")
     rows = sorted(diff.items(), key=lambda kv: -kv[1][2])
-    for (file, line, name), (nc, tt, ct) in rows[:70]:
+    for (file, line, name), (nc, tt, ct, _callers) in rows[:70]:
         where = file.split("site-packages/")[-1].split("functions/")[-1]
         print(f"{ct * 1000 / TURNS:22.1f} {tt * 1000 / TURNS:8.1f} {nc / TURNS:10.1f}  {name} ({where}:{line})")
 

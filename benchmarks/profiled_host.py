@@ -35,12 +35,15 @@ def _snapshot(out_dir: Path) -> None:
         profiles = list(_profiles)
     for profile in profiles:
         profile.snapshot_stats()
-        for func, (cc, nc, tt, ct, _callers) in profile.stats.items():  # type: ignore[attr-defined]
+        for func, (cc, nc, tt, ct, callers) in profile.stats.items():  # type: ignore[attr-defined]
             got = merged.setdefault(func, [0, 0, 0.0, 0.0, {}])
             got[0] += cc
             got[1] += nc
             got[2] += tt
             got[3] += ct
+            for caller, figures in callers.items():
+                before = got[4].get(caller, (0, 0, 0.0, 0.0))
+                got[4][caller] = tuple(a + b for a, b in zip(before, figures, strict=True))
     out_dir.mkdir(parents=True, exist_ok=True)
     n = len(list(out_dir.glob("*.prof")))
     (out_dir / f"{n}.prof").write_bytes(marshal.dumps({k: tuple(v) for k, v in merged.items()}))

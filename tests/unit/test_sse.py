@@ -29,7 +29,7 @@ FAILED = [ANSWER[0], {"error": {"code": 500, "message": "stream broke", "status"
 class _Handler(BaseHTTPRequestHandler):
     events: list[dict[str, Any]] = ANSWER
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         body = b"".join(b"data: " + json.dumps(e).encode() + b"\r\n\r\n" for e in type(self).events)
         self.send_response(200)

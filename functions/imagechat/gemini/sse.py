@@ -14,7 +14,6 @@ tests/unit/test_sse.py fails if an upgrade moves them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
