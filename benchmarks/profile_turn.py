@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import devtools.stack
 from benchmarks.run import BENCH_QUOTA_ENV, MODEL_3, fresh_host, proc_cpu_s, proc_mem_mb, prompt, send
@@ -70,7 +71,7 @@ def top_frames(samples: dict[str, int], stage: str, depth: int = 3) -> list[tupl
 
 def main() -> int:
     spy = os.environ.get("PY_SPY") or shutil.which("py-spy") or ""
-    if not spy and os.environ.get("PROFILE_MODE") == "py-spy":
+    if not spy and os.environ.get("PROFILE_MODE") == "py-spy":  # PROFILE_MODE: cprofile (default), py-spy, plain
         print("py-spy not found: set PY_SPY", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="profile-") as work:
@@ -90,7 +91,7 @@ def main() -> int:
             if os.environ.get("PROFILE_MODE", "cprofile") == "cprofile":
                 cprofile_turns(stack, user, Path(work))
             else:
-                spy_turns(stack, user, spy, Path(work))
+                spy_turns(stack, user, spy if os.environ.get("PROFILE_MODE") == "py-spy" else "", Path(work))
         finally:
             stack.stop()
             os.environ.clear()
@@ -106,6 +107,12 @@ def spy_turns(stack: Stack, user: ApiClient, spy: str, work: Path) -> None:
     for turn in range(1, 4):  # warm: lazy imports, clients, the Files API path from turn 2 on
         send(user, session, prompt(turn, "a lighthouse at dusk, profile"))
     raw = Path(os.environ.get("PROFILE_OUT") or work / "spy.txt")
+    if not spy:  # PROFILE_MODE=plain: the CPU per turn only, no profiler attached
+        cpu = proc_cpu_s(pid)
+        for turn in range(4, 4 + TURNS):
+            send(user, session, prompt(turn, "a lighthouse at dusk, profile"))
+        print(f"{TURNS} turns at 1K: host CPU {(proc_cpu_s(pid) - cpu) / TURNS:.3f} s per turn", flush=True)
+        return
     spy_proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", str(RATE), "--nonblocking",
                                  "--format", "raw", "--output", str(raw), "--threads"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -154,6 +161,7 @@ def cprofile_turns(stack: Stack, user: ApiClient, work: Path) -> None:
     out = os.environ.get("PROFILE_OUT")
     if out:
         Path(out).write_bytes(marshal.dumps(diff))
+    stage_table(diff, cpu)
     print(f"\n{TURNS} turns at 1K under cProfile: host CPU {cpu / TURNS:.3f} s per turn (profiled), "
           f"wall {wall / TURNS:.3f} s per turn")
     print(f"{'cumulative CPU ms/turn':>22} {'own':>8} {'calls/turn':>10}  function")
@@ -161,6 +169,44 @@ def cprofile_turns(stack: Stack, user: ApiClient, work: Path) -> None:
     for (file, line, name), (nc, tt, ct, _callers) in rows[:70]:
         where = file.split("site-packages/")[-1].split("functions/")[-1]
         print(f"{ct * 1000 / TURNS:22.1f} {tt * 1000 / TURNS:8.1f} {nc / TURNS:10.1f}  {name} ({where}:{line})")
+
+
+# A turn's stages as the cumulative CPU of the function that runs each (they do not nest).
+TURN_STAGES: list[tuple[str, str, str]] = [
+    ("request, auth, session/head reads, answer", "", ""),  # the rest of the request's thread
+    ("quota check + claim", "_claim", "imagechat/turns.py"),
+    ("pending user turn write", "write_user_turn", "imagechat/store/turn_store.py"),
+    ("history read", "_history", "imagechat/turns.py"),
+    ("Files API (cache reads, Storage read, upload)", "build", "imagechat/gemini/contents.py"),
+    ("model call: SDK request + streamed answer", "send_message_stream", "google/genai/chats.py"),
+    ("answer parse (StreamedAnswer, parse_response)", "parse_response", "imagechat/gemini/parsing.py"),
+    ("progress writes + lease checks", "_write", "imagechat/progress.py"),
+    ("progress: lease checks while waiting", "holds", "imagechat/store/leases.py"),
+    ("output checks (inspect, as_png)", "inspect_output", "imagechat/images/validation.py"),
+    ("thumbnail (decode, shrink, WebP)", "thumbnail", "imagechat/images/conversion.py"),
+    ("Storage uploads (PNG + thumbnail)", "save", "imagechat/images/storage.py"),
+    ("commit transaction (+ ledger)", "commit_exchange", "imagechat/store/turn_store.py"),
+]
+
+
+def stage_table(diff: dict[Any, Any], cpu: float) -> None:
+    """The stages' CPU per turn, profiled (cProfile inflates Python-heavy stages ~2x), and the
+    rest of the process (gRPC threads, the HTTP server) as one row."""
+    def cum(name: str, file: str) -> float:
+        return sum(v[2] for (f, _l, n), v in diff.items() if n == name and f.endswith(file.split("/")[-1])
+                   and file.split("/")[-2] in f)
+    rows = [(label, cum(name, file)) for label, name, file in TURN_STAGES if name]
+    handled = cum("send_message", "imagechat/turns.py")
+    in_request = handled - sum(ms for label, ms in rows if label not in {
+        "Files API (cache reads, Storage read, upload)", "model call: SDK request + streamed answer",
+        "answer parse (StreamedAnswer, parse_response)"})  # these ran on the model call's thread
+    print(f"\n{'stage':50} {'CPU ms/turn (profiled)':>24}")
+    for label, seconds in rows:
+        print(f"{label:50} {seconds * 1000 / TURNS:24.1f}")
+    print(f"{'(rest of the request: HTTP, auth, reads, answer)':50} {in_request * 1000 / TURNS:24.1f}")
+    listed = sum(s for _label, s in rows) + max(in_request, 0.0)
+    print(f"{'(other threads: gRPC, pools; profiler)':50} {(cpu - listed) * 1000 / TURNS:24.1f}")
+    print(f"{'host process total (profiled)':50} {cpu * 1000 / TURNS:24.1f}")
 
 
 def report(raw: Path, cpu: float, wall: float) -> None:
@@ -206,6 +252,10 @@ def rss(stack: Stack, user: ApiClient) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--stages":  # a saved cProfile diff, CPU s, turns
+        TURNS = int(sys.argv[4])
+        stage_table(marshal.loads(Path(sys.argv[2]).read_bytes()), float(sys.argv[3]))
+        sys.exit(0)
     if len(sys.argv) == 4:  # a saved py-spy raw file, the CPU seconds and turns it covered
         TURNS = int(sys.argv[3])
         report(Path(sys.argv[1]), float(sys.argv[2]), 0.0)
