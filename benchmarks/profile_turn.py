@@ -1,12 +1,17 @@
 """`python -m benchmarks.profile_turn`: where a turn's host CPU goes, by stage (never part of `make test`).
 
-Starts the bench's stack (real emulators, realistic payloads, latency 0), runs PROFILE_TURNS turns
-of one 1K session (gemini-2.5-flash-image, as rows 1–2 of `make bench`) on the stack's functions
-host while py-spy samples every thread of that host (`PY_SPY`, default `py-spy` on PATH; it is not
-a project dependency), and prints the host's CPU per turn with its split by stage. The stages are
-recognised by the functions on each sampled stack (STAGES, first match from the leaf's side wins
-over none; a sample is counted under the innermost stage frame it shows). Also the peak RSS of a
-fresh host after a 1K and a 4K turn (row 6), when PROFILE_RSS=1.
+Starts the bench's stack (real emulators, realistic payloads, latency 0) and runs PROFILE_TURNS
+(default 20) turns of one 1K session (gemini-2.5-flash-image, as rows 1–2 of `make bench`) after 3
+warm-up turns, then prints the host's CPU per turn (utime + stime from /proc) and, by PROFILE_MODE:
+- `cprofile` (default): the turns run on a fresh host under cProfile, every thread timed in its
+  own CPU time (benchmarks/profiled_host.py); prints the busiest functions and TURN_STAGES, the
+  turn by stage. cProfile inflates Python-heavy code ~2x: a split, not the figure.
+- `plain`: no profiler, the CPU per turn only (the figure to compare before/after, back to back).
+- `py-spy`: py-spy (`PY_SPY`, or `py-spy` on PATH; not a project dependency) samples the stack's
+  host; samples are grouped by STAGES (innermost matching frame).
+PROFILE_RSS=1 adds the peak RSS of a fresh host after a 1K and a 4K turn (row 6); PROFILE_OUT keeps
+the raw profile. `python -m benchmarks.profile_turn --stages FILE CPU_S TURNS` prints the stage
+table of a kept cProfile run again.
 """
 
 from __future__ import annotations
