@@ -273,14 +273,16 @@ def import_times(env: dict[str, str], rounds: int = 5) -> dict[str, dict[str, fl
 
 
 @contextmanager
-def fresh_host(stack: Stack, log_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, float, Path]]:
+def fresh_host(
+    stack: Stack, log_dir: Path, module: str = "devtools.functions_host", extra: list[str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str, float, Path]]:
     """A new functions host process (a cold instance); yields it, its URL, seconds until it listens,
-    and its log."""
+    and its log. `module`/`extra`: another host (benchmarks/profiled_host.py) and its arguments."""
     port = free_port()
     log_path = log_dir / f"cold-host-{port}.log"
     with log_path.open("wb") as log:
         started = time.perf_counter()
-        process = subprocess.Popen([PY, "-m", "devtools.functions_host", "--host", "127.0.0.1", "--port", str(port)],
+        process = subprocess.Popen([PY, "-m", module, "--host", "127.0.0.1", "--port", str(port), *(extra or [])],
                                    cwd=ROOT, env={**os.environ, **stack.env, **BENCH_QUOTA_ENV}, stdout=log,
                                    stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

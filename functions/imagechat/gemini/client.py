@@ -7,6 +7,7 @@ from google.genai import types
 
 from imagechat.config import Settings
 from imagechat.errors import Unavailable
+from imagechat.gemini.sse import parse_streams_once
 
 
 def make_client(settings: Settings, attempts: int | None = None) -> genai.Client:
@@ -26,4 +27,6 @@ def make_client(settings: Settings, attempts: int | None = None) -> genai.Client
         retry_options=retry,
         timeout=settings.request_timeout_ms,
     )
-    return genai.Client(api_key=settings.gemini_api_key, http_options=options)
+    client = genai.Client(api_key=settings.gemini_api_key, http_options=options)
+    parse_streams_once(client)  # a streamed answer's image is parsed once (gemini/sse.py)
+    return client

@@ -53,6 +53,7 @@ class FilesApiCache:
         self._read_bytes = read_bytes
         self._margin = timedelta(seconds=safety_margin_s)
         self._resolved: dict[str, CachedFile] = {}
+        self._looked_up: dict[str, CachedFile | None] = {}  # read ahead by `look_up`, not yet used
         self._uploaded_now: set[str] = set()
         self.uploads = 0
 
@@ -68,9 +69,17 @@ class FilesApiCache:
         """The Files API file holding the image (uploaded now when not cached): its `uri` and MIME type."""
         return self._resolve(ref)
 
+    def look_up(self, refs: list[ImageRef]) -> None:
+        """Reads the cache entries of the images a request will need in one batched read, instead of
+        one read per image as each is resolved (an image not looked up is read when resolved)."""
+        wanted = sorted({r.sha256 for r in refs} - self._resolved.keys() - self._looked_up.keys())
+        if len(wanted) > 1:
+            self._looked_up.update(self._store.get_many(wanted))
+
     def forget_cached(self) -> None:
         """Drops the entries this call took from the cache (not those it just uploaded);
         the next resolution uploads them again."""
+        self._looked_up.clear()
         for sha256 in list(self._resolved):
             if sha256 not in self._uploaded_now:
                 self._store.forget(sha256)
@@ -79,7 +88,8 @@ class FilesApiCache:
     def _resolve(self, ref: ImageRef) -> CachedFile:
         if ref.sha256 in self._resolved:
             return self._resolved[ref.sha256]
-        entry = self._store.get(ref.sha256)
+        looked_up = ref.sha256 in self._looked_up
+        entry = self._looked_up.pop(ref.sha256) if looked_up else self._store.get(ref.sha256)
         if entry is None or entry.expires_at - self._margin <= clock.now():
             entry = self._upload(ref)
             self._store.put(entry)

@@ -19,9 +19,10 @@ from imagechat.errors import GENERATION_FAILED, Unavailable
 from imagechat.gemini import contents
 from imagechat.gemini.contents import Prompt
 from imagechat.gemini.error_mapping import map_api_error
-from imagechat.gemini.files import FilesApiCache, StaleFiles
+from imagechat.gemini.files import FilesApiCache, ImageRef, StaleFiles
 from imagechat.gemini.options import ChatOptions
 from imagechat.gemini.parsing import ModelProgress, ModelReply, StreamedAnswer, parse_response
+from imagechat.store.documents import Attachment, OutputImage
 
 
 def generation_config(options: ChatOptions) -> types.GenerateContentConfig:
@@ -49,6 +50,7 @@ class GenerateContentTransport:
         self, prompt: Prompt, options: ChatOptions, files: FilesApiCache, timings: dict[str, float]
     ) -> Iterator[ModelProgress | ModelReply]:
         started = time.perf_counter()
+        files.look_up(_images_of(prompt))  # one batched cache read for the whole request
         history, message = contents.build(prompt, files)
         timings["historyMs"] += (time.perf_counter() - started) * 1000
         started = time.perf_counter()
@@ -73,6 +75,16 @@ class GenerateContentTransport:
         reply.api = "generate_content"
         reply.usage = reply.usage.model_copy(update={"images_in": _image_parts(history, message)})
         yield reply
+
+
+def _images_of(prompt: Prompt) -> list[ImageRef]:
+    """Every stored image the request may send (the history's and the message's): what
+    contents.build resolves is among them (a masked edit's composite, not replayed, is read for nothing)."""
+    images: list[Attachment | OutputImage] = [*prompt.attachments]
+    for user, model in prompt.history:
+        images.extend(user.attachments if user is not None else ())
+        images.extend(model.images)
+    return [contents.image_ref(image) for image in images]
 
 
 def _image_parts(history: list[types.Content], message: list[types.Part]) -> int:

@@ -20,10 +20,11 @@ def as_png(data: bytes) -> bytes:
 
 
 def thumbnail(data: bytes) -> tuple[bytes, int, int]:
-    """A small WebP preview (longest side THUMBNAIL_MAX_PX)."""
+    """A small WebP preview (longest side THUMBNAIL_MAX_PX). Encoded at libwebp's fastest method (0):
+    the default (4) costs ~10 ms more CPU per thumbnail for ~1 % fewer bytes on a 256 px image."""
     with Image.open(io.BytesIO(data)) as img:
         img.thumbnail((config.THUMBNAIL_MAX_PX, config.THUMBNAIL_MAX_PX))
         rgb = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB")
         out = io.BytesIO()
-        rgb.save(out, format="WEBP", quality=80)
+        rgb.save(out, format="WEBP", quality=80, method=0)
         return out.getvalue(), rgb.width, rgb.height

@@ -22,6 +22,15 @@ class FilesCacheStore:
         snap = paths.gemini_file(self._db, sha256).get()
         return CachedFile.from_firestore(snap.to_dict(), sha256) if snap.exists else None
 
+    def get_many(self, sha256s: list[str]) -> dict[str, CachedFile | None]:
+        """The entries of several images in one batched read (None: not cached)."""
+        refs = [paths.gemini_file(self._db, sha256) for sha256 in sha256s]
+        found: dict[str, CachedFile | None] = dict.fromkeys(sha256s)
+        for snap in self._db.get_all(refs):
+            if snap.exists:
+                found[snap.id] = CachedFile.from_firestore(snap.to_dict(), snap.id)
+        return found
+
     def put(self, entry: CachedFile) -> None:
         paths.gemini_file(self._db, entry.sha256).set(entry.to_firestore())
 

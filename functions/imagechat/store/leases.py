@@ -49,6 +49,17 @@ from imagechat.store.documents import Lease, RequestRecord, Session, StoredError
 from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
 from imagechat.store.usage_store import QuotaWindow
 
+# A lease check reads the session's `lease` field only (a field mask): a running turn checks it
+# several times (each progress write, the commit, about once a second while the model works), and
+# the whole session document need not be decoded, copied and validated for that.
+LEASE_ONLY = [Session.stored_name("lease")]
+
+
+def held_lease(snap: firestore.DocumentSnapshot) -> Lease | None:
+    """The lease of a session read with LEASE_ONLY (None: nobody holds the session)."""
+    stored = (snap.to_dict() or {}).get(LEASE_ONLY[0])
+    return Lease.from_firestore(stored) if stored is not None else None
+
 
 @dataclass(frozen=True)
 class TurnClaim:
@@ -130,8 +141,10 @@ class LeaseStore:
         self._db = db
         self._lifetime = lifetime
 
-    def _read_session(self, session_ref: firestore.DocumentReference) -> firestore.DocumentSnapshot:
-        snap = session_ref.get()
+    def _read_session(
+        self, session_ref: firestore.DocumentReference, field_paths: list[str] | None = None
+    ) -> firestore.DocumentSnapshot:
+        snap = session_ref.get(field_paths=field_paths)
         if not snap.exists:
             raise NotFound(SESSION_NOT_FOUND)
         return snap
@@ -321,8 +334,7 @@ class LeaseStore:
         """Whether the run holding `lease_id` still holds the session (not cancelled or taken over;
         NotFound when the session was deleted): one read, which a running turn makes about once a
         second while the model works."""
-        snap = self._read_session(paths.session(self._db, uid, session_id))
-        lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+        lease = held_lease(self._read_session(paths.session(self._db, uid, session_id), LEASE_ONLY))
         return lease is not None and lease.id == lease_id
 
     def was_cancelled(self, uid: str, session_id: str, claim: TurnClaim) -> bool:

@@ -32,7 +32,7 @@ from imagechat.store.documents import (
     TurnStatus,
     Usage,
 )
-from imagechat.store.leases import TurnClaim
+from imagechat.store.leases import LEASE_ONLY, TurnClaim, held_lease
 from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
 
 _DELETE_PAGE = 400
@@ -292,9 +292,9 @@ class TurnStore:
     def _check_lease(tx: firestore.Transaction, session_ref: firestore.DocumentReference, lease_id: str) -> None:
         """A run whose lease expired and was taken over has been interrupted: the new holder
         already failed its turn, so it must not write anything. A deleted session: NotFound."""
-        snap = session_ref.get(transaction=tx)
+        snap = session_ref.get(field_paths=LEASE_ONLY, transaction=tx)
         if not snap.exists:
             raise NotFound(SESSION_NOT_FOUND)
-        lease = Session.from_firestore(snap.to_dict(), snap.id).lease
+        lease = held_lease(snap)
         if lease is None or lease.id != lease_id:
             raise Interrupted()
