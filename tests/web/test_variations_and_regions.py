@@ -1,7 +1,7 @@
 """Variations and region edits in a browser (issue 17): a message asks for 3 answers and the
-answer switcher shows them; a region typed as numbers (the keyboard way) edits only that part; a
-lasso drawn with the pointer, with and without the whole image as context; a region on an attached
-image."""
+answer switcher shows them; "Regenerate several" asks for 3 new answers at once; a region typed
+as numbers (the keyboard way) edits only that part; a lasso drawn with the pointer, with and
+without the whole image as context; a region on an attached image."""
 
 from __future__ import annotations
 
@@ -45,6 +45,51 @@ def test_three_variations_then_a_region_edit(stack: Stack, open_app: Callable[..
     expect(region).not_to_be_checked()  # one message only
     turns = user.rest("GET", f"/api/chat/sessions/{chat_id}").json()["turns"]
     assert turns[-1]["region"]["maskKind"] == "rects" and len(turns[-1]["images"]) == 2
+    app.assert_no_page_errors()
+
+
+def test_regenerate_three_answers_at_once_then_pick_one(
+        stack: Stack, open_app: Callable[..., WebApp], gemini: GeminiControl) -> None:
+    user = AuthEmulator(stack).sign_up()
+    app = open_app()
+    app.sign_in(user.email or "", PASSWORD)
+    chat_id = app.new_chat("Kites")
+    app.send("draw a kite", results=1)
+    calls_before = len(model_calls(gemini.requests()))
+
+    answer = app.turns("model").first
+    several = answer.get_by_role("button", name="Regenerate several")
+    expect(several).to_have_attribute("aria-expanded", "false")
+    several.click()
+    choices = answer.get_by_role("group", name="Regenerate several answers")
+    expect(choices.get_by_role("button", name="2 answers")).to_be_focused()
+    app.page.keyboard.press("Escape")  # closes, back on the toggle
+    expect(choices).to_be_hidden()
+    expect(several).to_be_focused()
+    app.page.keyboard.press("Enter")
+    expect(several).to_have_attribute("aria-expanded", "true")
+    app.screenshot("regenerate-several")
+    choices.get_by_role("button", name="3 answers").click()
+
+    answers = app.switcher(app.turns("model").first, "Answer")
+    expect(answers).to_contain_text("/ 4")
+    app.expect_results(1)
+    # Three real model calls, one per seed: three different images of the same message.
+    calls = model_calls(gemini.requests())[calls_before:]
+    assert len(calls) == 3 and sorted(c["seed"] for c in calls) == [0, 1, 2]
+    body = user.rest("GET", f"/api/chat/sessions/{chat_id}", params={"all": "true"}).json()
+    assert [t["role"] for t in body["turns"]] == ["user", "model", "model", "model", "model"]
+
+    # Picking another one with the switcher makes it the head (what the next message continues).
+    shown = app.turns("model").first
+    while not answers.get_by_role("button", name="Next answer").is_disabled():
+        previous_id = shown.get_attribute("data-id")
+        answers.get_by_role("button", name="Next answer").click()
+        expect(shown).not_to_have_attribute("data-id", previous_id or "")
+    expect(answers).to_contain_text("4 / 4")
+    picked = shown.get_attribute("data-id")
+    session = user.rest("GET", f"/api/chat/sessions/{chat_id}").json()["session"]
+    assert session["headTurnId"] == picked
     app.assert_no_page_errors()
 
 
