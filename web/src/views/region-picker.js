@@ -77,7 +77,7 @@ export class RegionPicker {
     this.shape = 'rect';
     this.lasso = []; // [[x, y], ...] image pixels
     this.lassoClosed = false;
-    this.toggle = h('input', { type: 'checkbox', id: uid('region'), onchange: () => this.render() });
+    this.toggle = h('input', { type: 'checkbox', id: uid('region'), onchange: () => this.opened() });
     this.preview = h('img', { alt: '', draggable: false, onload: () => this.onPreviewLoad() });
     this.box = h('div', { class: 'region-box', hidden: true, 'aria-hidden': 'true' });
     this.outline = svg('path', { class: 'region-lasso-path' });
@@ -224,6 +224,12 @@ export class RegionPicker {
     this.shape = shape;
     this.say('');
     this.render();
+  }
+
+  /** The panel shown or hidden: shown, it scrolls into the composer's view (the composer scrolls). */
+  opened() {
+    this.render();
+    if (this.toggle.checked) this.panel.scrollIntoView({ block: 'nearest' });
   }
 
   render() {
