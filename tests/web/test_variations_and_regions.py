@@ -134,6 +134,8 @@ def test_a_lasso_region_with_and_without_context_then_a_region_on_an_attachment(
     context = panel.get_by_label("Region edits: also show the model the whole image")
     expect(context).to_be_checked()
     _draw_lasso(app, panel)
+    drawn = panel.get_by_role("textbox", name="Outline points").input_value().split()
+    expect(panel.get_by_role("status")).to_have_text(f"Outline closed ({len(drawn)} points).")
     app.screenshot("region-lasso")
     app.send("invert it", results=2)
     expect(app.conversation.get_by_text("Region edit (")).to_have_count(1)
@@ -176,4 +178,29 @@ def test_a_lasso_region_with_and_without_context_then_a_region_on_an_attachment(
     _, answer = region_turns()
     assert answer["region"]["attachment"] == 0 and answer["region"]["maskKind"] == "rects"
     assert (answer["images"][0]["width"], answer["images"][0]["height"]) == (320, 240)
+
+    # A lasso typed as points (the keyboard way): a mistake is said, Enter applies without sending.
+    app.page.get_by_role("checkbox", name="Edit only a region").check()
+    panel.get_by_role("radio", name="Lasso").check()
+    points = panel.get_by_role("textbox", name="Outline points")
+    points.fill("40,30 200 120,200")
+    points.press("Enter")
+    expect(panel.get_by_role("status")).to_have_text(
+        "Point 2 (“200”) is not x,y: two numbers with a comma between them.")
+    expect(points).to_have_attribute("aria-invalid", "true")
+    points.fill("40,30 200,40 120,200 600,10")
+    points.press("Enter")
+    expect(panel.get_by_role("status")).to_contain_text("Point 4 (600,10) is outside the image (320×240 pixels).")
+    points.fill("40,30 200,40 120,200")
+    points.press("Enter")
+    expect(panel.get_by_role("status")).to_have_text("Outline closed (3 points).")
+    expect(points).not_to_have_attribute("aria-invalid", "true")
+    expect(app.turns("model")).to_have_count(4)  # Enter in the field sent nothing
+    app.message_box.fill("blur it")
+    with app.page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/message")) as sent_request:
+        app.message_box.press("Enter")
+    assert sent_request.value.post_data_json["mask"] == {"polygons": [[[40, 30], [200, 40], [120, 200]]]}
+    app.expect_results(5)
+    _, answer = region_turns()
+    assert answer["region"]["maskKind"] == "polygons"
     app.assert_no_page_errors()

@@ -3,7 +3,8 @@
 // - Rectangle: dragged on the image, or typed as X / Y / width / height in the image's pixels
 //   (the keyboard way; the two stay in sync) → `mask: {rects: [[x, y, w, h]]}`;
 // - Lasso: a freehand outline dragged around the part to edit, closed on release and simplified to
-//   at most MAX_LASSO_POINTS points → `mask: {polygons: [[[x, y], ...]]}`.
+//   at most MAX_LASSO_POINTS points, or typed as "x,y x,y x,y ..." in the image's pixels (the
+//   keyboard way; the field shows a drawn outline's points too) → `mask: {polygons: [[[x, y], ...]]}`.
 // On an attachment the mask also names it: `mask.attachment` (its index among the message's images).
 // The server edits only that part and keeps every pixel outside it. The panel also holds the chat's
 // own "whole image as context" setting (the session's `regionContext`).
@@ -67,6 +68,39 @@ export function simplifyPath(points, max = MAX_LASSO_POINTS) {
   return simple;
 }
 
+/** Twice the signed area of a polygon (shoelace). */
+function doubleArea(points) {
+  let sum = 0;
+  points.forEach(([x, y], i) => {
+    const [nx, ny] = points[(i + 1) % points.length];
+    sum += x * ny - nx * y;
+  });
+  return sum;
+}
+
+/**
+ * A typed outline, "x,y x,y x,y ..." (spaces or semicolons between points, spaces allowed around
+ * the comma), in the pixels of a `width`×`height` image → {points: [[x, y], ...]} (integers), or
+ * {error} saying what to fix.
+ */
+export function parseOutline(text, width, height) {
+  const tokens = text.trim().replace(/\s*,\s*/g, ',').split(/[\s;]+/).filter(Boolean);
+  const points = [];
+  for (const [i, token] of tokens.entries()) {
+    const match = /^(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)$/.exec(token);
+    if (!match) return { error: `Point ${i + 1} (“${token}”) is not x,y: two numbers with a comma between them.` };
+    const [x, y] = [Math.round(Number(match[1])), Math.round(Number(match[2]))];
+    if (x > width || y > height) {
+      return { error: `Point ${i + 1} (${x},${y}) is outside the image (${width}×${height} pixels).` };
+    }
+    points.push([x, y]);
+  }
+  if (points.length < 3) return { error: 'An outline needs at least 3 points, e.g. 100,100 400,120 250,380.' };
+  if (points.length > MAX_LASSO_POINTS) return { error: `An outline takes at most ${MAX_LASSO_POINTS} points.` };
+  if (doubleArea(points) === 0) return { error: 'Those points enclose nothing: they lie on one line.' };
+  return { points };
+}
+
 export class RegionPicker {
   /** `onContextChange(on)`: the person turned the chat's "whole image as context" setting on or off. */
   constructor({ onContextChange } = {}) {
@@ -110,8 +144,22 @@ export class RegionPicker {
     this.fields = h('div', { class: 'region-fields' }, this.inputs.map((input) =>
       h('span', { class: 'region-field' },
         h('label', { for: input.id }, labels[input.dataset.name]), input)));
-    this.lassoHint = h('p', { class: 'hint', hidden: true },
-      'Drag around the part to edit; the outline closes when you let go. Without a pointer, choose Rectangle and type its numbers.');
+    this.lassoHint = h('p', { class: 'hint', hidden: true, id: uid('region-lasso-hint') },
+      'Drag around the part to edit; the outline closes when you let go. Or type its points: x,y in image pixels, '
+      + 'separated by spaces, at least 3 (e.g. 100,100 400,120 250,380), then press Enter.');
+    // The keyboard way to a lasso: typed points, applied on Enter or on leaving the field.
+    this.points = h('input', {
+      type: 'text', id: uid('region-points'), autocomplete: 'off', spellcheck: false,
+      'aria-describedby': this.lassoHint.id,
+      onchange: () => this.typedOutline(),
+      onkeydown: (event) => {
+        if (event.key !== 'Enter') return;
+        event.preventDefault(); // applies the points; it does not send the message
+        this.typedOutline();
+      },
+    });
+    this.pointsField = h('span', { class: 'region-field region-points', hidden: true },
+      h('label', { for: this.points.id }, 'Outline points'), this.points);
     this.clearButton = h('button', { type: 'button', hidden: true, onclick: () => this.clearLasso(true) }, 'Clear outline');
     this.status = h('p', { class: 'form-message', role: 'status', 'aria-live': 'polite' });
     this.context = h('input', {
@@ -125,6 +173,7 @@ export class RegionPicker {
       this.stage,
       this.fields,
       this.lassoHint,
+      this.pointsField,
       this.clearButton,
       this.status,
       h('span', { class: 'check region-context' }, this.context,
@@ -237,6 +286,7 @@ export class RegionPicker {
     const lasso = this.shape === 'lasso';
     this.fields.hidden = lasso;
     this.lassoHint.hidden = !lasso;
+    this.pointsField.hidden = !lasso;
     this.clearButton.hidden = !lasso || !this.lasso.length;
     this.stage.dataset.shape = this.shape;
     if (this.ready) this.overlay.setAttribute('viewBox', `0 0 ${this.image.width} ${this.image.height}`);
@@ -281,7 +331,7 @@ export class RegionPicker {
   /** What to do when the send finds no region marked. */
   get missingText() {
     return this.shape === 'lasso'
-      ? 'Draw around the part to edit on the image (Lasso), or choose Rectangle and type its numbers.'
+      ? 'Draw around the part to edit on the image (Lasso), or type the outline’s points.'
       : 'Mark the region to edit: drag on the image, or type X, Y, width and height.';
   }
 
@@ -301,6 +351,8 @@ export class RegionPicker {
   clearLasso(focus) {
     this.lasso = [];
     this.lassoClosed = false;
+    this.points.value = '';
+    this.points.removeAttribute('aria-invalid');
     this.showLasso();
     this.clearButton.hidden = true;
     if (focus) {
@@ -370,6 +422,27 @@ export class RegionPicker {
       this.lassoClosed = true;
       this.say(`Outline closed (${outline.length} points).`);
     }
+    this.points.value = this.lasso.map(([x, y]) => `${x},${y}`).join(' ');
+    this.points.removeAttribute('aria-invalid');
+    this.render();
+  }
+
+  /** The typed points become the outline, or say what to fix (and no outline is kept). */
+  typedOutline() {
+    if (!this.ready) return;
+    const text = this.points.value;
+    if (!text.trim()) {
+      this.clearLasso(false);
+      this.render();
+      return;
+    }
+    const { points, error } = parseOutline(text, this.image.width, this.image.height);
+    this.lasso = points ?? [];
+    this.lassoClosed = Boolean(points);
+    if (error) this.points.setAttribute('aria-invalid', 'true');
+    else this.points.removeAttribute('aria-invalid');
+    if (error) this.say(error, true);
+    else this.say(`Outline closed (${points.length} points).`);
     this.render();
   }
 
