@@ -1,8 +1,8 @@
-// The lasso's path simplification and typed outlines in web/src/views/region-picker.js (node --test; run by
+// The lasso's path simplification and typed outlines in web/src/outline.js (node --test; run by
 // tests/web/test_tree_module.py).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_LASSO_POINTS, parseOutline, simplifyPath } from '../../web/src/views/region-picker.js';
+import { MAX_LASSO_POINTS, parseOutline, simplifyPath } from '../../web/src/outline.js';
 
 const circle = (n, r = 300, cx = 512, cy = 512) => Array.from({ length: n }, (_, i) => {
   const a = (i / n) * 2 * Math.PI;
