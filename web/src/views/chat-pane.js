@@ -322,7 +322,7 @@ export class ChatPane {
 
   /**
    * `candidates` (1–4) new answers to the same message: siblings of `turn`, shown with the answer
-   * switcher like a message's variations; the server makes the first that answered the head.
+   * switcher like a message's variations; the server picks the head among them.
    */
   async regenerate(turn, candidates = 1) {
     this.failures.delete(turn.id);

@@ -131,8 +131,8 @@ function severalChoices(turn, onRegenerate, several) {
 
 /**
  * A model turn. `nav`: the other answers to the same message; `onRegenerate(candidates)` asks for
- * that many new answers, `several` ({open, onToggle}) the "Regenerate several" choices; `onGoBack` is given when it is a
- * complete answer that is not the head; `failure`: an action on it that failed; `onCreateProject`
+ * that many new answers, `several` ({open, onToggle}) shows the "Regenerate several" choices;
+ * `onGoBack` is given when it is a complete answer that is not the head; `failure`: an action on it that failed; `onCreateProject`
  * (a complete answer with an image) publishes the path to it as a project; `onSaveImage` and
  * `onOpenInChat` (image) are each image's "Save to library" and "Open in new chat". A turn with
  * `mode: "imported"` is the image a chat was opened on: labelled "Imported image".
