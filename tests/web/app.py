@@ -81,7 +81,7 @@ class WebApp:
         if title:
             dialog.get_by_label("Title").fill(title)
         if model:
-            dialog.get_by_label("Model").select_option(model)
+            dialog.get_by_label("Model", exact=True).select_option(model)
         if size:
             dialog.get_by_label("Image size").select_option(size)
         if aspect:

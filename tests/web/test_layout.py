@@ -63,3 +63,36 @@ def test_keyboard_only_new_chat_send_and_open_a_result(open_app: Callable[..., W
     keyboard.press("Escape")
     expect(viewer).to_be_hidden()
     expect(result).to_be_focused()
+
+
+def _layout(app: WebApp) -> dict[str, float]:
+    """How much of the conversation shows, where Send is, and how far the page itself scrolls."""
+    sizes: dict[str, float] = app.page.evaluate("""() => {
+        const log = document.querySelector('[aria-label="Conversation"]').getBoundingClientRect();
+        const send = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Send')
+            .getBoundingClientRect();
+        return {conversation: Math.min(log.bottom, innerHeight) - Math.max(log.top, 0),
+                sendBottom: send.bottom, pageScroll: document.documentElement.scrollHeight - innerHeight};
+    }""")
+    return sizes
+
+
+def test_the_region_panel_leaves_room_for_the_conversation(open_app: Callable[..., WebApp]) -> None:
+    """The open region panel makes the composer tall: the composer scrolls within half the chat
+    (its text and Send staying in view) instead of squeezing the conversation or scrolling the page."""
+    app = open_app(width=1200, height=820)
+    app.sign_up()
+    app.new_chat("Roomy")
+    app.send("draw a harbour", results=1)
+    app.page.get_by_role("checkbox", name="Edit only a region").check()
+    panel = app.page.get_by_role("group", name="Region to edit (image pixels)")
+    expect(panel.get_by_role("img")).to_be_in_viewport()  # the panel scrolled into the composer's view
+    for width, height, share in ((1200, 820, 0.3), (375, 740, 0.2)):
+        app.page.set_viewport_size({"width": width, "height": height})
+        for shape in ("Lasso", "Rectangle"):
+            panel.get_by_role("radio", name=shape).check()
+            sizes = _layout(app)
+            assert sizes["pageScroll"] <= 1, sizes
+            assert sizes["conversation"] >= share * height, sizes
+            assert sizes["sendBottom"] <= height, sizes
+        app.screenshot(f"region-panel-{width}")

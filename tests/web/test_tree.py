@@ -61,7 +61,7 @@ def test_regenerate_makes_a_second_answer_and_the_first_is_one_click_away(
     app.send("draw a cat", results=1)
     first = app.results().first.get_attribute("src")
 
-    app.turns("model").first.get_by_role("button", name="Regenerate").click()
+    app.turns("model").first.get_by_role("button", name="Regenerate", exact=True).click()
     answers = app.switcher(app.turns("model").first, "Answer")
     expect(answers).to_contain_text("2 / 2", timeout=30_000)
     app.expect_results(1)
@@ -81,7 +81,7 @@ def test_regenerate_makes_a_second_answer_and_the_first_is_one_click_away(
     other_device.start()
     try:
         app.expect_working()
-        app.turns("model").first.get_by_role("button", name="Regenerate").click()
+        app.turns("model").first.get_by_role("button", name="Regenerate", exact=True).click()
         alert = app.turns("model").first.get_by_role("alert")
         expect(alert).to_contain_text("Busy. This session is busy with another message.")
         expect(alert.get_by_role("button", name="Dismiss")).to_be_focused()

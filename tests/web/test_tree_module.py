@@ -1,5 +1,5 @@
 """Web app modules on their own, with node's test runner: web/src/tree.js (the conversation tree as
-the web app reads it) and the lasso's path simplification (web/src/views/region-picker.js)."""
+the web app reads it) and the lasso's outlines, drawn and typed (web/src/outline.js)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Variations and region edits in a browser (issue 17): a message asks for 3 answers and the
-answer switcher shows them; a region typed as numbers (the keyboard way) edits only that part; a
-lasso drawn with the pointer, with and without the whole image as context; a region on an attached
-image."""
+answer switcher shows them; "Regenerate several" asks for 3 new answers at once; a region typed
+as numbers (the keyboard way) edits only that part; a lasso drawn with the pointer, with and
+without the whole image as context; a region on an attached image."""
 
 from __future__ import annotations
 
@@ -48,6 +48,51 @@ def test_three_variations_then_a_region_edit(stack: Stack, open_app: Callable[..
     app.assert_no_page_errors()
 
 
+def test_regenerate_three_answers_at_once_then_pick_one(
+        stack: Stack, open_app: Callable[..., WebApp], gemini: GeminiControl) -> None:
+    user = AuthEmulator(stack).sign_up()
+    app = open_app()
+    app.sign_in(user.email or "", PASSWORD)
+    chat_id = app.new_chat("Kites")
+    app.send("draw a kite", results=1)
+    calls_before = len(model_calls(gemini.requests()))
+
+    answer = app.turns("model").first
+    several = answer.get_by_role("button", name="Regenerate several")
+    expect(several).to_have_attribute("aria-expanded", "false")
+    several.click()
+    choices = answer.get_by_role("group", name="Regenerate several answers")
+    expect(choices.get_by_role("button", name="2 answers")).to_be_focused()
+    app.page.keyboard.press("Escape")  # closes, back on the toggle
+    expect(choices).to_be_hidden()
+    expect(several).to_be_focused()
+    app.page.keyboard.press("Enter")
+    expect(several).to_have_attribute("aria-expanded", "true")
+    app.screenshot("regenerate-several")
+    choices.get_by_role("button", name="3 answers").click()
+
+    answers = app.switcher(app.turns("model").first, "Answer")
+    expect(answers).to_contain_text("/ 4")
+    app.expect_results(1)
+    # Three real model calls, one per seed: three different images of the same message.
+    calls = model_calls(gemini.requests())[calls_before:]
+    assert len(calls) == 3 and sorted(c["seed"] for c in calls) == [0, 1, 2]
+    body = user.rest("GET", f"/api/chat/sessions/{chat_id}", params={"all": "true"}).json()
+    assert [t["role"] for t in body["turns"]] == ["user", "model", "model", "model", "model"]
+
+    # Picking another one with the switcher makes it the head (what the next message continues).
+    shown = app.turns("model").first
+    while not answers.get_by_role("button", name="Next answer").is_disabled():
+        previous_id = shown.get_attribute("data-id")
+        answers.get_by_role("button", name="Next answer").click()
+        expect(shown).not_to_have_attribute("data-id", previous_id or "")
+    expect(answers).to_contain_text("4 / 4")
+    picked = shown.get_attribute("data-id")
+    session = user.rest("GET", f"/api/chat/sessions/{chat_id}").json()["session"]
+    assert session["headTurnId"] == picked
+    app.assert_no_page_errors()
+
+
 def _draw_lasso(app: WebApp, panel: Locator) -> None:
     """Drags a closed loop (about 40 pointer moves) around the middle of the image shown."""
     box = panel.get_by_role("img").bounding_box()
@@ -89,6 +134,8 @@ def test_a_lasso_region_with_and_without_context_then_a_region_on_an_attachment(
     context = panel.get_by_label("Region edits: also show the model the whole image")
     expect(context).to_be_checked()
     _draw_lasso(app, panel)
+    drawn = panel.get_by_role("textbox", name="Outline points").input_value().split()
+    expect(panel.get_by_role("status")).to_have_text(f"Outline closed ({len(drawn)} points).")
     app.screenshot("region-lasso")
     app.send("invert it", results=2)
     expect(app.conversation.get_by_text("Region edit (")).to_have_count(1)
@@ -131,4 +178,29 @@ def test_a_lasso_region_with_and_without_context_then_a_region_on_an_attachment(
     _, answer = region_turns()
     assert answer["region"]["attachment"] == 0 and answer["region"]["maskKind"] == "rects"
     assert (answer["images"][0]["width"], answer["images"][0]["height"]) == (320, 240)
+
+    # A lasso typed as points (the keyboard way): a mistake is said, Enter applies without sending.
+    app.page.get_by_role("checkbox", name="Edit only a region").check()
+    panel.get_by_role("radio", name="Lasso").check()
+    points = panel.get_by_role("textbox", name="Outline points")
+    points.fill("40,30 200 120,200")
+    points.press("Enter")
+    expect(panel.get_by_role("status")).to_have_text(
+        "Point 2 (“200”) is not x,y: two numbers with a comma between them.")
+    expect(points).to_have_attribute("aria-invalid", "true")
+    points.fill("40,30 200,40 120,200 600,10")
+    points.press("Enter")
+    expect(panel.get_by_role("status")).to_contain_text("Point 4 (600,10) is outside the image (320×240 pixels).")
+    points.fill("40,30 200,40 120,200")
+    points.press("Enter")
+    expect(panel.get_by_role("status")).to_have_text("Outline closed (3 points).")
+    expect(points).not_to_have_attribute("aria-invalid", "true")
+    expect(app.turns("model")).to_have_count(4)  # Enter in the field sent nothing
+    app.message_box.fill("blur it")
+    with app.page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/message")) as sent_request:
+        app.message_box.press("Enter")
+    assert sent_request.value.post_data_json["mask"] == {"polygons": [[[40, 30], [200, 40], [120, 200]]]}
+    app.expect_results(5)
+    _, answer = region_turns()
+    assert answer["region"]["maskKind"] == "polygons"
     app.assert_no_page_errors()

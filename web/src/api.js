@@ -79,9 +79,14 @@ export function createApi(auth, appCheck = null) {
     editImage: (id, edit) => request('POST', `${session(id)}/edit`, { json: edit }),
     /** Moves the head to a complete model turn (null: start over) → {session}. */
     setHead: (id, turnId) => request('POST', `${session(id)}/head`, { json: { turnId } }),
-    /** Another answer to the message of model turn `turnId`, a sibling of it → {turn}. */
-    regenerateTurn: (id, turnId, requestId) =>
-      request('POST', `${session(id)}/turns/${encodeURIComponent(turnId)}/regenerate`, { json: { requestId } }),
+    /**
+     * `candidates` (1–4) new answers to the message of model turn `turnId`, siblings of it
+     * → {turn (the new head), candidates: [Turn], succeeded}.
+     */
+    regenerateTurn: (id, turnId, requestId, candidates = 1) =>
+      request('POST', `${session(id)}/turns/${encodeURIComponent(turnId)}/regenerate`, {
+        json: candidates > 1 ? { requestId, candidates } : { requestId },
+      }),
     /** A user turn: its exchange, answers and descendants; a model turn: that answer and its descendants. */
     deleteTurn: (id, turnId) => request('DELETE', `${session(id)}/turns/${encodeURIComponent(turnId)}`),
     cancelTurn: (id, turnId) => request('POST', `${session(id)}/turns/${encodeURIComponent(turnId)}/cancel`),

@@ -44,7 +44,8 @@ export class ChatPane {
     this.tree = null; // buildTree() of the last render
     this.sends = new Map(); // requestId → {message, previews, error?}: sends this page started
     this.failures = new Map(); // row key → {error, onRetry}: tree actions that did not go through
-    this.regenerating = new Set(); // model turn ids whose regenerate request is running
+    this.regenerating = new Map(); // model turn id → how many new answers its running regenerate asks for
+    this.severalOpen = null; // the model turn whose "Regenerate several" choices are shown
     this.creatingProject = new Set(); // model turn ids whose project is being made
     this.focusAfter = null; // {key, label?}: the row (and button) to focus once it is rendered
     this.rendered = new Map(); // row key → {signature, el}
@@ -319,20 +320,37 @@ export class ChatPane {
     this.moveHead(null);
   }
 
-  async regenerate(turn) {
+  /**
+   * `candidates` (1–4) new answers to the same message: siblings of `turn`, shown with the answer
+   * switcher like a message's variations; the server picks the head among them.
+   */
+  async regenerate(turn, candidates = 1) {
     this.failures.delete(turn.id);
-    this.regenerating.add(turn.id);
+    this.severalOpen = null;
+    this.regenerating.set(turn.id, candidates);
     this.render();
     let failure = null;
     try {
-      const result = await this.api.regenerateTurn(this.sessionId, turn.id, crypto.randomUUID());
+      const result = await this.api.regenerateTurn(this.sessionId, turn.id, crypto.randomUUID(), candidates);
       if (result?.turn?.id) this.focusAfter = { key: result.turn.id, label: 'Previous answer' };
+      const succeeded = result?.succeeded ?? candidates;
+      if (candidates > 1 && succeeded < candidates) {
+        this.say(`${succeeded} of the ${candidates} new answers came back; the others did not.`, true);
+      }
     } catch (error) {
       failure = error;
     }
     this.regenerating.delete(turn.id);
-    if (failure) this.fail(turn.id, failure, () => this.regenerate(turn));
+    if (failure) this.fail(turn.id, failure, () => this.regenerate(turn, candidates));
     else this.render();
+  }
+
+  /** Shows or hides an answer's "Regenerate several" choices (2–4 new answers). */
+  toggleSeveral(turn) {
+    const open = this.severalOpen !== turn.id;
+    this.severalOpen = open ? turn.id : null;
+    this.focusAfter = { key: turn.id, label: open ? '2 answers' : 'Regenerate several' };
+    this.render();
   }
 
   /** The first prompt on the path to a turn (the server's default project title starts with it). */
@@ -456,10 +474,13 @@ export class ChatPane {
       const isUserParent = userTurn?.role === 'user';
       const nav = turn.status === 'complete' ? this.navFor(this.answers(tree, turn), turn, 'answer') : null;
       const isHead = turn.id === tree.head;
-      const regenerating = this.regenerating.has(turn.id);
+      const regenerating = this.regenerating.get(turn.id) ?? 0;
       const creatingProject = this.creatingProject.has(turn.id);
+      const canRegenerate = isUserParent && turn.status !== 'pending' && !regenerating;
+      const severalOpen = canRegenerate && this.severalOpen === turn.id;
       const data = {
         turn, nav: nav && [nav.position, nav.count], isHead, failure: failureText(turn.id), regenerating, creatingProject,
+        severalOpen,
       };
       rows.push([turn.id, data, () => modelBubble(turn, {
         prompt: userTurn?.text,
@@ -467,7 +488,8 @@ export class ChatPane {
         onOpenImage: (image, alt) => this.viewer.open(image, alt),
         nav,
         onGoBack: turn.status === 'complete' && !isHead ? () => this.goBack(turn) : null,
-        onRegenerate: isUserParent && turn.status !== 'pending' && !regenerating ? () => this.regenerate(turn) : null,
+        onRegenerate: canRegenerate ? (candidates) => this.regenerate(turn, candidates) : null,
+        several: canRegenerate ? { open: severalOpen, onToggle: () => this.toggleSeveral(turn) } : null,
         onDelete: turn.status !== 'pending' ? () => this.deleteTurn(turn) : null,
         failure: this.failureOf(turn.id),
         onCreateProject: turn.status === 'complete' && turn.images?.length && turn.mode !== 'imported'
@@ -480,7 +502,8 @@ export class ChatPane {
       const storedPending = tree.branch.some((t) => t.role === 'model' && t.status === 'pending'
         && tree.parentOf.get(t.id) === tree.parentOf.get(turn.id));
       if (regenerating && !storedPending) {
-        rows.push([`regenerating-${turn.id}`, {}, () => workingBubble('Working on another answer…')]);
+        const text = regenerating > 1 ? `Working on ${regenerating} more answers…` : 'Working on another answer…';
+        rows.push([`regenerating-${turn.id}`, { regenerating }, () => workingBubble(text)]);
       }
       if (isHead) {
         const newest = tree.newestAnswerUnder(turn.id);

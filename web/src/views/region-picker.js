@@ -3,11 +3,13 @@
 // - Rectangle: dragged on the image, or typed as X / Y / width / height in the image's pixels
 //   (the keyboard way; the two stay in sync) → `mask: {rects: [[x, y, w, h]]}`;
 // - Lasso: a freehand outline dragged around the part to edit, closed on release and simplified to
-//   at most MAX_LASSO_POINTS points → `mask: {polygons: [[[x, y], ...]]}`.
+//   at most MAX_LASSO_POINTS points, or typed as "x,y x,y x,y ..." in the image's pixels (the
+//   keyboard way; the field shows a drawn outline's points too) → `mask: {polygons: [[[x, y], ...]]}`.
 // On an attachment the mask also names it: `mask.attachment` (its index among the message's images).
 // The server edits only that part and keeps every pixel outside it. The panel also holds the chat's
 // own "whole image as context" setting (the session's `regionContext`).
 import { h, uid } from '../dom.js';
+import { parseOutline, simplifyPath } from '../outline.js';
 
 const clamp = (value, low, high) => Math.max(low, Math.min(high, value));
 const SVG = 'http://www.w3.org/2000/svg';
@@ -17,55 +19,7 @@ const svg = (tag, attributes = {}) => {
   return el;
 };
 
-export const MAX_LASSO_POINTS = 200;
 const MIN_STEP_PX = 3; // displayed pixels between two recorded points of a lasso being drawn
-
-/** Squared distance from p to the segment a–b. */
-function segmentDistance2([px, py], [ax, ay], [bx, by]) {
-  const dx = bx - ax;
-  const dy = by - ay;
-  const length2 = dx * dx + dy * dy;
-  const t = length2 ? clamp(((px - ax) * dx + (py - ay) * dy) / length2, 0, 1) : 0;
-  const [cx, cy] = [ax + t * dx, ay + t * dy];
-  return (px - cx) ** 2 + (py - cy) ** 2;
-}
-
-/** Ramer–Douglas–Peucker: the points that keep the outline within `tolerance` of the original. */
-function simplifyWithin(points, tolerance) {
-  if (points.length < 3) return points;
-  const keep = new Uint8Array(points.length);
-  keep[0] = 1;
-  keep[points.length - 1] = 1;
-  const stack = [[0, points.length - 1]];
-  const limit = tolerance * tolerance;
-  while (stack.length) {
-    const [first, last] = stack.pop();
-    let farthest = -1;
-    let distance = limit;
-    for (let i = first + 1; i < last; i++) {
-      const d = segmentDistance2(points[i], points[first], points[last]);
-      if (d > distance) [farthest, distance] = [i, d];
-    }
-    if (farthest >= 0) {
-      keep[farthest] = 1;
-      stack.push([first, farthest], [farthest, last]);
-    }
-  }
-  return points.filter((_, i) => keep[i]);
-}
-
-/** A drawn outline as integer image pixels: duplicates dropped, at most `max` points. */
-export function simplifyPath(points, max = MAX_LASSO_POINTS) {
-  const whole = points.map(([x, y]) => [Math.round(x), Math.round(y)])
-    .filter(([x, y], i, all) => i === 0 || x !== all[i - 1][0] || y !== all[i - 1][1]);
-  let tolerance = 1;
-  let simple = simplifyWithin(whole, tolerance);
-  while (simple.length > max) {
-    tolerance *= 1.5;
-    simple = simplifyWithin(whole, tolerance);
-  }
-  return simple;
-}
 
 export class RegionPicker {
   /** `onContextChange(on)`: the person turned the chat's "whole image as context" setting on or off. */
@@ -77,7 +31,7 @@ export class RegionPicker {
     this.shape = 'rect';
     this.lasso = []; // [[x, y], ...] image pixels
     this.lassoClosed = false;
-    this.toggle = h('input', { type: 'checkbox', id: uid('region'), onchange: () => this.render() });
+    this.toggle = h('input', { type: 'checkbox', id: uid('region'), onchange: () => this.opened() });
     this.preview = h('img', { alt: '', draggable: false, onload: () => this.onPreviewLoad() });
     this.box = h('div', { class: 'region-box', hidden: true, 'aria-hidden': 'true' });
     this.outline = svg('path', { class: 'region-lasso-path' });
@@ -110,8 +64,22 @@ export class RegionPicker {
     this.fields = h('div', { class: 'region-fields' }, this.inputs.map((input) =>
       h('span', { class: 'region-field' },
         h('label', { for: input.id }, labels[input.dataset.name]), input)));
-    this.lassoHint = h('p', { class: 'hint', hidden: true },
-      'Drag around the part to edit; the outline closes when you let go. Without a pointer, choose Rectangle and type its numbers.');
+    this.lassoHint = h('p', { class: 'hint', hidden: true, id: uid('region-lasso-hint') },
+      'Drag around the part to edit; the outline closes when you let go. Or type its points: x,y in image pixels, '
+      + 'separated by spaces, at least 3 (e.g. 100,100 400,120 250,380), then press Enter.');
+    // The keyboard way to a lasso: typed points, applied on Enter or on leaving the field.
+    this.points = h('input', {
+      type: 'text', id: uid('region-points'), autocomplete: 'off', spellcheck: false,
+      'aria-describedby': this.lassoHint.id,
+      onchange: () => this.typedOutline(),
+      onkeydown: (event) => {
+        if (event.key !== 'Enter') return;
+        event.preventDefault(); // applies the points; it does not send the message
+        this.typedOutline();
+      },
+    });
+    this.pointsField = h('span', { class: 'region-field region-points', hidden: true },
+      h('label', { for: this.points.id }, 'Outline points'), this.points);
     this.clearButton = h('button', { type: 'button', hidden: true, onclick: () => this.clearLasso(true) }, 'Clear outline');
     this.status = h('p', { class: 'form-message', role: 'status', 'aria-live': 'polite' });
     this.context = h('input', {
@@ -125,6 +93,7 @@ export class RegionPicker {
       this.stage,
       this.fields,
       this.lassoHint,
+      this.pointsField,
       this.clearButton,
       this.status,
       h('span', { class: 'check region-context' }, this.context,
@@ -226,11 +195,18 @@ export class RegionPicker {
     this.render();
   }
 
+  /** The panel shown or hidden: shown, it scrolls into the composer's view (the composer scrolls). */
+  opened() {
+    this.render();
+    if (this.toggle.checked) this.panel.scrollIntoView({ block: 'nearest' });
+  }
+
   render() {
     this.panel.hidden = !this.toggle.checked;
     const lasso = this.shape === 'lasso';
     this.fields.hidden = lasso;
     this.lassoHint.hidden = !lasso;
+    this.pointsField.hidden = !lasso;
     this.clearButton.hidden = !lasso || !this.lasso.length;
     this.stage.dataset.shape = this.shape;
     if (this.ready) this.overlay.setAttribute('viewBox', `0 0 ${this.image.width} ${this.image.height}`);
@@ -275,7 +251,7 @@ export class RegionPicker {
   /** What to do when the send finds no region marked. */
   get missingText() {
     return this.shape === 'lasso'
-      ? 'Draw around the part to edit on the image (Lasso), or choose Rectangle and type its numbers.'
+      ? 'Draw around the part to edit on the image (Lasso), or type the outline’s points.'
       : 'Mark the region to edit: drag on the image, or type X, Y, width and height.';
   }
 
@@ -295,6 +271,8 @@ export class RegionPicker {
   clearLasso(focus) {
     this.lasso = [];
     this.lassoClosed = false;
+    this.points.value = '';
+    this.points.removeAttribute('aria-invalid');
     this.showLasso();
     this.clearButton.hidden = true;
     if (focus) {
@@ -364,6 +342,27 @@ export class RegionPicker {
       this.lassoClosed = true;
       this.say(`Outline closed (${outline.length} points).`);
     }
+    this.points.value = this.lasso.map(([x, y]) => `${x},${y}`).join(' ');
+    this.points.removeAttribute('aria-invalid');
+    this.render();
+  }
+
+  /** The typed points become the outline, or say what to fix (and no outline is kept). */
+  typedOutline() {
+    if (!this.ready) return;
+    const text = this.points.value;
+    if (!text.trim()) {
+      this.clearLasso(false);
+      this.render();
+      return;
+    }
+    const { points, error } = parseOutline(text, this.image.width, this.image.height);
+    this.lasso = points ?? [];
+    this.lassoClosed = Boolean(points);
+    if (error) this.points.setAttribute('aria-invalid', 'true');
+    else this.points.removeAttribute('aria-invalid');
+    if (error) this.say(error, true);
+    else this.say(`Outline closed (${points.length} points).`);
     this.render();
   }
 

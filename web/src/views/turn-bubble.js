@@ -111,19 +111,42 @@ export function userBubble(turn, { onRetry, nav, onEdit, onDelete, failure, edit
 }
 
 /**
- * A model turn. `nav`: the other answers to the same message; `onGoBack` is given when it is a
- * complete answer that is not the head; `failure`: an action on it that failed; `onCreateProject`
+ * "Regenerate several": 2, 3 or 4 new answers at once (shown under the answer's actions while
+ * `several.open`); Escape closes it.
+ */
+function severalChoices(turn, onRegenerate, several) {
+  if (!onRegenerate || !several?.open) return null;
+  return h('div', {
+    class: 'regenerate-several', role: 'group', id: `several-${turn.id}`, 'aria-label': 'Regenerate several answers',
+    onkeydown: (event) => {
+      if (event.key !== 'Escape') return;
+      event.preventDefault();
+      event.stopPropagation();
+      several.onToggle();
+    },
+  },
+  h('span', { 'aria-hidden': 'true' }, 'New answers:'),
+  [2, 3, 4].map((n) => h('button', { type: 'button', class: 'tool', onclick: () => onRegenerate(n) }, `${n} answers`)));
+}
+
+/**
+ * A model turn. `nav`: the other answers to the same message; `onRegenerate(candidates)` asks for
+ * that many new answers, `several` ({open, onToggle}) shows the "Regenerate several" choices;
+ * `onGoBack` is given when it is a complete answer that is not the head; `failure`: an action on it that failed; `onCreateProject`
  * (a complete answer with an image) publishes the path to it as a project; `onSaveImage` and
  * `onOpenInChat` (image) are each image's "Save to library" and "Open in new chat". A turn with
  * `mode: "imported"` is the image a chat was opened on: labelled "Imported image".
  */
 export function modelBubble(turn, {
-  prompt, onRetry, onOpenImage, nav, onRegenerate, onGoBack, onDelete, failure, onCreateProject, creatingProject = false,
-  onSaveImage, onOpenInChat,
+  prompt, onRetry, onOpenImage, nav, onRegenerate, several, onGoBack, onDelete, failure, onCreateProject,
+  creatingProject = false, onSaveImage, onOpenInChat,
 }) {
   const actions = tools(nav, 'answer', [
     onGoBack ? ['Go back to this', onGoBack] : null,
-    onRegenerate ? ['Regenerate', onRegenerate] : null,
+    onRegenerate ? ['Regenerate', () => onRegenerate(1)] : null,
+    onRegenerate && several ? ['Regenerate several', several.onToggle, {
+      'aria-expanded': String(several.open), ...(several.open ? { 'aria-controls': `several-${turn.id}` } : {}),
+    }] : null,
     creatingProject ? ['Creating project…', null, { disabled: true }] : null,
     !creatingProject && onCreateProject ? ['Create project', onCreateProject] : null,
     onDelete ? ['Delete', onDelete, { class: 'tool danger' }] : null,
@@ -142,7 +165,8 @@ export function modelBubble(turn, {
           turn.text || turn.error?.message || (blocked ? 'The model declined this request.' : 'This answer failed.'),
           onRetry ? retryButton(onRetry) : null)),
       actionProblem(failure),
-      actions);
+      actions,
+      severalChoices(turn, onRegenerate, several));
   }
   // A region edit's images[0] is the result; the model's own crop (images[1]) stays in history only.
   const images = turn.region ? (turn.images ?? []).slice(0, 1) : turn.images ?? [];
@@ -173,7 +197,8 @@ export function modelBubble(turn, {
       })) : null,
       turn.usage?.costUsd ? h('p', { class: 'cost', title: 'Estimated cost of this answer' }, usd(turn.usage.costUsd)) : null),
     actionProblem(failure),
-    actions);
+    actions,
+    severalChoices(turn, onRegenerate, several));
 }
 
 /**
