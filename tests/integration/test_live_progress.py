@@ -22,10 +22,15 @@ class TurnWatcher:
         self.seen: list[dict[str, Any]] = []
         self.previews: list[bytes] = []
         self._lock = threading.Lock()
+        self._listening = threading.Event()
         turns = db.collection("users").document(uid).collection("chatSessions").document(session_id)
         self._watch = turns.collection("turns").on_snapshot(self._on_snapshot)
+        # The listener's first snapshot (the empty collection) says its stream is up: a message sent
+        # before that could run its whole course unseen (a loaded machine takes seconds to connect).
+        assert self._listening.wait(60), "the Firestore listener never delivered its first snapshot"
 
     def _on_snapshot(self, snapshots: list[Any], changes: list[Any], _read_time: Any) -> None:
+        self._listening.set()
         with self._lock:
             for change in changes:
                 data = change.document.to_dict() or {}
