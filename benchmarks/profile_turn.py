@@ -181,7 +181,7 @@ TURN_STAGES: list[tuple[str, str, str]] = [
     ("request, auth, session/head reads, answer", "", ""),  # the rest of the request's thread
     ("quota check + claim", "_claim", "imagechat/turns.py"),
     ("pending user turn write", "write_user_turn", "imagechat/store/turn_store.py"),
-    ("history read", "_history", "imagechat/turns.py"),
+    ("history read", "_history", "imagechat/turn_run.py"),
     ("Files API (cache reads, Storage read, upload)", "build", "imagechat/gemini/contents.py"),
     ("model call: SDK request + streamed answer", "send_message_stream", "google/genai/chats.py"),
     ("answer parse (StreamedAnswer, parse_response)", "parse_response", "imagechat/gemini/parsing.py"),
