@@ -55,8 +55,14 @@ from imagechat.store.usage_store import QuotaWindow
 LEASE_ONLY = [Session.stored_name("lease")]
 
 
-def held_lease(snap: firestore.DocumentSnapshot) -> Lease | None:
-    """The lease of a session read with LEASE_ONLY (None: nobody holds the session)."""
+def read_lease(
+    session_ref: firestore.DocumentReference, transaction: firestore.Transaction | None = None
+) -> Lease | None:
+    """The session's lease, read alone (LEASE_ONLY; None: nobody holds the session); a deleted
+    session: NotFound."""
+    snap = session_ref.get(field_paths=LEASE_ONLY, transaction=transaction)
+    if not snap.exists:
+        raise NotFound(SESSION_NOT_FOUND)
     stored = (snap.to_dict() or {}).get(LEASE_ONLY[0])
     return Lease.from_firestore(stored) if stored is not None else None
 
@@ -141,10 +147,8 @@ class LeaseStore:
         self._db = db
         self._lifetime = lifetime
 
-    def _read_session(
-        self, session_ref: firestore.DocumentReference, field_paths: list[str] | None = None
-    ) -> firestore.DocumentSnapshot:
-        snap = session_ref.get(field_paths=field_paths)
+    def _read_session(self, session_ref: firestore.DocumentReference) -> firestore.DocumentSnapshot:
+        snap = session_ref.get()
         if not snap.exists:
             raise NotFound(SESSION_NOT_FOUND)
         return snap
@@ -334,7 +338,7 @@ class LeaseStore:
         """Whether the run holding `lease_id` still holds the session (not cancelled or taken over;
         NotFound when the session was deleted): one read, which a running turn makes about once a
         second while the model works."""
-        lease = held_lease(self._read_session(paths.session(self._db, uid, session_id), LEASE_ONLY))
+        lease = read_lease(paths.session(self._db, uid, session_id))
         return lease is not None and lease.id == lease_id
 
     def was_cancelled(self, uid: str, session_id: str, claim: TurnClaim) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 from google.cloud import firestore
 
 from imagechat import clock
-from imagechat.errors import SESSION_CONTENDED, SESSION_NOT_FOUND, Interrupted, NotFound, Unavailable
+from imagechat.errors import SESSION_CONTENDED, Interrupted, Unavailable
 from imagechat.store import paths, transactions, usage_store
 from imagechat.store.documents import (
     Attachment,
@@ -32,7 +32,7 @@ from imagechat.store.documents import (
     TurnStatus,
     Usage,
 )
-from imagechat.store.leases import LEASE_ONLY, TurnClaim, held_lease
+from imagechat.store.leases import TurnClaim, read_lease
 from imagechat.store.lifetimes import DEFAULT_LIFETIME, SessionLifetime
 
 _DELETE_PAGE = 400
@@ -292,9 +292,6 @@ class TurnStore:
     def _check_lease(tx: firestore.Transaction, session_ref: firestore.DocumentReference, lease_id: str) -> None:
         """A run whose lease expired and was taken over has been interrupted: the new holder
         already failed its turn, so it must not write anything. A deleted session: NotFound."""
-        snap = session_ref.get(field_paths=LEASE_ONLY, transaction=tx)
-        if not snap.exists:
-            raise NotFound(SESSION_NOT_FOUND)
-        lease = held_lease(snap)
+        lease = read_lease(session_ref, tx)
         if lease is None or lease.id != lease_id:
             raise Interrupted()
