@@ -1,7 +1,7 @@
 // A lasso's outline in image pixels, without the page: a drawn path simplified to at most
 // MAX_LASSO_POINTS points, and a typed "x,y x,y ..." outline parsed and checked (tests/web/lasso.test.mjs).
 
-const clamp = (value, low, high) => Math.max(low, Math.min(high, value));
+export const clamp = (value, low, high) => Math.max(low, Math.min(high, value));
 
 export const MAX_LASSO_POINTS = 200;
 

@@ -9,9 +9,8 @@
 // The server edits only that part and keeps every pixel outside it. The panel also holds the chat's
 // own "whole image as context" setting (the session's `regionContext`).
 import { h, uid } from '../dom.js';
-import { parseOutline, simplifyPath } from '../outline.js';
+import { clamp, parseOutline, simplifyPath } from '../outline.js';
 
-const clamp = (value, low, high) => Math.max(low, Math.min(high, value));
 const SVG = 'http://www.w3.org/2000/svg';
 const svg = (tag, attributes = {}) => {
   const el = document.createElementNS(SVG, tag);
